@@ -1,0 +1,115 @@
+"""A learning platform that trains civil servants in the digital skills of their job."""
+
+import logging.config
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from lms import config as lms_config
+
+ROOT = lms_config.ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configure → extensions → blueprints → CLI."""
+    instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
+        "LMS_INSTANCE_PATH", str(ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        root_path=str(ROOT),
+        instance_path=str(Path(instance).resolve()),
+        template_folder="templates",
+        static_folder="static",
+    )
+    lms_config.load(app, config)
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "loggers": {
+                "lms": {
+                    "level": app.config["LMS_LOG_LEVEL"],
+                    "handlers": ["stderr"],
+                    "propagate": False,
+                },
+            },
+        }
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.accounts.queries import load_session_user
+    from lms.core import errors, security
+    from lms.core.db import configure_sqlite
+    from lms.core.i18n import select_locale
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_user)
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to open this page.")
+    errors.register(app)
+    security.register(app)
+    _register_template_globals(app)
+
+
+def _register_template_globals(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from lms.accounts.forms import LanguageForm, SignOutForm
+    from lms.core.i18n import LOCALE_NAMES
+    from lms.core.permissions import Role
+
+    @app.context_processor
+    def layout_globals():
+        locale = str(get_locale())
+        return {
+            "Role": Role,
+            "locale": locale,
+            "locale_names": LOCALE_NAMES,
+            "language_form": LanguageForm(locale=locale),
+            "sign_out_form": SignOutForm(),
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms import accounts, admin, learning, org
+
+    for package in (accounts, learning, org, admin):
+        app.register_blueprint(package.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from lms import cli
+    from lms.accounts.cli import users_cli
+    from lms.demo.cli import demo_command
+
+    app.cli.add_command(cli.init_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

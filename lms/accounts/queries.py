@@ -1,0 +1,48 @@
+"""Read-side lookups of users."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import User, UserRole
+from lms.core.i18n import fold
+from lms.extensions import db
+
+
+def search_condition(column, text: str):
+    """Every word of ``text`` (folded) starts a word of the folded ``column``:
+    "nguyen van an" finds "Nguyễn Văn An" and "Nguyễn Văn Anh", not "Nguyễn Văn Thuận"."""
+    return sa.and_(
+        *(
+            sa.or_(
+                column.startswith(word, autoescape=True),
+                column.contains(" " + word, autoescape=True),
+            )
+            for word in fold(text).split()
+        )
+    )
+
+
+def users(*, search: str = "", role: str | None = None, active: bool | None = None) -> sa.Select:
+    """All users matching the filters, ordered by name; diacritic-insensitive ``search``."""
+    query = sa.select(User).options(selectinload(User.roles)).order_by(User.full_name, User.id)
+    if search.strip():
+        query = query.where(search_condition(User.search_text, search))
+    if role:
+        query = query.where(User.roles.any(UserRole.role == role))
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return query
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user a session or remember-me cookie names, if it is still valid."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    return db.session.scalar(
+        sa.select(User).where(
+            User.id == int(user_id),
+            User.session_version == int(version),
+            User.active.is_(True),
+        )
+    )

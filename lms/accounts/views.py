@@ -1,0 +1,116 @@
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import bp, services
+from lms.accounts.forms import ChangePasswordForm, LanguageForm, SignInForm
+from lms.core.errors import Invalid, render_error
+from lms.core.urls import safe_next
+from lms.extensions import db, limiter
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["LMS_LOGIN_LIMIT"]
+
+
+def _account_key() -> str:
+    return "sign-in-account:" + services.normalise_username(request.form.get("username", ""))
+
+
+def _address_key() -> str:
+    return "sign-in-address:" + (request.remote_addr or "unknown")
+
+
+def _sign_in_failed(_response) -> bool:
+    return g.get("sign_in_failed", False)
+
+
+def _throttled(limit):
+    current_app.logger.warning(
+        "Sign-in throttled for %r from %s (%s)",
+        request.form.get("username", ""),
+        request.remote_addr,
+        limit.limit,
+    )
+    body, status = render_error(
+        429,
+        _("Too many failed sign-ins"),
+        _(
+            "There have been too many failed sign-ins for this account or from this "
+            "address. Wait a few minutes, then try again. If you forgot your password, "
+            "ask your administrator to reset it."
+        ),
+    )
+    return current_app.response_class(body, status=status)
+
+
+_throttle = dict(
+    methods=["POST"], deduct_when=_sign_in_failed, on_breach=_throttled, override_defaults=False
+)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, key_func=_account_key, **_throttle)
+@limiter.limit(_sign_in_limit, key_func=_address_key, **_throttle)
+def login():
+    form = SignInForm(next=request.args.get("next", ""))
+    target = safe_next(form.next.data, url_for("learning.home"))
+    if current_user.is_authenticated:
+        return redirect(target)
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            g.sign_in_failed = True
+            current_app.logger.warning(
+                "Failed sign-in for %r from %s", form.username.data, request.remote_addr
+            )
+            form.password.errors.append(_("Wrong username or password."))
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            return redirect(target)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.sign_out(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, current=form.current.data, new=form.new.data)
+        except Invalid as error:
+            form.new.errors.append(error.message)
+        else:
+            db.session.commit()
+            remember = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            login_user(user, remember=remember)
+            flash(
+                _("Your password has been changed. Other devices have been signed out."), "success"
+            )
+            return redirect(url_for("learning.home"))
+    return render_template("accounts/password_change.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    target = safe_next(form.next.data, url_for("learning.home"))
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user._get_current_object(), form.locale.data)
+            db.session.commit()
+    return redirect(target)

@@ -1,0 +1,126 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.core.forms import options
+from lms.core.i18n import LOCALE_NAMES
+from lms.core.permissions import ROLE_LABELS
+
+CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, '.', '_' or '-' only."))
+USERNAME = Regexp(
+    r"^[A-Za-z0-9_.@-]+$", message=_l("Use letters without accents, digits, '.', '_', '@' or '-'.")
+)
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices():
+    return options((role.value, label) for role, label in ROLE_LABELS.items())
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[], validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=options(
+            [("", _l("All")), ("active", _l("Active")), ("inactive", _l("Deactivated"))]
+        ),
+        validators=[Optional()],
+    )
+
+
+class UserProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=options(LOCALE_NAMES.items()))
+
+
+class UserCreateForm(UserProfileForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64), USERNAME])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    roles = CheckboxesField(_l("Roles"), choices=role_choices, default=["learner"])
+
+
+class RolesForm(FlaskForm):
+    roles = CheckboxesField(_l("Roles"), choices=role_choices)
+
+
+class ManagedUnitsForm(FlaskForm):
+    units = StringField(
+        _l("Units managed (codes, separated by commas)"), validators=[Length(max=2000)]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: only the CSRF token is needed."""
+
+
+class AssignPositionForm(FlaskForm):
+    position = SelectField(_l("Position"), coerce=int, choices=[])
+    unit = StringField(_l("Org unit code"), validators=[DataRequired(), Length(max=32)])
+    starts_on = DateField(_l("Start date"), validators=[DataRequired()])
+
+
+class EndAssignmentForm(FlaskForm):
+    ends_on = DateField(_l("End date"), validators=[DataRequired()])
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
+    kind = SelectField(_l("Kind"), choices=[])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+
+
+class MoveUnitForm(FlaskForm):
+    parent = StringField(_l("New parent unit code"), validators=[DataRequired(), Length(max=32)])
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+
+
+class MergeUnitForm(FlaskForm):
+    target = StringField(_l("Merge into unit (code)"), validators=[DataRequired(), Length(max=32)])
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+
+
+class PositionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    description_vi = TextAreaField(
+        _l("Description (Vietnamese)"), validators=[Optional(), Length(max=4000)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=4000)]
+    )
+    active = BooleanField(_l("In use (new assignments allowed)"), default=True)

@@ -1,0 +1,24 @@
+"""The ``lms`` console script: Flask's commands plus every domain's groups."""
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from lms import create_app
+from lms.extensions import db
+from lms.org.reference import seed_reference_data
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Digital-skills LMS management.")
+    cli.main(prog_name="lms")
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Upgrade the database schema to the latest version and seed reference data."""
+    upgrade()
+    added = seed_reference_data()
+    db.session.commit()
+    click.echo(f"Schema up to date; reference data: {added} rows added.")

@@ -1,0 +1,129 @@
+"""Configuration: defaults, then the instance folder's ``config.py``, then ``LMS_*`` environment
+variables, then the mapping given to ``create_app`` (tests).
+
+Every environment variable is listed in ``ENVIRONMENT`` with the config key it sets and is
+documented in the README.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "password"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says which setting to fix."""
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _as_list(value: str) -> list[str]:
+    return [part for part in value.split(os.pathsep) if part]
+
+
+# LMS_* variable -> (config key, parser)
+ENVIRONMENT = {
+    "LMS_SECRET_KEY": ("SECRET_KEY", str),
+    "LMS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "LMS_REDIS_URL": ("LMS_REDIS_URL", str),
+    "LMS_DEBUG": ("DEBUG", _as_bool),
+    "LMS_LOG_LEVEL": ("LMS_LOG_LEVEL", str),
+    "LMS_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
+    "LMS_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", str),
+    "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
+    "LMS_PASSWORD_MIN_LENGTH": ("LMS_PASSWORD_MIN_LENGTH", int),
+    "LMS_PROXY_COUNT": ("LMS_PROXY_COUNT", int),
+    "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
+    "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
+    "LMS_PORT": ("LMS_PORT", int),
+}
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'lms.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_REDIS_URL": None,
+        "LMS_LOG_LEVEL": "INFO",
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LMS_LOCALES": ("vi", "en"),
+        # Failed sign-ins allowed per account and per address before the form is refused.
+        "LMS_LOGIN_LIMIT": "5 per 5 minutes",
+        "LMS_PASSWORD_MIN_LENGTH": 10,
+        "LMS_PROXY_COUNT": 0,
+        "LMS_COURSE_DIRS": [str(ROOT / "courses")],
+        "LMS_DEMO_PASSWORD": "hoctapso-2026",
+        "LMS_PORT": 5000,
+        "LMS_PAGE_SIZE": 25,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "lms_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "lms_remember",
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+
+
+def load(app: Flask, overrides: dict | None) -> None:
+    """Fill ``app.config`` in precedence order and fail fast on an unsafe result."""
+    app.config.update(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    for variable, (key, parse) in ENVIRONMENT.items():
+        if variable in os.environ:
+            try:
+                app.config[key] = parse(os.environ[variable])
+            except ValueError as error:
+                raise ConfigError(f"{variable}: {error}") from error
+    app.config.update(overrides or {})
+    _derive(app)
+    _check(app)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    config.setdefault("RATELIMIT_STORAGE_URI", config["LMS_REDIS_URL"] or "memory://")
+    config.setdefault("RATELIMIT_KEY_PREFIX", "lms")
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the instance folder's secret key, generating it on first run."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _check(app: Flask) -> None:
+    config = app.config
+    if not (app.debug or app.testing):
+        key = config["SECRET_KEY"]
+        if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"LMS_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters, "
+                "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("LMS_DATABASE_URL is empty")
+    unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
+    if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
+        raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")

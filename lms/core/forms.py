@@ -1,0 +1,32 @@
+"""The one way a view runs a form through a service."""
+
+from collections.abc import Callable
+
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from lms.core.errors import Invalid
+from lms.extensions import db
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a select field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def submit(form: FlaskForm, action: Callable[[], object]) -> bool:
+    """Validate ``form``, run ``action`` and commit: True on success.
+
+    A rule's refusal (``Invalid``) rolls back and lands on the form as a form-level error, so
+    the page shows it next to what the user typed and nothing half-done is saved.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except Invalid as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return False
+    db.session.commit()
+    return True

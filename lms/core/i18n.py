@@ -1,0 +1,27 @@
+"""Locale choice and Vietnamese diacritic folding."""
+
+import unicodedata
+
+from flask import current_app, session
+from flask_login import current_user
+
+LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+# đ is a letter of its own, not d with a combining mark, so NFD leaves it alone.
+_FOLD_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip Vietnamese diacritics: "Nguyễn Văn Đức" → "nguyen van duc"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_LETTERS))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.lower().split())
+
+
+def select_locale() -> str:
+    """The signed-in user's preference, else the visitor's choice, else the site default."""
+    locales = current_app.config["LMS_LOCALES"]
+    if current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in locales else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,48 @@
+"""Every domain event, declared in one place.
+
+Domains never import each other's services to react to a change: the domain where the
+change happens sends a signal here and any other domain may connect to it. Receivers get
+the sender (the object the event is about) and keyword arguments; they run inside the
+sender's transaction, so they flush but never commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+user_created = _signals.signal("user-created")
+"""A user account was created. Sender: the ``User``; kwargs: ``actor``.
+
+    @user_created.connect
+    def welcome(user, actor): ...
+"""
+
+user_deactivated = _signals.signal("user-deactivated")
+"""A user can no longer sign in; every session has ended. Sender: the ``User``; kwargs: ``actor``.
+
+    @user_deactivated.connect
+    def release_seats(user, actor): ...
+"""
+
+position_assigned = _signals.signal("position-assigned")
+"""A user started holding a job position in an org unit.
+Sender: the ``PositionAssignment``; kwargs: ``actor``.
+
+    @position_assigned.connect
+    def assign_curriculum(assignment, actor): ...
+"""
+
+position_ended = _signals.signal("position-ended")
+"""A position assignment got an end date. Sender: the ``PositionAssignment``; kwargs: ``actor``.
+
+    @position_ended.connect
+    def retire_curriculum(assignment, actor): ...
+"""
+
+org_unit_merged = _signals.signal("org-unit-merged")
+"""An org unit was merged into another; its people now hold their positions in the target.
+Sender: the source ``OrgUnit``; kwargs: ``target``, ``actor``, ``on`` (the merge date).
+
+    @org_unit_merged.connect
+    def move_targets(source, target, actor, on): ...
+"""

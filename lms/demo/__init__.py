@@ -1,0 +1,1 @@
+"""The demo site: a city with wards, communes, departments and people in every role."""

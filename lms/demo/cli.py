@@ -1,0 +1,32 @@
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from lms.accounts.models import User
+from lms.demo import data
+from lms.extensions import db
+from lms.org.reference import seed_reference_data
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Build the demo city (idempotent) and print where and how to sign in."""
+    upgrade()
+    seed_reference_data()
+    password = current_app.config["LMS_DEMO_PASSWORD"]
+    summary = data.build(password)
+    db.session.commit()
+    click.echo(
+        f"Demo ready: {summary.units_added} units, {summary.users_added} users and "
+        f"{summary.assignments_added} position assignments added."
+    )
+    port = current_app.config["LMS_PORT"]
+    click.echo(f"\nSign in at http://127.0.0.1:{port}/login\n")
+    click.echo(f"Every demo account has the password: {password}")
+    for username in data.SHOWCASE:
+        user = db.session.scalars(db.select(User).where(User.username == username)).one()
+        roles = ", ".join(sorted(user.role_set))
+        click.echo(f"  {username:<18} {user.full_name:<24} {roles}")
+    click.echo(f"  ...and {len(data.PEOPLE) - len(data.SHOWCASE)} more (see Admin → Users).")

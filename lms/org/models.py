@@ -1,0 +1,153 @@
+"""The org unit tree, job positions, and who holds which position where."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.core.db import Base, CreatedAt
+
+
+class OrgUnitKind(Base):
+    """Reference data (province, ward, one-stop section, ...): levels are data, not code."""
+
+    __tablename__ = "org_unit_kinds"
+
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class OrgUnit(CreatedAt, Base):
+    """A unit of the org tree.
+
+    The tree is stored twice: ``parent_id`` for the shape, and the closure table
+    ``org_unit_closure`` (one row per ancestor–descendant pair, the unit itself included at
+    depth 0) for reads. "Every unit under X" is then one indexed equality lookup on
+    ``ancestor_id`` that joins cleanly into any query on SQLite and PostgreSQL, for one
+    unit or for a manager's several, where a materialised path would need a LIKE prefix
+    match per scope unit and a collation-specific index on PostgreSQL. The cost, rewriting
+    the closure rows of a moved subtree, falls on rare admin actions.
+    """
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind_code: Mapped[str] = mapped_column(sa.ForeignKey("org_unit_kinds.code"))
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    search_text: Mapped[str] = mapped_column(sa.String(500))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+
+    kind: Mapped[OrgUnitKind] = relationship(lazy="joined")
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    merged_into: Mapped["OrgUnit | None"] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+
+class OrgUnitClosure(Base):
+    __tablename__ = "org_unit_closure"
+
+    ancestor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    descendant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    depth: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_org_unit_closure_descendant", "descendant_id", "depth"),)
+
+
+class OrgUnitEvent(CreatedAt, Base):
+    """A unit's history: created, renamed, moved, merged. Names and parents of the past."""
+
+    __tablename__ = "org_unit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    occurred_on: Mapped[date]
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class Position(CreatedAt, Base):
+    """A job position (one-stop counter officer, commune leader, ...). Curricula hang off it."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    description_vi: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+    def description(self, locale: str) -> str:
+        return (
+            self.description_en if locale == "en" and self.description_en else self.description_vi
+        )
+
+
+class PositionAssignment(CreatedAt, Base):
+    """A user holding a position in a unit from ``starts_on``; ended, never deleted."""
+
+    __tablename__ = "position_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    # Set when this assignment continues another, e.g. after the unit was merged.
+    continues_id: Mapped[int | None] = mapped_column(sa.ForeignKey("position_assignments.id"))
+
+    user: Mapped[User] = relationship()
+    position: Mapped[Position] = relationship(lazy="joined")
+    unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None
+
+
+class ManagerUnit(Base):
+    """A manager's attachment to a unit: they see it and everything below it."""
+
+    __tablename__ = "manager_units"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+    __table_args__ = (sa.Index("ix_manager_units_unit", "unit_id"),)

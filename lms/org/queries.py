@@ -1,0 +1,199 @@
+"""Read-side queries of the org tree, positions and assignments, scoped to the actor."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from lms.accounts.models import User
+from lms.accounts.queries import search_condition
+from lms.core.permissions import Role
+from lms.extensions import db
+from lms.org.models import (
+    ManagerUnit,
+    OrgUnit,
+    OrgUnitClosure,
+    OrgUnitEvent,
+    OrgUnitKind,
+    Position,
+    PositionAssignment,
+)
+
+
+def in_scope(actor: User, unit_id_column) -> sa.ColumnElement[bool]:
+    """SQL condition: ``unit_id_column`` is a unit ``actor`` may see.
+
+    Admins see every unit; managers see the units they are attached to and everything
+    below them; anyone else sees none. Every scoped query of every domain uses this, so
+    the rule lives in one place.
+    """
+    if actor.has_any_role({Role.ADMIN}):
+        return sa.true()
+    if not actor.has_any_role({Role.MANAGER}):
+        return sa.false()
+    visible = (
+        sa.select(OrgUnitClosure.descendant_id)
+        .join(ManagerUnit, ManagerUnit.unit_id == OrgUnitClosure.ancestor_id)
+        .where(ManagerUnit.user_id == actor.id)
+    )
+    return unit_id_column.in_(visible)
+
+
+def holds_on(on: date) -> sa.ColumnElement[bool]:
+    """SQL condition: a position assignment is held on the date ``on``."""
+    return sa.and_(
+        PositionAssignment.starts_on <= on,
+        sa.or_(PositionAssignment.ends_on.is_(None), PositionAssignment.ends_on > on),
+    )
+
+
+def subtree_ids(unit_id: int) -> sa.Select:
+    return sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit_id)
+
+
+def unit_kinds() -> list[OrgUnitKind]:
+    return list(db.session.scalars(sa.select(OrgUnitKind).order_by(OrgUnitKind.sort_order)))
+
+
+def unit_by_code(code: str) -> OrgUnit | None:
+    return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code.strip().upper()))
+
+
+def ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """The path from the root down to ``unit``'s parent."""
+    query = (
+        sa.select(OrgUnit)
+        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == OrgUnit.id)
+        .where(OrgUnitClosure.descendant_id == unit.id, OrgUnitClosure.depth > 0)
+        .order_by(OrgUnitClosure.depth.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def children_summary(parent_id: int | None, *, on: date, include_closed: bool = False):
+    """Rows of (unit, number of sub-units, people holding a position in its subtree on ``on``).
+
+    One statement whatever the number of children.
+    """
+    child = aliased(OrgUnit)
+    sub_units = (
+        sa.select(sa.func.count())
+        .where(child.parent_id == OrgUnit.id, child.valid_to.is_(None))
+        .scalar_subquery()
+    )
+    people = (
+        sa.select(sa.func.count(sa.distinct(PositionAssignment.user_id)))
+        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == PositionAssignment.unit_id)
+        .where(OrgUnitClosure.ancestor_id == OrgUnit.id, holds_on(on))
+        .scalar_subquery()
+    )
+    parent = OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+    query = sa.select(OrgUnit, sub_units, people).where(parent).order_by(OrgUnit.name_vi)
+    if not include_closed:
+        query = query.where(OrgUnit.valid_to.is_(None))
+    return db.session.execute(query).all()
+
+
+def search_units(text: str) -> sa.Select:
+    return (
+        sa.select(OrgUnit)
+        .where(sa.or_(search_condition(OrgUnit.search_text, text), OrgUnit.code == text.upper()))
+        .order_by(OrgUnit.valid_to.is_not(None), OrgUnit.name_vi)
+    )
+
+
+def unit_history(unit: OrgUnit) -> list[OrgUnitEvent]:
+    query = (
+        sa.select(OrgUnitEvent)
+        .where(OrgUnitEvent.unit_id == unit.id)
+        .order_by(OrgUnitEvent.occurred_on.desc(), OrgUnitEvent.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def positions(*, include_inactive: bool = True) -> list[Position]:
+    query = sa.select(Position).order_by(Position.name_vi)
+    if not include_inactive:
+        query = query.where(Position.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def assignments_of(user: User) -> list[PositionAssignment]:
+    """All of ``user``'s position assignments, current first, ended ones kept as history."""
+    query = (
+        sa.select(PositionAssignment)
+        .where(PositionAssignment.user_id == user.id)
+        .order_by(PositionAssignment.ends_on.is_not(None), PositionAssignment.starts_on.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def current_assignments(user: User, *, on: date) -> list[PositionAssignment]:
+    query = (
+        sa.select(PositionAssignment)
+        .where(PositionAssignment.user_id == user.id, holds_on(on))
+        .order_by(PositionAssignment.starts_on)
+    )
+    return list(db.session.scalars(query))
+
+
+def managed_units(user: User) -> list[OrgUnit]:
+    query = (
+        sa.select(OrgUnit)
+        .join(ManagerUnit, ManagerUnit.unit_id == OrgUnit.id)
+        .where(ManagerUnit.user_id == user.id)
+        .order_by(OrgUnit.name_vi)
+    )
+    return list(db.session.scalars(query))
+
+
+def people_in_scope(actor: User, *, on: date, search: str = "", unit_id: int | None = None):
+    """Users holding a position on ``on`` in a unit ``actor`` may see (optionally one subtree)."""
+    held = sa.select(PositionAssignment.user_id).where(
+        holds_on(on), in_scope(actor, PositionAssignment.unit_id)
+    )
+    if unit_id is not None:
+        held = held.where(PositionAssignment.unit_id.in_(subtree_ids(unit_id)))
+    query = (
+        sa.select(User)
+        .where(User.id.in_(held))
+        .options(selectinload(User.roles))
+        .order_by(User.full_name, User.id)
+    )
+    if search.strip():
+        query = query.where(search_condition(User.search_text, search))
+    return query
+
+
+def current_assignments_for(user_ids, *, on: date, actor: User) -> dict[int, list]:
+    """Current assignments of several users at once, keyed by user id, within scope."""
+    query = (
+        sa.select(PositionAssignment)
+        .where(
+            PositionAssignment.user_id.in_(user_ids),
+            holds_on(on),
+            in_scope(actor, PositionAssignment.unit_id),
+        )
+        .order_by(PositionAssignment.starts_on)
+    )
+    grouped: dict[int, list] = {user_id: [] for user_id in user_ids}
+    for assignment in db.session.scalars(query):
+        grouped[assignment.user_id].append(assignment)
+    return grouped
+
+
+def visible_unit(actor: User, unit_id: int) -> OrgUnit | None:
+    """The unit with ``unit_id`` if ``actor`` may see it: a miss and a refusal look alike."""
+    return db.session.scalar(
+        sa.select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(actor, OrgUnit.id))
+    )
+
+
+def assignments_in_scope(actor: User, user: User) -> list[PositionAssignment]:
+    """``user``'s assignments, past and present, in units ``actor`` may see."""
+    query = (
+        sa.select(PositionAssignment)
+        .where(PositionAssignment.user_id == user.id, in_scope(actor, PositionAssignment.unit_id))
+        .order_by(PositionAssignment.ends_on.is_not(None), PositionAssignment.starts_on.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,415 @@
+"""Org tree, positions and position assignments: the rules and the writes.
+
+Every function takes the acting user explicitly, flushes, and leaves the commit to the caller.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import User
+from lms.core import audit, clock, signals
+from lms.core.db import UTCDateTime
+from lms.core.errors import Invalid, PermissionDenied
+from lms.core.i18n import fold
+from lms.core.permissions import Role, ensure_role
+from lms.extensions import db
+from lms.org.models import (
+    ManagerUnit,
+    OrgUnit,
+    OrgUnitClosure,
+    OrgUnitEvent,
+    OrgUnitKind,
+    Position,
+    PositionAssignment,
+)
+from lms.org.queries import in_scope, subtree_ids
+
+
+def ensure_can_manage(actor: User, unit: OrgUnit) -> None:
+    """Admins manage every unit; managers the units in their subtree. Else ``PermissionDenied``."""
+    ensure_role(actor, Role.ADMIN, Role.MANAGER)
+    visible = sa.select(OrgUnit.id).where(OrgUnit.id == unit.id, in_scope(actor, OrgUnit.id))
+    if db.session.scalar(visible) is None:
+        raise PermissionDenied(_l("This unit is outside the units you manage."))
+
+
+def _record_event(actor, unit: OrgUnit, kind: str, on: date, **details) -> None:
+    db.session.add(
+        OrgUnitEvent(
+            unit_id=unit.id,
+            kind=kind,
+            occurred_on=on,
+            actor_id=actor.id if actor else None,
+            details=details,
+        )
+    )
+
+
+def _unit_search_text(code: str, name_vi: str, name_en: str) -> str:
+    return fold(f"{code} {name_vi} {name_en}")
+
+
+def _check_code_free(code: str, *, exclude_id: int | None = None) -> None:
+    query = sa.select(OrgUnit.id).where(OrgUnit.code == code)
+    if exclude_id is not None:
+        query = query.where(OrgUnit.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Invalid(_l("The unit code %(code)s is already in use.", code=code))
+
+
+def _check_kind(kind_code: str) -> None:
+    if db.session.get(OrgUnitKind, kind_code) is None:
+        raise Invalid(_l("Unknown kind of unit: %(kind)s.", kind=kind_code))
+
+
+def _check_open(unit: OrgUnit) -> None:
+    if unit.valid_to is not None:
+        raise Invalid(_l("%(unit)s is closed or merged; choose a current unit.", unit=unit.name_vi))
+
+
+def create_unit(
+    actor: User | None,
+    *,
+    code: str,
+    kind_code: str,
+    name_vi: str,
+    name_en: str = "",
+    parent: OrgUnit | None,
+    valid_from: date,
+) -> OrgUnit:
+    """Create a unit under ``parent`` (None for a root). Admins only; ``None`` actor for seeding.
+
+    Raises ``Invalid`` for a taken code, an unknown kind or a closed parent.
+    """
+    if actor is not None:
+        ensure_role(actor, Role.ADMIN)
+    code = code.strip().upper()
+    _check_code_free(code)
+    _check_kind(kind_code)
+    if parent is not None:
+        _check_open(parent)
+    unit = OrgUnit(
+        code=code,
+        kind_code=kind_code,
+        name_vi=name_vi.strip(),
+        name_en=name_en.strip(),
+        parent_id=parent.id if parent else None,
+        valid_from=valid_from,
+        search_text=_unit_search_text(code, name_vi, name_en),
+    )
+    db.session.add(unit)
+    db.session.flush()
+    db.session.add(OrgUnitClosure(ancestor_id=unit.id, descendant_id=unit.id, depth=0))
+    if parent is not None:
+        db.session.execute(
+            sa.insert(OrgUnitClosure).from_select(
+                ["ancestor_id", "descendant_id", "depth"],
+                sa.select(
+                    OrgUnitClosure.ancestor_id, sa.literal(unit.id), OrgUnitClosure.depth + 1
+                ).where(OrgUnitClosure.descendant_id == parent.id),
+            )
+        )
+    _record_event(
+        actor, unit, "created", valid_from, name_vi=unit.name_vi, parent_id=unit.parent_id
+    )
+    audit.record(actor, "org_unit.created", unit, code=code)
+    return unit
+
+
+def edit_unit(
+    actor: User,
+    unit: OrgUnit,
+    *,
+    code: str,
+    kind_code: str,
+    name_vi: str,
+    name_en: str,
+    on: date,
+) -> None:
+    """Change a unit's code, kind or names. A new name is kept in the unit's history as of ``on``."""
+    ensure_role(actor, Role.ADMIN)
+    code = code.strip().upper()
+    _check_code_free(code, exclude_id=unit.id)
+    _check_kind(kind_code)
+    name_vi, name_en = name_vi.strip(), name_en.strip()
+    if (name_vi, name_en) != (unit.name_vi, unit.name_en):
+        _record_event(
+            actor,
+            unit,
+            "renamed",
+            on,
+            old_name_vi=unit.name_vi,
+            old_name_en=unit.name_en,
+            name_vi=name_vi,
+            name_en=name_en,
+        )
+    if code != unit.code:
+        _record_event(actor, unit, "recoded", on, old_code=unit.code, code=code)
+    unit.code, unit.kind_code, unit.name_vi, unit.name_en = code, kind_code, name_vi, name_en
+    unit.search_text = _unit_search_text(code, name_vi, name_en)
+    db.session.flush()
+    audit.record(actor, "org_unit.edited", unit, code=code)
+
+
+def _reattach_closure(unit: OrgUnit, new_parent: OrgUnit) -> None:
+    """Point the closure rows of ``unit``'s subtree at ``new_parent``'s ancestors."""
+    inside = subtree_ids(unit.id)
+    db.session.execute(
+        sa.delete(OrgUnitClosure).where(
+            OrgUnitClosure.descendant_id.in_(inside), OrgUnitClosure.ancestor_id.not_in(inside)
+        )
+    )
+    above = sa.orm.aliased(OrgUnitClosure)
+    below = sa.orm.aliased(OrgUnitClosure)
+    db.session.execute(
+        sa.insert(OrgUnitClosure).from_select(
+            ["ancestor_id", "descendant_id", "depth"],
+            sa.select(above.ancestor_id, below.descendant_id, above.depth + below.depth + 1)
+            .select_from(above)
+            .join(below, sa.true())
+            .where(above.descendant_id == new_parent.id, below.ancestor_id == unit.id),
+        )
+    )
+
+
+def move_unit(actor: User, unit: OrgUnit, new_parent: OrgUnit, *, on: date) -> None:
+    """Move ``unit`` and its subtree under ``new_parent``. Raises ``Invalid`` for a move into
+    its own subtree or under a closed unit."""
+    ensure_role(actor, Role.ADMIN)
+    _check_open(unit)
+    _check_open(new_parent)
+    inside = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            OrgUnitClosure.ancestor_id == unit.id, OrgUnitClosure.descendant_id == new_parent.id
+        )
+    )
+    if inside:
+        raise Invalid(_l("A unit cannot be moved under itself or one of its own sub-units."))
+    if unit.parent_id == new_parent.id:
+        return
+    _reattach_closure(unit, new_parent)
+    _record_event(actor, unit, "moved", on, old_parent_id=unit.parent_id, parent_id=new_parent.id)
+    unit.parent_id = new_parent.id
+    db.session.flush()
+    db.session.expire(unit, ["parent"])
+    audit.record(actor, "org_unit.moved", unit, parent=new_parent.code)
+
+
+def merge_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) -> None:
+    """Merge ``source`` into ``target`` as of ``on``.
+
+    Sub-units move under ``target``; every position held in ``source`` on ``on`` ends that
+    day and continues in ``target``, so each person's history shows both; managers of
+    ``source`` manage ``target``. ``source`` is closed, not deleted. Raises ``Invalid`` when
+    either unit is closed or ``target`` lies inside ``source``.
+    """
+    ensure_role(actor, Role.ADMIN)
+    if source.id == target.id:
+        raise Invalid(_l("A unit cannot be merged into itself."))
+    _check_open(source)
+    _check_open(target)
+    if db.session.scalar(
+        sa.select(sa.func.count()).where(
+            OrgUnitClosure.ancestor_id == source.id, OrgUnitClosure.descendant_id == target.id
+        )
+    ):
+        raise Invalid(_l("A unit cannot be merged into one of its own sub-units."))
+    for child in db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.parent_id == source.id, OrgUnit.valid_to.is_(None))
+    ):
+        _reattach_closure(child, target)
+        child.parent_id = target.id
+    _continue_assignments(source, target, on)
+    _move_managers(source, target)
+    source.valid_to = on
+    source.merged_into_id = target.id
+    _record_event(actor, source, "merged", on, into_id=target.id, into_code=target.code)
+    _record_event(actor, target, "absorbed", on, from_id=source.id, from_code=source.code)
+    db.session.flush()
+    signals.org_unit_merged.send(source, target=target, actor=actor, on=on)
+    audit.record(actor, "org_unit.merged", source, into=target.code, on=on.isoformat())
+
+
+def _continue_assignments(source: OrgUnit, target: OrgUnit, on: date) -> None:
+    """Positions held in ``source`` across ``on`` end there and continue in ``target``;
+    those that only start on or after ``on`` simply move."""
+    in_source = PositionAssignment.unit_id == source.id
+    running = sa.and_(
+        in_source,
+        PositionAssignment.starts_on < on,
+        sa.or_(PositionAssignment.ends_on.is_(None), PositionAssignment.ends_on > on),
+    )
+    db.session.execute(
+        sa.insert(PositionAssignment).from_select(
+            [
+                "user_id",
+                "position_id",
+                "unit_id",
+                "starts_on",
+                "ends_on",
+                "continues_id",
+                "created_at",
+            ],
+            sa.select(
+                PositionAssignment.user_id,
+                PositionAssignment.position_id,
+                sa.literal(target.id),
+                sa.literal(on),
+                PositionAssignment.ends_on,
+                PositionAssignment.id,
+                sa.literal(clock.now(), UTCDateTime()),
+            ).where(running),
+        )
+    )
+    db.session.execute(sa.update(PositionAssignment).where(running).values(ends_on=on))
+    db.session.execute(
+        sa.update(PositionAssignment)
+        .where(in_source, PositionAssignment.starts_on >= on)
+        .values(unit_id=target.id)
+    )
+
+
+def _move_managers(source: OrgUnit, target: OrgUnit) -> None:
+    already = sa.select(ManagerUnit.user_id).where(ManagerUnit.unit_id == target.id)
+    db.session.execute(
+        sa.insert(ManagerUnit).from_select(
+            ["user_id", "unit_id"],
+            sa.select(ManagerUnit.user_id, sa.literal(target.id)).where(
+                ManagerUnit.unit_id == source.id, ManagerUnit.user_id.not_in(already)
+            ),
+        )
+    )
+    db.session.execute(sa.delete(ManagerUnit).where(ManagerUnit.unit_id == source.id))
+
+
+def _check_position_code_free(code: str, *, exclude_id: int | None = None) -> None:
+    query = sa.select(Position.id).where(Position.code == code)
+    if exclude_id is not None:
+        query = query.where(Position.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Invalid(_l("The position code %(code)s is already in use.", code=code))
+
+
+def create_position(
+    actor: User | None,
+    *,
+    code: str,
+    name_vi: str,
+    name_en: str = "",
+    description_vi: str = "",
+    description_en: str = "",
+) -> Position:
+    """Create a job position. Admins only (``None`` for seeding); ``Invalid`` for a taken code."""
+    if actor is not None:
+        ensure_role(actor, Role.ADMIN)
+    code = code.strip().upper()
+    _check_position_code_free(code)
+    position = Position(
+        code=code,
+        name_vi=name_vi.strip(),
+        name_en=name_en.strip(),
+        description_vi=description_vi.strip(),
+        description_en=description_en.strip(),
+    )
+    db.session.add(position)
+    db.session.flush()
+    audit.record(actor, "position.created", position, code=code)
+    return position
+
+
+def edit_position(
+    actor: User,
+    position: Position,
+    *,
+    code: str,
+    name_vi: str,
+    name_en: str,
+    description_vi: str,
+    description_en: str,
+    active: bool,
+) -> None:
+    """Change a position. Deactivating it stops new assignments; current holders keep it."""
+    ensure_role(actor, Role.ADMIN)
+    code = code.strip().upper()
+    _check_position_code_free(code, exclude_id=position.id)
+    position.code, position.active = code, active
+    position.name_vi, position.name_en = name_vi.strip(), name_en.strip()
+    position.description_vi, position.description_en = (
+        description_vi.strip(),
+        description_en.strip(),
+    )
+    db.session.flush()
+    audit.record(actor, "position.edited", position, code=code, active=active)
+
+
+def assign_position(
+    actor: User | None, user: User, position: Position, unit: OrgUnit, *, starts_on: date
+) -> PositionAssignment:
+    """``user`` holds ``position`` in ``unit`` from ``starts_on``.
+
+    Raises ``PermissionDenied`` outside the actor's units, ``Invalid`` for an inactive
+    position, a closed unit or a position the user already holds there.
+    """
+    if actor is not None:
+        ensure_can_manage(actor, unit)
+    if not position.active:
+        raise Invalid(_l("The position %(name)s is no longer in use.", name=position.name_vi))
+    _check_open(unit)
+    duplicate = sa.select(PositionAssignment.id).where(
+        PositionAssignment.user_id == user.id,
+        PositionAssignment.position_id == position.id,
+        PositionAssignment.unit_id == unit.id,
+        sa.or_(PositionAssignment.ends_on.is_(None), PositionAssignment.ends_on > starts_on),
+    )
+    if db.session.scalar(duplicate) is not None:
+        raise Invalid(_l("%(user)s already holds this position in this unit.", user=user.full_name))
+    assignment = PositionAssignment(
+        user_id=user.id, position_id=position.id, unit_id=unit.id, starts_on=starts_on
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    signals.position_assigned.send(assignment, actor=actor)
+    audit.record(
+        actor,
+        "position.assigned",
+        assignment,
+        user=user.username,
+        position=position.code,
+        unit=unit.code,
+        starts_on=starts_on.isoformat(),
+    )
+    return assignment
+
+
+def end_assignment(actor: User, assignment: PositionAssignment, *, ends_on: date) -> None:
+    """End a position assignment on ``ends_on``; it stays in the person's history."""
+    ensure_can_manage(actor, assignment.unit)
+    if assignment.ends_on is not None and assignment.ends_on <= ends_on:
+        return
+    if ends_on < assignment.starts_on:
+        raise Invalid(_l("The end date cannot be before the start date."))
+    assignment.ends_on = ends_on
+    db.session.flush()
+    signals.position_ended.send(assignment, actor=actor)
+    audit.record(actor, "position.ended", assignment, ends_on=ends_on.isoformat())
+
+
+def set_managed_units(actor: User, manager: User, units: list[OrgUnit]) -> None:
+    """Attach ``manager`` to exactly ``units``; they then see those subtrees. Admins only."""
+    ensure_role(actor, Role.ADMIN)
+    wanted = {unit.id for unit in units}
+    db.session.execute(
+        sa.delete(ManagerUnit).where(
+            ManagerUnit.user_id == manager.id, ManagerUnit.unit_id.not_in(wanted)
+        )
+    )
+    present = set(
+        db.session.scalars(sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == manager.id))
+    )
+    db.session.add_all(
+        ManagerUnit(user_id=manager.id, unit_id=unit_id) for unit_id in wanted - present
+    )
+    db.session.flush()
+    audit.record(actor, "user.managed_units", manager, units=sorted(unit.code for unit in units))

@@ -1,0 +1,1 @@
+"""Test support: a pytest plugin (fixtures) and factories, reusable by course packages."""

@@ -1,0 +1,124 @@
+"""Factories: valid defaults, built through the real services.
+
+Inside an app context (a service-level test) they flush into the test's transaction and
+return attached objects. Outside one (an HTTP test) they work in a context of their own,
+commit into the test's transaction and return loaded, detached objects, so the test never
+holds an app context that the test client would then share between requests.
+"""
+
+import itertools
+from datetime import date
+
+from flask import Flask, has_app_context
+
+from lms.accounts import services as accounts
+from lms.core.permissions import Role
+from lms.extensions import db
+from lms.org import services as org
+from lms.org.models import ManagerUnit
+from lms.org.reference import seed_reference_data
+
+DEFAULT_PASSWORD = "Luyen-tap-ky-nang-42"
+_sequence = itertools.count(1)
+
+
+class Factories:
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def _persist(self, build):
+        if has_app_context():
+            made = build()
+            db.session.flush()
+            return made
+        with self.app.app_context():
+            made = build()
+            db.session.commit()
+            for obj in made if isinstance(made, list) else [made]:
+                db.session.refresh(obj)
+                db.session.expunge(obj)
+            return made
+
+    def user(
+        self,
+        *,
+        roles=(Role.LEARNER,),
+        full_name=None,
+        username=None,
+        password=DEFAULT_PASSWORD,
+        email=None,
+        locale="vi",
+    ):
+        number = next(_sequence)
+
+        def build():
+            user = accounts.create_user(
+                None,
+                username=username or f"user{number}",
+                full_name=full_name or f"Người Dùng Số {number}",
+                password=password,
+                email=email,
+                locale=locale,
+                roles=roles,
+            )
+            user.test_password = password
+            return user
+
+        made = self._persist(build)
+        made.test_password = password
+        return made
+
+    def unit(
+        self, *, parent=None, name_vi=None, kind="commune", code=None, valid_from=date(2025, 7, 1)
+    ):
+        number = next(_sequence)
+
+        def build():
+            seed_reference_data()
+            parent_unit = db.session.merge(parent, load=True) if parent is not None else None
+            return org.create_unit(
+                None,
+                code=code or f"U{number}",
+                kind_code=kind,
+                name_vi=name_vi or f"Đơn vị {number}",
+                name_en=f"Unit {number}",
+                parent=parent_unit,
+                valid_from=valid_from,
+            )
+
+        return self._persist(build)
+
+    def position(self, *, code=None, name_vi=None):
+        number = next(_sequence)
+        return self._persist(
+            lambda: org.create_position(
+                None,
+                code=code or f"P{number}",
+                name_vi=name_vi or f"Vị trí {number}",
+                name_en=f"Position {number}",
+            )
+        )
+
+    def assignment(self, user, position, unit, *, starts_on=date(2025, 7, 1)):
+        def build():
+            return org.assign_position(
+                None,
+                db.session.merge(user, load=True),
+                db.session.merge(position, load=True),
+                db.session.merge(unit, load=True),
+                starts_on=starts_on,
+            )
+
+        return self._persist(build)
+
+    def manager_of(self, *units, **user_options):
+        """A manager attached to ``units``."""
+        manager = self.user(roles=(Role.MANAGER, Role.LEARNER), **user_options)
+
+        def build():
+            for unit in units:
+                db.session.add(ManagerUnit(user_id=manager.id, unit_id=unit.id))
+            return []
+
+        self._persist(build)
+        return manager

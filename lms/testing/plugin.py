@@ -1,0 +1,143 @@
+"""pytest plugin (entry point ``pytest11``): the application built once per database from the
+migrations, every test inside a transaction that is rolled back, factories, and helpers.
+
+Fixtures: ``app``, ``client``, ``appctx``, ``factory``, ``login_as``, ``count_queries``.
+"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from lms import create_app
+from lms.extensions import db, limiter
+from lms.testing.databases import PostgresSchema, database_params
+from lms.testing.factories import Factories
+
+_CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """The test client with the one thing every form needs: a valid CSRF token."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        return _CSRF_INPUT.search(page).group(1)
+
+    def submit(self, url: str, data: dict | None = None, **options):
+        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **options)
+
+
+def testing_config(database_url: str, instance_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "tests-only-secret-key-that-is-long-enough",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LMS_INSTANCE_PATH": str(instance_path),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+def pytest_generate_tests(metafunc):
+    if "database_kind" in metafunc.fixturenames:
+        metafunc.parametrize("database_kind", database_params(), scope="session")
+
+
+@pytest.fixture(scope="session")
+def built_app(database_kind, tmp_path_factory):
+    """One application per database, its schema built by the migrations."""
+    schema = None
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        schema = PostgresSchema()
+        url = schema.create()
+    app = create_app(testing_config(url, tmp_path_factory.mktemp("instance")))
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade()
+        # Commits inside a test become savepoints of the test's own transaction.
+        db.session.configure(join_transaction_mode="create_savepoint")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if schema is not None:
+        schema.drop()
+
+
+@pytest.fixture
+def app(built_app):
+    """The application, bound to a connection whose transaction is rolled back after the test."""
+    with built_app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+    try:
+        yield built_app
+    finally:
+        with built_app.app_context():
+            db.session.remove()
+            engines[None] = engine
+        transaction.rollback()
+        connection.close()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def appctx(app):
+    """An app context for service-level tests; do not mix with ``client`` in one test."""
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def factory(app) -> Factories:
+    return Factories(app)
+
+
+@pytest.fixture
+def login_as():
+    def sign_in(client: Client, user, password: str | None = None, **extra):
+        response = client.submit(
+            "/login",
+            {"username": user.username, "password": password or user.test_password, **extra},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counted: ...`` then ``counted.n`` is the number of statements."""
+
+    @contextmanager
+    def counting():
+        with app.app_context():
+            connection = db.engines[None]
+
+        class Counter:
+            n = 0
+
+        def count(*_args):
+            Counter.n += 1
+
+        sa.event.listen(connection, "before_cursor_execute", count)
+        try:
+            yield Counter
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", count)
+
+    return counting
