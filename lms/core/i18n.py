@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -19,8 +19,11 @@ def fold(text: str) -> str:
 
 
 def select_locale() -> str:
-    """The signed-in user's preference, else the visitor's choice, else the site default."""
+    """The signed-in user's preference, else the visitor's choice, else the site default
+    (which is also the language of the CLI)."""
     locales = current_app.config["LMS_LOCALES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
     chosen = session.get("locale")

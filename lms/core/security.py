@@ -32,23 +32,38 @@ def _harden(response):
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        _mark_cookies_secure(response)
     return response
 
 
-def _mark_cookies_secure(response) -> None:
-    # Flask and Flask-Login read a static Secure flag from config; behind https every cookie
-    # gets it here instead, so one deployment serves plain http on localhost and https outside.
-    cookies = response.headers.getlist("Set-Cookie")
-    if not cookies:
-        return
-    response.headers.remove("Set-Cookie")
-    for cookie in cookies:
-        secure = "; secure" in cookie.lower()
-        response.headers.add("Set-Cookie", cookie if secure else cookie + "; Secure")
+class SecureCookiesOverHttps:
+    """WSGI middleware: over https every cookie gets the Secure flag.
+
+    Flask and Flask-Login read a fixed Secure flag from config and set their cookies at
+    different points of the response; doing it here, last, covers both, so one deployment
+    serves plain http on localhost and https behind a proxy.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_secure(status, headers, exc_info=None):
+            headers = [
+                (name, f"{value}; Secure")
+                if name.lower() == "set-cookie" and "; secure" not in value.lower()
+                else (name, value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_secure)
 
 
 def register(app: Flask) -> None:
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     if app.config["LMS_PROXY_COUNT"]:
         count = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

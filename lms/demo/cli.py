@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from lms.accounts.models import User
+from lms.core.errors import Invalid
 from lms.demo import data
 from lms.extensions import db
 from lms.org.reference import seed_reference_data
@@ -16,7 +17,10 @@ def demo_command() -> None:
     upgrade()
     seed_reference_data()
     password = current_app.config["LMS_DEMO_PASSWORD"]
-    summary = data.build(password)
+    try:
+        summary = data.build(password)
+    except Invalid as error:
+        raise click.ClickException(f"LMS_DEMO_PASSWORD: {error.message}") from error
     db.session.commit()
     click.echo(
         f"Demo ready: {summary.units_added} units, {summary.users_added} users and "

@@ -1,0 +1,32 @@
+from types import SimpleNamespace
+
+import pytest
+
+from lms.core.permissions import Role
+
+
+@pytest.fixture
+def site(factory):
+    """A small org with one user of every role and one of every object an URL can name."""
+    city = factory.unit(kind="city", name_vi="Thành phố Hải Phòng", code="HP")
+    ward = factory.unit(parent=city, kind="ward", name_vi="Phường Hồng Bàng", code="HP-HB")
+    counter = factory.unit(parent=ward, kind="one_stop", name_vi="Bộ phận Một cửa", code="HP-HB-1C")
+    commune = factory.unit(parent=city, kind="commune", name_vi="Xã An Dương", code="HP-AD")
+    position = factory.position(code="ONE_STOP_T", name_vi="Công chức một cửa")
+    learner = factory.user(full_name="Nguyễn Văn An", username="learner")
+    assignment = factory.assignment(learner, position, counter)
+    outsider = factory.user(full_name="Trần Thị Bình", username="outsider")
+    factory.assignment(outsider, position, commune)
+    return SimpleNamespace(
+        city=city,
+        ward=ward,
+        counter=counter,
+        commune=commune,
+        position=position,
+        assignment=assignment,
+        learner=learner,
+        outsider=outsider,
+        trainer=factory.user(roles=[Role.TRAINER], username="trainer"),
+        manager=factory.manager_of(ward, username="manager"),
+        admin=factory.user(roles=[Role.ADMIN], username="admin"),
+    )

@@ -1,0 +1,63 @@
+import stat
+
+import pytest
+
+from lms import create_app
+from lms.config import ConfigError
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    for variable in ("LMS_SECRET_KEY", "LMS_DEBUG", "LMS_DATABASE_URL", "FLASK_DEBUG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def test_secret_key_is_generated_into_the_instance_folder_once(production_env):
+    first = create_app()
+    key_file = production_env / "secret_key"
+    assert key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first.config["SECRET_KEY"]) >= 64
+    assert create_app().config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(production_env):
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{production_env / 'lms.sqlite3'}"
+
+
+@pytest.mark.parametrize("weak", ["changeme", "dev", "short-but-not-32-chars"])
+def test_weak_secret_key_stops_start_up(production_env, monkeypatch, weak):
+    monkeypatch.setenv("LMS_SECRET_KEY", weak)
+    with pytest.raises(ConfigError, match="LMS_SECRET_KEY"):
+        create_app()
+
+
+def test_weak_secret_key_is_allowed_in_debug(production_env, monkeypatch):
+    monkeypatch.setenv("LMS_SECRET_KEY", "dev")
+    monkeypatch.setenv("LMS_DEBUG", "1")
+    assert create_app().debug
+
+
+def test_environment_overrides_defaults(production_env, monkeypatch):
+    monkeypatch.setenv("LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms")
+    monkeypatch.setenv("LMS_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("LMS_PASSWORD_MIN_LENGTH", "12")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/lms"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["LMS_PASSWORD_MIN_LENGTH"] == 12
+
+
+def test_malformed_number_is_reported_by_name(production_env, monkeypatch):
+    monkeypatch.setenv("LMS_PORT", "five thousand")
+    with pytest.raises(ConfigError, match="LMS_PORT"):
+        create_app()
+
+
+def test_unknown_default_locale_is_refused(production_env, monkeypatch):
+    monkeypatch.setenv("LMS_DEFAULT_LOCALE", "fr")
+    with pytest.raises(ConfigError, match="LMS_DEFAULT_LOCALE"):
+        create_app()

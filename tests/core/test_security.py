@@ -1,0 +1,148 @@
+"""Security properties that hold for every page and every form, found from the URL map."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CORPUS = Path(__file__).parents[1] / "data" / "corpora" / "Open-Redirect-payloads.txt"
+STATIC = {"static"}
+
+
+def url_args(site) -> dict:
+    return {
+        "user_id": site.learner.id,
+        "unit_id": site.ward.id,
+        "position_id": site.position.id,
+        "assignment_id": site.assignment.id,
+    }
+
+
+def urls(app, site, method: str, prefix: str = ""):
+    args = url_args(site)
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in STATIC or method not in rule.methods:
+                continue
+            if not rule.endpoint.startswith(prefix):
+                continue
+            yield (
+                rule.endpoint,
+                url_for(rule.endpoint, **{name: args[name] for name in rule.arguments}),
+            )
+
+
+def test_every_admin_endpoint_refuses_learners_and_managers(app, site, login_as):
+    admin_urls = [
+        (method, url) for method in ("GET", "POST") for _, url in urls(app, site, method, "admin.")
+    ]
+    assert len(admin_urls) > 15
+    for user in (site.learner, site.manager, site.trainer):
+        client = app.test_client()
+        login_as(client, user)
+        for method, url in admin_urls:
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+            assert response.status_code == 403, (user.username, method, url)
+
+
+def test_every_admin_endpoint_sends_anonymous_visitors_to_sign_in(client, app, site):
+    for method in ("GET", "POST"):
+        for _, url in urls(app, site, method, "admin."):
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/login?next="), url
+
+
+def test_every_form_refuses_a_post_without_csrf_token(app, site, login_as):
+    anonymous = app.test_client()
+    admin = app.test_client()
+    login_as(admin, site.admin)
+    posted = 0
+    for endpoint, url in urls(app, site, "POST"):
+        for client in (anonymous, admin):
+            response = client.post(url, data={"username": "admin", "password": "x"})
+            assert response.status_code == 400, (endpoint, url, response.status_code)
+            posted += 1
+    assert posted >= 30
+    assert admin.get("/admin/users").status_code == 200, "the admin is still signed in"
+
+
+def _assert_hardened(response, url):
+    headers = response.headers
+    policy = headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in policy, url
+    assert "unsafe-inline" not in policy, url
+    assert "frame-ancestors 'none'" in policy, url
+    assert headers.get("X-Content-Type-Options") == "nosniff", url
+    assert headers.get("Referrer-Policy") == "same-origin", url
+    assert headers.get("X-Frame-Options") == "DENY", url
+
+
+def test_every_page_carries_security_headers_for_every_role(app, site, login_as):
+    pages = [url for _, url in urls(app, site, "GET")] + ["/no-such-page", "/static/css/app.css"]
+    roles = [None, site.learner, site.trainer, site.manager, site.admin]
+    crawled = 0
+    for user in roles:
+        client = app.test_client()
+        if user is not None:
+            login_as(client, user)
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code < 500, (url, response.status_code)
+            _assert_hardened(response, url)
+            crawled += 1
+    assert crawled >= 5 * 15
+
+
+def _payloads():
+    return [line.rstrip("\n") for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _stays_on_site(location: str) -> bool:
+    parts = urlsplit(location)
+    return (
+        parts.netloc in ("", "localhost")
+        and parts.path.startswith("/")
+        and not (location.startswith("//") or location.startswith("/\\"))
+    )
+
+
+def test_sign_in_next_accepts_only_local_paths(client, factory):
+    user = factory.user()
+    payloads = _payloads()
+    assert len(payloads) > 200
+    token = client.csrf_token()
+    for payload in payloads:
+        response = client.post(
+            "/login",
+            data={
+                "username": user.username,
+                "password": user.test_password,
+                "next": payload,
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 302, payload
+        assert _stays_on_site(response.headers["Location"]), payload
+        client.submit("/logout")
+        token = client.csrf_token()
+
+
+@pytest.mark.parametrize("target", ["/admin/users?q=an", "/account/password"])
+def test_sign_in_next_keeps_local_paths(client, factory, target):
+    user = factory.user()
+    response = client.submit(
+        "/login", {"username": user.username, "password": user.test_password, "next": target}
+    )
+    assert response.headers["Location"] == target
+
+
+def test_language_switch_next_stays_on_site(client):
+    token = client.csrf_token()
+    for payload in _payloads():
+        response = client.post(
+            "/language", data={"locale": "en", "next": payload, "csrf_token": token}
+        )
+        assert _stays_on_site(response.headers["Location"]), payload

@@ -1,0 +1,84 @@
+"""The demo site as `lms demo` builds it on a fresh SQLite database."""
+
+import sqlalchemy as sa
+
+from lms import create_app
+from lms.accounts.models import User, UserRole
+from lms.core.permissions import Role
+from lms.extensions import db
+from lms.org.models import ManagerUnit, OrgUnit, Position
+from lms.testing.plugin import Client
+
+
+def fresh_app(tmp_path, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            **config,
+        }
+    )
+
+
+def test_demo_builds_a_city_with_every_role_and_is_idempotent(tmp_path):
+    app = fresh_app(tmp_path, LMS_DEMO_PASSWORD="Demo-mat-khau-1")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "http://127.0.0.1:5000/login" in first.output
+    assert "Demo-mat-khau-1" in first.output
+    with app.app_context():
+        users = db.session.scalar(sa.select(sa.func.count(User.id)))
+        units = db.session.scalar(sa.select(sa.func.count(OrgUnit.id)))
+        roles = set(db.session.scalars(sa.select(UserRole.role).distinct()))
+        managed_levels = set(
+            db.session.scalars(
+                sa.select(OrgUnit.kind_code).join(ManagerUnit, ManagerUnit.unit_id == OrgUnit.id)
+            )
+        )
+        one_stop = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.kind_code == "one_stop"))
+        positions = set(db.session.scalars(sa.select(Position.code)))
+    assert 38 <= users <= 45
+    assert units >= 15 and one_stop is not None
+    assert roles == {role.value for role in Role}
+    assert {"city", "ward", "commune"} <= managed_levels
+    assert {"LEADER", "ONE_STOP", "OFFICE_DOC", "INFOSEC", "COMMUNITY_DT", "JUSTICE"} <= positions
+
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "0 units, 0 users and 0 position assignments added" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
+
+
+def test_every_demo_role_can_sign_in(tmp_path):
+    app = fresh_app(tmp_path, LMS_DEMO_PASSWORD="Demo-mat-khau-1")
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    app.test_client_class = Client
+    for username, page in [
+        ("learner", "/"),
+        ("trainer.hoa", "/"),
+        ("manager.hongbang", "/org/people"),
+        ("admin", "/admin/users"),
+    ]:
+        client = app.test_client()
+        response = client.submit("/login", {"username": username, "password": "Demo-mat-khau-1"})
+        assert response.status_code == 302, username
+        assert client.get(page).status_code == 200, (username, page)
+
+
+def test_demo_refuses_a_weak_demo_password(tmp_path):
+    app = fresh_app(tmp_path, LMS_DEMO_PASSWORD="123456")
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "LMS_DEMO_PASSWORD" in result.output
+
+
+def test_init_seeds_reference_data_once(tmp_path):
+    app = fresh_app(tmp_path)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "17 rows added" in first.output
+    assert "0 rows added" in runner.invoke(args=["init"]).output
