@@ -128,7 +128,7 @@ def edit_unit(
     name_en: str,
     on: date,
 ) -> None:
-    """Change a unit's code, kind or names. A new name is kept in the unit's history as of ``on``."""
+    """Change a unit's code, kind or names; a new name enters the unit's history as of ``on``."""
     ensure_role(actor, Role.ADMIN)
     code = code.strip().upper()
     _check_code_free(code, exclude_id=unit.id)

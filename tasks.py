@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""The two Quick-start commands, needing only Python 3.11:
+
+    python3 tasks.py demo    install, build the demo city on SQLite and serve it on 127.0.0.1
+    python3 tasks.py test    install the test tools, lint, and run the whole test suite
+
+Both create ./.venv on first use and reinstall only when setup.cfg changes.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+
+
+def run(*command: str) -> None:
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, cwd=ROOT, check=True)
+
+
+def install(extras: str) -> None:
+    if not (BIN / "python").exists():
+        print(f"Creating a virtual environment in {VENV.name}/", flush=True)
+        venv.create(VENV, with_pip=True)
+    fingerprint = hashlib.sha256((ROOT / "setup.cfg").read_bytes()).hexdigest()
+    stamp = VENV / f".installed-{extras.replace(',', '-')}"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+    stamp.write_text(fingerprint)
+
+
+def demo() -> None:
+    install("postgres")
+    run(str(BIN / "lms"), "demo")
+    port = os.environ.get("LMS_PORT", "5000")
+    print(f"\nServing the demo at http://127.0.0.1:{port}/login (Ctrl+C to stop)\n", flush=True)
+    os.execv(BIN / "lms", ["lms", "run", "--host", "127.0.0.1", "--port", port, "--no-reload"])
+
+
+def test(pytest_args: list[str]) -> None:
+    install("dev")
+    run(str(BIN / "ruff"), "check", ".")
+    run(str(BIN / "ruff"), "format", "--check", ".")
+    os.execv(BIN / "python", ["python", "-m", "pytest", *pytest_args])
+
+
+if __name__ == "__main__":
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "demo":
+        demo()
+    elif command == "test":
+        test(rest)
+    else:
+        sys.exit(__doc__)
