@@ -15,7 +15,7 @@ def test_admin_signs_in_switches_language_and_searches_without_diacritics(visito
     visitor.click("a[href='/admin/']")
     visitor.click("nav.admin-nav a[href='/admin/users']")
     visitor.page.fill("#q", "nguyen van an")
-    visitor.click("form[role=search] button[type=submit]")
+    visitor.click("form.filters button[type=submit]")
     results = visitor.page.locator("tbody td:first-child a").all_inner_texts()
     assert results == ["Nguyễn Văn An"]
     visitor.screenshot(f"admin-user-search-en-{width}")
