@@ -146,23 +146,25 @@ def sign_out(user: User) -> None:
     audit.record(user, "user.signed_out", user)
 
 
+def _replace_password(user: User, new: str) -> None:
+    check_password(new, username=user.username)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
 def change_password(user: User, *, current: str, new: str) -> None:
     """Change one's own password. Raises ``Invalid`` for a wrong current password or a weak
     new one. Every other session of the user ends."""
     if not verify_password(user.password_hash, current):
         raise Invalid(_l("The current password is not correct."))
-    check_password(new, username=user.username)
-    user.password_hash = hash_password(new)
-    end_sessions(user)
+    _replace_password(user, new)
     audit.record(user, "user.password_changed", user)
 
 
 def reset_password(actor: User, user: User, new: str) -> None:
     """An admin sets a new password for ``user``; every session of ``user`` ends."""
     ensure_role(actor, Role.ADMIN)
-    check_password(new, username=user.username)
-    user.password_hash = hash_password(new)
-    end_sessions(user)
+    _replace_password(user, new)
     audit.record(actor, "user.password_reset", user)
 
 

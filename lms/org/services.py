@@ -51,11 +51,15 @@ def _unit_search_text(code: str, name_vi: str, name_en: str) -> str:
     return fold(f"{code} {name_vi} {name_en}")
 
 
-def _check_code_free(code: str, *, exclude_id: int | None = None) -> None:
-    query = sa.select(OrgUnit.id).where(OrgUnit.code == code)
+def _code_taken(model, code: str, exclude_id: int | None) -> bool:
+    query = sa.select(model.id).where(model.code == code)
     if exclude_id is not None:
-        query = query.where(OrgUnit.id != exclude_id)
-    if db.session.scalar(query) is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _check_code_free(code: str, *, exclude_id: int | None = None) -> None:
+    if _code_taken(OrgUnit, code, exclude_id):
         raise Invalid(_l("The unit code %(code)s is already in use.", code=code))
 
 
@@ -285,10 +289,7 @@ def _move_managers(source: OrgUnit, target: OrgUnit) -> None:
 
 
 def _check_position_code_free(code: str, *, exclude_id: int | None = None) -> None:
-    query = sa.select(Position.id).where(Position.code == code)
-    if exclude_id is not None:
-        query = query.where(Position.id != exclude_id)
-    if db.session.scalar(query) is not None:
+    if _code_taken(Position, code, exclude_id):
         raise Invalid(_l("The position code %(code)s is already in use.", code=code))
 
 
