@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.core.i18n import LOCALE_NAMES
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(max=64)],
@@ -22,7 +21,7 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],
@@ -40,12 +39,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = RadioField(
         _l("Language"), choices=options(LOCALE_NAMES.items()), validators=[DataRequired()]
     )
     next = HiddenField()
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     """Sign-out is a POST so that another site cannot sign a user out with a link."""

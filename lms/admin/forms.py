@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.core.i18n import LOCALE_NAMES
 from lms.core.permissions import ROLE_LABELS
 
@@ -32,7 +31,7 @@ def role_choices():
     return options((role.value, label) for role, label in ROLE_LABELS.items())
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -47,7 +46,7 @@ class SearchForm(FlaskForm):
     )
 
 
-class UserProfileForm(FlaskForm):
+class UserProfileForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=options(LOCALE_NAMES.items()))
@@ -63,17 +62,17 @@ class UserCreateForm(UserProfileForm):
     roles = CheckboxesField(_l("Roles"), choices=role_choices, default=["learner"])
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     roles = CheckboxesField(_l("Roles"), choices=role_choices)
 
 
-class ManagedUnitsForm(FlaskForm):
+class ManagedUnitsForm(Form):
     units = StringField(
         _l("Units managed (codes, separated by commas)"), validators=[Length(max=2000)]
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=1024)],
@@ -81,21 +80,21 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only the CSRF token is needed."""
 
 
-class AssignPositionForm(FlaskForm):
+class AssignPositionForm(Form):
     position = SelectField(_l("Position"), coerce=int, choices=[])
     unit = StringField(_l("Org unit code"), validators=[DataRequired(), Length(max=32)])
     starts_on = DateField(_l("Start date"), validators=[DataRequired()])
 
 
-class EndAssignmentForm(FlaskForm):
+class EndAssignmentForm(Form):
     ends_on = DateField(_l("End date"), validators=[DataRequired()])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
     kind = SelectField(_l("Kind"), choices=[])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
@@ -103,17 +102,17 @@ class UnitForm(FlaskForm):
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
-class MoveUnitForm(FlaskForm):
+class MoveUnitForm(Form):
     parent = StringField(_l("New parent unit code"), validators=[DataRequired(), Length(max=32)])
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
-class MergeUnitForm(FlaskForm):
+class MergeUnitForm(Form):
     target = StringField(_l("Merge into unit (code)"), validators=[DataRequired(), Length(max=32)])
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from lms.core.forms import Form
 
-class PeopleFilterForm(FlaskForm):
+
+class PeopleFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
