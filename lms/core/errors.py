@@ -80,4 +80,6 @@ def register(app: Flask) -> None:
     # Unhandled exceptions reach this as InternalServerError after Flask has logged them.
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.response is not None:  # e.g. the sign-in throttle's own explanation
+            return error.response
         return render_error(error.code or 500)
