@@ -42,14 +42,18 @@ def demo() -> None:
     run(str(BIN / "lms"), "demo")
     port = os.environ.get("LMS_PORT", "5000")
     print(f"\nServing the demo at http://127.0.0.1:{port}/login (Ctrl+C to stop)\n", flush=True)
-    os.execv(BIN / "lms", ["lms", "run", "--host", "127.0.0.1", "--port", port, "--no-reload"])
+    os.execv(
+        BIN / "lms", [str(BIN / "lms"), "run", "--host", "127.0.0.1", "--port", port, "--no-reload"]
+    )
 
 
 def test(pytest_args: list[str]) -> None:
     install("dev")
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
-    os.execv(BIN / "python", ["python", "-m", "pytest", *pytest_args])
+    # argv[0] must be the venv's interpreter: Python finds its environment from it.
+    python = str(BIN / "python")
+    os.execv(python, [python, "-m", "pytest", *pytest_args])
 
 
 if __name__ == "__main__":
