@@ -47,6 +47,14 @@ def test_every_admin_endpoint_refuses_learners_and_managers(app, site, login_as)
             assert response.status_code == 403, (user.username, method, url)
 
 
+def test_access_denied_page_explains_in_the_users_language(client, site, login_as):
+    login_as(client, site.learner)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Không có quyền truy cập" in page
+    client.submit("/language", {"locale": "en", "next": "/"})
+    assert "Access denied" in client.get("/admin/users").get_data(as_text=True)
+
+
 def test_every_admin_endpoint_sends_anonymous_visitors_to_sign_in(client, app, site):
     for method in ("GET", "POST"):
         for _, url in urls(app, site, method, "admin."):
