@@ -172,7 +172,7 @@ class DemoSummary:
 
 def build(password: str) -> DemoSummary:
     """Create whatever part of the demo city is missing."""
-    units = _build_units()
+    units, units_added = _build_units()
     users, users_added = _build_users(password)
     positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
     assignments_added = 0
@@ -188,21 +188,18 @@ def build(password: str) -> DemoSummary:
         _attach_managed(user, [units[code] for code in managed])
     _deactivate_former(users["former"], units["HP-LC-1C"], positions["ONE_STOP"])
     return DemoSummary(
-        units_added=units.added, users_added=users_added, assignments_added=assignments_added
+        units_added=units_added, users_added=users_added, assignments_added=assignments_added
     )
 
 
-class _Units(dict):
-    added = 0
-
-
-def _build_units() -> _Units:
-    units = _Units(
-        (unit.code, unit)
+def _build_units() -> tuple[dict[str, OrgUnit], int]:
+    units = {
+        unit.code: unit
         for unit in db.session.scalars(
             sa.select(OrgUnit).where(OrgUnit.code.in_([code for code, *_ in UNITS]))
         )
-    )
+    }
+    added = 0
     for code, kind, name_vi, name_en, parent_code in UNITS:
         if code not in units:
             units[code] = org.create_unit(
@@ -214,8 +211,8 @@ def _build_units() -> _Units:
                 parent=units[parent_code] if parent_code else None,
                 valid_from=START,
             )
-            units.added += 1
-    return units
+            added += 1
+    return units, added
 
 
 def _build_users(password: str) -> tuple[dict[str, User], int]:

@@ -56,10 +56,6 @@ class OrgUnit(CreatedAt, Base):
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
-    @property
-    def is_current(self) -> bool:
-        return self.valid_to is None
-
 
 class OrgUnitClosure(Base):
     __tablename__ = "org_unit_closure"
@@ -131,10 +127,6 @@ class PositionAssignment(CreatedAt, Base):
     __table_args__ = (
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
     )
-
-    @property
-    def is_current(self) -> bool:
-        return self.ends_on is None
 
 
 class ManagerUnit(Base):
