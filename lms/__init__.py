@@ -2,6 +2,7 @@
 
 import logging.config
 import os
+import sys
 from pathlib import Path
 
 from flask import Flask
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     lms_config.load(app, config)
     _configure_logging(app)
     _init_extensions(app)
+    _init_plugins(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -79,6 +81,30 @@ def _init_extensions(app: Flask) -> None:
     _register_template_globals(app)
 
 
+def _init_plugins(app: Flask) -> None:
+    """Load plugins, then let templates find each activity type's own templates after ours."""
+    import jinja2
+    from markupsafe import Markup
+
+    from lms import plugins
+
+    plugins.init_app(app)
+    registry = plugins.registry_of(app)
+    type_folders = [
+        jinja2.FileSystemLoader(
+            str(Path(sys.modules[type(t).__module__].__file__).parent / "templates")
+        )
+        for t in registry.activity_types.values()
+    ]
+    app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, *type_folders])
+
+    @app.template_global()
+    def template_hook(name: str, **context) -> Markup:
+        """The HTML that plugins put in a named slot of a page."""
+        parts = registry.manager.hook.lms_template_hook(name=name, context=context)
+        return Markup("").join(part for part in parts if part)
+
+
 def _register_template_globals(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -99,17 +125,19 @@ def _register_template_globals(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, admin, learning, org
+    from lms import accounts, admin, catalogue, learning, org
 
-    for package in (accounts, learning, org, admin):
+    for package in (accounts, learning, catalogue, org, admin):
         app.register_blueprint(package.bp)
 
 
 def _register_cli(app: Flask) -> None:
     from lms import cli
     from lms.accounts.cli import users_cli
+    from lms.catalogue.cli import courses_cli
     from lms.demo.cli import demo_command
 
     app.cli.add_command(cli.init_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(courses_cli)

@@ -1,12 +1,17 @@
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from lms.core.permissions import Role
+from lms.testing.courses import sync
+
+SAMPLE_COURSE = Path(__file__).parent / "data" / "courses" / "sample-course"
 
 
 @pytest.fixture
-def site(factory):
+def site(app, factory, tmp_path):
     """A small org with one user of every role and one of every object an URL can name."""
     city = factory.unit(kind="city", name_vi="Thành phố Hải Phòng", code="HP")
     ward = factory.unit(parent=city, kind="ward", name_vi="Phường Hồng Bàng", code="HP-HB")
@@ -17,7 +22,11 @@ def site(factory):
     assignment = factory.assignment(learner, position, counter)
     outsider = factory.user(full_name="Trần Thị Bình", username="outsider")
     factory.assignment(outsider, position, commune)
+    shutil.copytree(SAMPLE_COURSE, tmp_path / "site-courses" / "sample-course")
+    sync(app, tmp_path / "site-courses")
     return SimpleNamespace(
+        module_slug="sample-course",
+        activity_key="what-is-a-signature",
         city=city,
         ward=ward,
         counter=counter,

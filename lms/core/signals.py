@@ -46,3 +46,19 @@ Sender: the source ``OrgUnit``; kwargs: ``target``, ``actor``, ``on`` (the merge
     @org_unit_merged.connect
     def move_targets(source, target, actor, on): ...
 """
+
+activity_completed = _signals.signal("activity-completed")
+"""A learner completed an activity. Sender: the ``ActivityProgress``; kwargs: ``user``,
+``activity``.
+
+    @activity_completed.connect
+    def count_for_reports(progress, user, activity): ...
+"""
+
+module_completed = _signals.signal("module-completed")
+"""A learner completed a module version. Sender: the ``ModuleProgress`` (its ``version``
+is the version the completion was earned on); kwargs: ``user``.
+
+    @module_completed.connect
+    def issue_certificate(progress, user): ...
+"""

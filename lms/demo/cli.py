@@ -4,10 +4,13 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from lms.accounts.models import User
+from lms.catalogue.services import sync_courses
 from lms.core.errors import Invalid
 from lms.demo import data
 from lms.extensions import db
 from lms.org.reference import seed_reference_data
+from lms.plugins import registry
+from lms.plugins.courses import discover
 
 
 @click.command("demo")
@@ -21,7 +24,14 @@ def demo_command() -> None:
         summary = data.build(password)
     except Invalid as error:
         raise click.ClickException(f"LMS_DEMO_PASSWORD: {error.message}") from error
+    courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
     db.session.commit()
+    for course_id, problems in courses.failed.items():
+        click.echo(f"warning: course {course_id} not loaded: {problems[0]}", err=True)
+    click.echo(
+        f"Modules: {len(courses.created)} created, {len(courses.updated)} updated, "
+        f"{len(courses.unchanged)} unchanged."
+    )
     click.echo(
         f"Demo ready: {summary.units_added} units, {summary.users_added} users and "
         f"{summary.assignments_added} position assignments added."

@@ -1,17 +1,163 @@
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.catalogue.queries import activities_of, latest_version
 from lms.core import clock
-from lms.learning import bp
+from lms.core.errors import Invalid
+from lms.core.forms import options
+from lms.core.i18n import LOCALE_NAMES
+from lms.core.paging import paginate_rows
+from lms.extensions import db
+from lms.learning import bp, queries, services
+from lms.learning.forms import CatalogueFilterForm
+from lms.learning.runtime import Runtime
 from lms.org import queries as org_queries
+from lms.plugins import registry
+
+
+def _learner():
+    return current_user._get_current_object()
 
 
 @bp.route("/")
 @login_required
 def home():
-    user = current_user._get_current_object()
+    user = _learner()
     return render_template(
         "learning/home.html",
+        modules=queries.my_modules(user),
         assignments=org_queries.current_assignments(user, on=clock.today()),
         managed_units=org_queries.managed_units(user),
     )
+
+
+@bp.route("/catalogue")
+@login_required
+def catalogue():
+    form = CatalogueFilterForm(request.args)
+    form.competency.choices = options(
+        [("", _("All competencies"))] + [(code, code) for code in queries.competency_codes()]
+    )
+    form.language.choices = options([("", _("All languages")), *LOCALE_NAMES.items()])
+    form.validate()
+    page = paginate_rows(
+        queries.catalogue(
+            _learner(),
+            search=form.q.data or "",
+            competency=form.competency.data or "",
+            language=form.language.data or "",
+        )
+    )
+    return render_template("learning/catalogue.html", form=form, page=page)
+
+
+def _module_or_404(slug: str):
+    module = queries.module_by_slug(slug)
+    if module is None:
+        abort(404)
+    return module
+
+
+@bp.route("/modules/<slug>")
+@login_required
+def module(slug: str):
+    user = _learner()
+    module = _module_or_404(slug)
+    progress = services.current_progress(user, module)
+    if module.retired_at is not None and progress is None:
+        abort(404)
+    version = progress.version if progress else latest_version(module.id)
+    latest = latest_version(module.id)
+    return render_template(
+        "learning/module_detail.html",
+        module=module,
+        version=version,
+        progress=progress,
+        activities=activities_of(version.id),
+        states=queries.activity_states(user, version.id),
+        newer=latest if latest.id != version.id else None,
+        history=queries.completed_versions(user, module),
+    )
+
+
+def _activity_in(key: str, activities):
+    for index, activity in enumerate(activities):
+        if activity.key == key:
+            return index, activity
+    abort(404)
+
+
+def _runtime(slug: str, key: str) -> Runtime:
+    return Runtime(
+        user_id=current_user.id,
+        locale=str(get_locale()),
+        action_url=url_for("learning.activity", slug=slug, key=key),
+    )
+
+
+@bp.route("/modules/<slug>/<key>", methods=["GET", "POST"])
+@login_required
+def activity(slug: str, key: str):
+    user = _learner()
+    module = _module_or_404(slug)
+    version = services.learner_version(user, module)
+    if version is None:
+        abort(404)
+    activities = activities_of(version.id)
+    index, activity = _activity_in(key, activities)
+    runtime = _runtime(slug, key)
+    following = activities[index + 1] if index + 1 < len(activities) else None
+    if request.method == "POST":
+        try:
+            state = services.submit_activity(user, module, activity, request.form, runtime)
+        except Invalid as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(runtime.action_url)
+        db.session.commit()
+        if state.is_completed and following is not None:
+            return redirect(url_for("learning.activity", slug=slug, key=following.key))
+        done = url_for("learning.module", slug=slug)
+        return redirect(done if state.is_completed else runtime.action_url)
+    try:
+        state = services.open_activity(user, module, activity)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("learning.catalogue"))
+    db.session.commit()
+    activity_type = registry().activity_type(activity.type_id)
+    # The type renders through its own autoescaped template; the page inserts that as is.
+    body = activity_type.render(activity, state.data, runtime) if activity_type else None
+    return render_template(
+        "learning/activity_detail.html",
+        module=module,
+        version=version,
+        activity=activity,
+        body=body,
+        position=index + 1,
+        total=len(activities),
+        previous=activities[index - 1] if index > 0 else None,
+        following=following,
+        progress=services.current_progress(user, module),
+    )
+
+
+@bp.route("/modules/<slug>/move", methods=["POST"])
+@login_required
+def move_to_latest(slug: str):
+    module = _module_or_404(slug)
+    try:
+        services.move_to_latest(_learner(), module)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _("You are now on the latest version; finished lessons that did not change are kept."),
+            "success",
+        )
+    return redirect(url_for("learning.module", slug=slug))

@@ -15,6 +15,10 @@ def url_args(site) -> dict:
         "unit_id": site.ward.id,
         "position_id": site.position.id,
         "assignment_id": site.assignment.id,
+        "slug": site.module_slug,
+        "key": site.activity_key,
+        "digest": "0123456789abcdef",
+        "path": "signing.svg",
     }
 
 

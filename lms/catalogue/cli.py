@@ -1,0 +1,96 @@
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lms.catalogue import services
+from lms.catalogue.queries import all_modules
+from lms.extensions import db
+from lms.plugins import registry
+from lms.plugins.courses import discover
+from lms.plugins.manifest import load_course
+
+
+@click.group("courses")
+def courses_cli() -> None:
+    """Course plugins: list, validate, sync into the catalogue, export."""
+
+
+def _discovered():
+    return discover(current_app.config["LMS_COURSE_DIRS"])
+
+
+@courses_cli.command("list")
+@with_appcontext
+def list_courses() -> None:
+    """List discovered course plugins and the catalogue's modules."""
+    sources, problems = _discovered()
+    for source in sources:
+        click.echo(f"{source.id:<40} {source.origin}")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo(f"{len(sources)} course plugin(s) found.")
+    for module, number in all_modules():
+        state = "retired" if module.retired_at else f"version {number}"
+        click.echo(f"  catalogue: {module.slug:<40} {state}")
+    sys.exit(1 if problems else 0)
+
+
+@courses_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check course folders (default: every discovered course) without writing anything."""
+    problems = []
+    if paths:
+        folders = [(path.name, path) for path in paths]
+    else:
+        sources, problems = _discovered()
+        folders = [(source.id, source.path) for source in sources]
+        for problem in problems:
+            click.echo(f"(discovery): {problem}")
+    checked = 0
+    for name, folder in folders:
+        course, found = load_course(
+            folder, registry().activity_types, global_hooks=registry().manager
+        )
+        for problem in found:
+            click.echo(f"{folder / problem.file}: {problem.field}: {problem.message}")
+        problems.extend(found)
+        checked += 1
+        if course is not None:
+            click.echo(f"ok: {name} ({len(course.activities)} activities)", err=True)
+    click.echo(f"{checked} course(s) checked, {len(problems)} problem(s).", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@courses_cli.command("sync")
+@with_appcontext
+def sync() -> None:
+    """Load every discovered course into the catalogue (a new version only when changed)."""
+    report = services.sync_courses(*_discovered(), registry())
+    db.session.commit()
+    for course_id, problems in report.failed.items():
+        for problem in problems:
+            click.echo(f"{course_id}: {problem}", err=True)
+    click.echo(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.retired)} retired, "
+        f"{len(report.failed)} failed."
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+@courses_cli.command("export")
+@click.argument("module_id")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export(module_id: str, destination: Path) -> None:
+    """Write module MODULE_ID's latest version as a course plugin folder in DESTINATION."""
+    try:
+        folder = services.export_module(module_id, destination, registry())
+    except LookupError as error:
+        raise click.ClickException(f"no module with the id {module_id!r}") from error
+    click.echo(f"Exported {module_id} to {folder}")

@@ -1,0 +1,202 @@
+"""Loading course plugins into the catalogue, and writing modules back out as plugins."""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import tomli_w
+
+from lms.catalogue.models import (
+    Activity,
+    MediaBlob,
+    Module,
+    ModuleCompetency,
+    ModuleVersion,
+    VersionMedia,
+)
+from lms.catalogue.queries import latest_version
+from lms.core import audit, clock
+from lms.core.i18n import fold
+from lms.extensions import db
+from lms.plugins.activity import Problem
+from lms.plugins.courses import CourseSource
+from lms.plugins.manifest import MEDIA_TYPES, Course, load_course
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def sync_courses(
+    sources: list[CourseSource], discovery_problems: list[Problem], registry, *, actor=None
+) -> SyncReport:
+    """Bring the catalogue in line with the discovered courses.
+
+    A course whose content hash changed gets a new published version; an unchanged one
+    nothing; one that no longer exists is retired (history kept); a broken one is
+    reported and skipped while the others load.
+    """
+    report = SyncReport()
+    if discovery_problems:
+        report.failed["(discovery)"] = discovery_problems
+    for source in sources:
+        course, problems = load_course(
+            source.path, registry.activity_types, global_hooks=registry.manager
+        )
+        if course is None:
+            report.failed[source.id] = problems
+            continue
+        outcome = publish_course(course, source.origin, actor=actor)
+        getattr(report, outcome).append(course.id)
+    present = {source.id for source in sources} | set(report.failed)
+    report.retired = _retire_missing(present, actor)
+    return report
+
+
+def publish_course(course: Course, origin: str, *, actor=None) -> str:
+    """Store ``course`` as a new version unless its latest version has the same hash.
+    Returns "created", "updated" or "unchanged"."""
+    module = db.session.scalar(sa.select(Module).where(Module.slug == course.id))
+    outcome = "updated"
+    if module is None:
+        module = Module(slug=course.id, source=origin)
+        db.session.add(module)
+        db.session.flush()
+        outcome = "created"
+    module.source = origin
+    module.retired_at = None
+    latest = latest_version(module.id)
+    if latest is not None and latest.content_hash == course.content_hash:
+        return "unchanged"
+    version = _new_version(module, course, (latest.number if latest else 0) + 1, actor)
+    audit.record(
+        actor, "module.published", module, version=version.number, hash=course.content_hash
+    )
+    log.info("Published %s version %d", course.id, version.number)
+    return outcome
+
+
+def _new_version(module: Module, course: Course, number: int, actor) -> ModuleVersion:
+    manifest = course.manifest_fields()
+    version = ModuleVersion(
+        module_id=module.id,
+        number=number,
+        content_hash=course.content_hash,
+        manifest=manifest,
+        estimated_minutes=course.estimated_minutes,
+        search_text=fold(" ".join([*course.title.values(), *course.summary.values()])),
+        language_codes=f" {' '.join(course.languages)} ",
+        published_at=clock.now(),
+        published_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    db.session.add_all(
+        Activity(
+            version_id=version.id,
+            position=position,
+            key=spec.key,
+            type_id=spec.type_id,
+            titles=spec.title,
+            required=spec.required,
+            content=spec.content,
+            content_hash=_activity_hash(spec),
+        )
+        for position, spec in enumerate(course.activities)
+    )
+    db.session.add_all(
+        ModuleCompetency(version_id=version.id, code=item["code"], level=item["level"])
+        for item in course.competencies
+    )
+    _store_media(version, course)
+    db.session.flush()
+    return version
+
+
+def _activity_hash(spec) -> str:
+    canonical = json.dumps(
+        {"type": spec.type_id, "content": spec.content}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _store_media(version: ModuleVersion, course: Course) -> None:
+    for path, data in course.media.items():
+        digest = hashlib.sha256(data).hexdigest()
+        if db.session.get(MediaBlob, digest) is None:
+            content_type = MEDIA_TYPES[Path(path).suffix.lower()]
+            db.session.add(
+                MediaBlob(sha256=digest, content_type=content_type, size=len(data), data=data)
+            )
+        db.session.add(VersionMedia(version_id=version.id, path=path, sha256=digest))
+    # README and question banks travel with the version as text, for export.
+    files = {path: data.decode("utf-8") for path, data in course.other_files.items()}
+    version.manifest = {**version.manifest, "files": files}
+
+
+def _retire_missing(present: set[str], actor) -> list[str]:
+    gone = db.session.scalars(
+        sa.select(Module).where(
+            Module.slug.not_in(present), Module.retired_at.is_(None), Module.source != "web"
+        )
+    ).all()
+    for module in gone:
+        module.retired_at = clock.now()
+        audit.record(actor, "module.retired", module)
+    return [module.slug for module in gone]
+
+
+def export_module(slug: str, destination: Path, registry) -> Path:
+    """Write the latest version of module ``slug`` as a course plugin folder under
+    ``destination``; returns the folder. Never writes code."""
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    if module is None:
+        raise LookupError(slug)
+    version = latest_version(module.id)
+    folder = destination / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {k: v for k, v in version.manifest.items() if k != "files"}
+    manifest["activities"] = []
+    activities = db.session.scalars(
+        sa.select(Activity).where(Activity.version_id == version.id).order_by(Activity.position)
+    )
+    for activity in activities:
+        fields, files = registry.activity_type(activity.type_id).export(activity.content)
+        table = {"key": activity.key, "type": activity.type_id, **fields}
+        if not activity.required:
+            table["required"] = False
+        table["title"] = activity.titles
+        manifest["activities"].append(table)
+        _write_files(folder, files)
+    _write_files(folder, version.manifest.get("files", {}))
+    for path, blob in db.session.execute(
+        sa.select(VersionMedia.path, MediaBlob)
+        .join(MediaBlob, MediaBlob.sha256 == VersionMedia.sha256)
+        .where(VersionMedia.version_id == version.id)
+    ):
+        target = folder / "media" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blob.data)
+    (folder / "manifest.toml").write_text(tomli_w.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def _write_files(folder: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")

@@ -1,0 +1,126 @@
+"""The only way Markdown becomes HTML: Python-Markdown, then the nh3 sanitiser.
+
+Lessons are rendered once, when a course is synced, and the sanitised HTML is stored.
+``attr_list`` is deliberately absent: it would let a lesson put attributes (event
+handlers among them) on any element.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+
+import markdown
+import nh3
+
+EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align", "scope", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "li": {"id"},
+    "sup": {"id"},
+    **{f"h{level}": {"id"} for level in range(2, 7)},
+}
+ALLOWED_CLASSES = {
+    "div": {"admonition", "note", "warning", "tip", "footnote", "toc"},
+    "p": {"admonition-title"},
+    "a": {"footnote-ref", "footnote-backref"},
+}
+URL_SCHEMES = {"https", "http", "mailto"}
+
+# A lesson links its media relatively, as GitHub previews it: ../../media/x.svg or media/x.svg
+_MEDIA_PATH = re.compile(r"^(?:\.\./)*media/(?P<path>[A-Za-z0-9_.\-/]+)$")
+
+MediaUrl = Callable[[str], str]
+
+
+def to_html(text: str, extensions: Iterable = ()) -> str:
+    """Markdown → HTML, not yet safe to show."""
+    return markdown.Markdown(extensions=[*EXTENSIONS, *extensions], output_format="html").convert(
+        text
+    )
+
+
+def sanitise(html: str, media_url: MediaUrl | None = None) -> str:
+    """Keep only the allow-listed tags, attributes, classes and URL schemes.
+
+    Images come from the module's own media (relative paths, rewritten by ``media_url``) or
+    over https; anything else loses its ``src``. Links get ``rel="noopener noreferrer"``.
+    """
+
+    def filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            return _image_source(value, media_url)
+        return value
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=filter_attribute,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _image_source(value: str, media_url: MediaUrl | None) -> str | None:
+    media = _MEDIA_PATH.match(value)
+    if media and media_url is not None and ".." not in media["path"].split("/"):
+        return media_url(media["path"])
+    if value.lower().startswith("https://"):
+        return value
+    return None
+
+
+def render(text: str, *, media_url: MediaUrl | None = None, extensions: Iterable = ()) -> str:
+    """Markdown → sanitised HTML, the one path every lesson takes."""
+    return sanitise(to_html(text, extensions), media_url)

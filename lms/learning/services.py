@@ -1,0 +1,228 @@
+"""A learner's path through a module: opening activities, submitting them, completion.
+
+Every function takes the learner explicitly, flushes, and leaves the commit to the caller.
+"""
+
+import logging
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import User
+from lms.catalogue.models import Activity, Module, ModuleVersion
+from lms.catalogue.queries import activities_of, latest_version
+from lms.core import clock, signals
+from lms.core.errors import Invalid
+from lms.extensions import db
+from lms.learning.models import COMPLETED, IN_PROGRESS, ActivityProgress, ModuleProgress
+from lms.learning.runtime import Runtime
+from lms.plugins import registry
+
+log = logging.getLogger(__name__)
+ALL_REQUIRED = "all-required"
+
+
+def current_progress(user: User, module: Module) -> ModuleProgress | None:
+    return db.session.scalar(
+        sa.select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.module_id == module.id,
+            ModuleProgress.superseded_at.is_(None),
+        )
+    )
+
+
+def learner_version(user: User, module: Module) -> ModuleVersion | None:
+    """The version this learner works on: the one they started, else the latest."""
+    progress = current_progress(user, module)
+    return progress.version if progress else latest_version(module.id)
+
+
+def _start(user: User, module: Module, version: ModuleVersion) -> ModuleProgress:
+    if module.retired_at is not None:
+        raise Invalid(_l("This module has been retired and cannot be started."))
+    now = clock.now()
+    progress = ModuleProgress(
+        user_id=user.id,
+        module_id=module.id,
+        version_id=version.id,
+        state=IN_PROGRESS,
+        started_at=now,
+        last_seen_at=now,
+    )
+    db.session.add(progress)
+    db.session.flush()
+    return progress
+
+
+def open_activity(user: User, module: Module, activity: Activity) -> ActivityProgress:
+    """Record that ``user`` opened ``activity``: the module is started and the place in
+    it remembered. Returns the activity's progress (state included)."""
+    progress = current_progress(user, module) or _start(user, module, activity_version(activity))
+    now = clock.now()
+    progress.last_seen_at = now
+    progress.last_activity_id = activity.id
+    state = _activity_progress(user, activity, progress)
+    state.last_seen_at = now
+    db.session.flush()
+    return state
+
+
+def activity_version(activity: Activity) -> ModuleVersion:
+    return db.session.get(ModuleVersion, activity.version_id)
+
+
+def _activity_progress(
+    user: User, activity: Activity, module_progress: ModuleProgress
+) -> ActivityProgress:
+    state = db.session.scalar(
+        sa.select(ActivityProgress).where(
+            ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
+        )
+    )
+    if state is None:
+        now = clock.now()
+        state = ActivityProgress(
+            user_id=user.id,
+            activity_id=activity.id,
+            module_progress_id=module_progress.id,
+            data={},
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def submit_activity(user: User, module: Module, activity: Activity, form, runtime: Runtime):
+    """Hand a learner's form to the activity type and store the state it returns.
+
+    Raises ``Invalid`` when the activity's type is no longer installed. Sends
+    ``activity_completed`` and ``module_completed`` as they happen.
+    """
+    activity_type = registry().activity_type(activity.type_id)
+    if activity_type is None:
+        raise Invalid(_l("This activity cannot be used at the moment; its history is kept."))
+    state = open_activity(user, module, activity)
+    was_completed = state.is_completed
+    state.data = activity_type.handle(activity, dict(state.data), form, runtime)
+    now = clock.now()
+    if activity_type.is_completed(activity, state.data):
+        state.state = COMPLETED
+        state.completed_at = state.completed_at or now
+    else:
+        state.state, state.completed_at = IN_PROGRESS, None
+    db.session.flush()
+    if state.is_completed and not was_completed:
+        signals.activity_completed.send(state, user=user, activity=activity)
+    evaluate(user, current_progress(user, module))
+    return state
+
+
+def evaluate(user: User, progress: ModuleProgress) -> None:
+    """Recompute progress % and completion of one module progress from its activities."""
+    activities = activities_of(progress.version_id)
+    states = {
+        state.activity_id: state
+        for state in db.session.scalars(
+            sa.select(ActivityProgress).where(ActivityProgress.module_progress_id == progress.id)
+        )
+    }
+    progress.progress_pct = _percent(activities, states)
+    if progress.is_completed:
+        return  # a completion, once earned on a version, is never taken back
+    if _rule_holds(progress.version.manifest.get("completion", {}), activities, states):
+        progress.state = COMPLETED
+        progress.completed_at = clock.now()
+        progress.progress_pct = 100
+        db.session.flush()
+        signals.module_completed.send(progress, user=user)
+        registry().manager.hook.lms_module_completed(
+            user=user, module=progress.module, version=progress.version
+        )
+    db.session.flush()
+
+
+def _counted(activities: list[Activity]) -> list[Activity]:
+    return [activity for activity in activities if activity.required] or activities
+
+
+def _percent(activities, states) -> int:
+    counted = _counted(activities)
+    if not counted:
+        return 0
+    total = 0.0
+    for activity in counted:
+        activity_type = registry().activity_type(activity.type_id)
+        state = states.get(activity.id)
+        if activity_type is not None and state is not None:
+            total += activity_type.progress(activity, state.data)
+    return round(100 * total / len(counted))
+
+
+def _rule_holds(rule: dict, activities, states) -> bool:
+    name = rule.get("rule", ALL_REQUIRED)
+    if name == ALL_REQUIRED:
+        return all(
+            states.get(activity.id) is not None and states[activity.id].is_completed
+            for activity in _counted(activities)
+        )
+    decided = registry().manager.hook.lms_completion_rule(
+        rule=rule, activities=activities, states=states
+    )
+    if decided is None:
+        log.warning("No plugin decides the completion rule %r", name)
+    return bool(decided)
+
+
+def move_to_latest(user: User, module: Module) -> ModuleProgress:
+    """Move ``user`` from the version they are on to the latest, carrying over what they
+    completed in lessons that did not change. The old progress is kept as history.
+
+    A completion earned on the old version stays in the history. Raises ``Invalid`` when
+    they are already on the latest version.
+    """
+    progress = current_progress(user, module)
+    latest = latest_version(module.id)
+    if progress is None or progress.version_id == latest.id:
+        raise Invalid(_l("You are already on the latest version."))
+    now = clock.now()
+    progress.superseded_at = now
+    db.session.flush()
+    moved = _start(user, module, latest)
+    _carry_over(user, progress, moved)
+    evaluate(user, moved)
+    return moved
+
+
+def _carry_over(user: User, old: ModuleProgress, new: ModuleProgress) -> None:
+    old_activity = sa.orm.aliased(Activity)
+    new_activity = sa.orm.aliased(Activity)
+    carried = db.session.execute(
+        sa.select(ActivityProgress, new_activity.id)
+        .join(old_activity, old_activity.id == ActivityProgress.activity_id)
+        .join(
+            new_activity,
+            sa.and_(
+                new_activity.version_id == new.version_id,
+                new_activity.key == old_activity.key,
+                new_activity.content_hash == old_activity.content_hash,
+            ),
+        )
+        .where(ActivityProgress.module_progress_id == old.id)
+    ).all()
+    db.session.add_all(
+        ActivityProgress(
+            user_id=user.id,
+            activity_id=new_activity_id,
+            module_progress_id=new.id,
+            state=state.state,
+            data=dict(state.data),
+            first_seen_at=state.first_seen_at,
+            last_seen_at=state.last_seen_at,
+            completed_at=state.completed_at,
+        )
+        for state, new_activity_id in carried
+    )
+    db.session.flush()

@@ -1,0 +1,72 @@
+"""The plugin manager: one pluggy ``PluginManager("lms")`` per application.
+
+Built-in activity types are registered through the ``lms.plugins`` entry-point group,
+exactly like a third party's (see setup.cfg), so the core uses its own plugin API.
+"""
+
+from dataclasses import dataclass
+
+import pluggy
+from flask import Flask, current_app
+
+from lms.plugins import spec
+
+hookimpl = pluggy.HookimplMarker("lms")
+ENTRY_POINT_GROUP = "lms.plugins"
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be loaded; the message names the plugin and what is wrong."""
+
+
+@dataclass
+class Registry:
+    manager: pluggy.PluginManager
+    activity_types: dict
+
+    def activity_type(self, type_id: str):
+        """The installed type, or None: content of an uninstalled type degrades gently."""
+        return self.activity_types.get(type_id)
+
+
+def new_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("lms")
+    manager.add_hookspecs(spec)
+    return manager
+
+
+def _collect_activity_types(manager: pluggy.PluginManager) -> dict:
+    types: dict = {}
+    for plugin_types in manager.hook.lms_activity_types():
+        for activity_type in plugin_types:
+            if activity_type.type_id in types:
+                raise PluginError(
+                    f"two activity types have the id {activity_type.type_id!r}: "
+                    f"{type(types[activity_type.type_id]).__module__} and "
+                    f"{type(activity_type).__module__}"
+                )
+            types[activity_type.type_id] = activity_type
+    return types
+
+
+def init_app(app: Flask) -> None:
+    manager = new_manager()
+    try:
+        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    except Exception as error:
+        raise PluginError(f"loading a plugin of group {ENTRY_POINT_GROUP}: {error}") from error
+    app.extensions["lms.plugins"] = Registry(manager, _collect_activity_types(manager))
+    for blueprints in manager.hook.lms_blueprints():
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+    for commands in manager.hook.lms_cli():
+        for command in commands:
+            app.cli.add_command(command)
+
+
+def registry_of(app: Flask) -> Registry:
+    return app.extensions["lms.plugins"]
+
+
+def registry() -> Registry:
+    return registry_of(current_app)

@@ -1,0 +1,379 @@
+"""The course plugin format (schema 1): reading and checking a course folder.
+
+See docs/course-plugins.md for the format as content authors see it. ``load_course`` reads
+a folder into a ``Course`` and reports every problem as ``file: field: message``; it
+writes nothing.
+"""
+
+import hashlib
+import importlib.util
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lms.plugins import new_manager
+from lms.plugins.activity import Parsed, Problem
+
+SCHEMA = 1
+LOCALES = ("vi", "en")
+COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+ACTIVITY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+COMPETENCY_CODE = re.compile(r"^[A-Z]{2,4}\.[0-9]{1,2}$")
+MANIFEST = "manifest.toml"
+HOOKS = "hooks.py"
+MEDIA_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+}
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+}
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+DATA_FOLDERS = ("lessons", "banks", "media")
+
+
+@dataclass
+class ActivitySpec:
+    key: str
+    type_id: str
+    title: dict[str, str]
+    required: bool
+    table: dict
+    content: dict = field(default_factory=dict)
+
+
+@dataclass
+class Course:
+    """A course as read from its folder; ``content_hash`` identifies its content."""
+
+    id: str
+    version: str
+    languages: list[str]
+    title: dict[str, str]
+    summary: dict[str, str]
+    estimated_minutes: int
+    review_required: bool
+    competencies: list[dict]
+    completion: dict
+    activities: list[ActivitySpec]
+    media: dict[str, bytes]
+    other_files: dict[str, bytes]
+    content_hash: str = ""
+    root: Path | None = None
+
+    def manifest_fields(self) -> dict:
+        """The manifest without activities: what module versions store about themselves."""
+        return {
+            "schema": SCHEMA,
+            "id": self.id,
+            "version": self.version,
+            "languages": self.languages,
+            "title": self.title,
+            "summary": self.summary,
+            "estimated_minutes": self.estimated_minutes,
+            "review_required": self.review_required,
+            "competencies": self.competencies,
+            "completion": self.completion,
+        }
+
+    def media_path(self, path: str) -> str:
+        digest = hashlib.sha256(self.media[path]).hexdigest()[:16]
+        return f"/modules/{self.id}/media/{digest}/{path}"
+
+
+class FolderFiles:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def exists(self, path: str) -> bool:
+        return (self.root / path).is_file()
+
+    def read_text(self, path: str) -> str:
+        return (self.root / path).read_text(encoding="utf-8")
+
+
+def content_hash(manifest: dict, activities: list[dict], files: dict[str, bytes]) -> str:
+    """A hash of what the course says, not how its files are formatted, so an export
+    re-imports to the same hash."""
+    canonical = json.dumps(
+        {
+            "manifest": manifest,
+            "activities": activities,
+            "files": {
+                path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())
+            },
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class _Checker:
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def add(self, field_name: str, message: str, file: str = MANIFEST) -> None:
+        self.problems.append(Problem(file, field_name, message))
+
+    def text_per_language(self, data: dict, name: str, languages: list[str]) -> dict[str, str]:
+        value = data.get(name)
+        if not isinstance(value, dict):
+            self.add(name, "a table with one text per language is required")
+            return {}
+        for language in languages:
+            if not isinstance(value.get(language), str) or not value[language].strip():
+                self.add(f"{name}.{language}", "missing text for this language")
+        return {language: str(value.get(language, "")).strip() for language in languages}
+
+
+def _read_manifest(root: Path, check: _Checker) -> dict | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        check.add("(file)", "manifest.toml is missing")
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        check.add("(syntax)", str(error))
+        return None
+
+
+def _check_header(data: dict, check: _Checker) -> list[str]:
+    if data.get("schema") != SCHEMA:
+        check.add("schema", f"must be {SCHEMA}")
+    if not isinstance(data.get("id"), str) or not COURSE_ID.match(data["id"]):
+        check.add("id", "3–64 lowercase letters, digits and dashes")
+    if not isinstance(data.get("version"), str) or not data["version"].strip():
+        check.add("version", 'a version text such as "1.0.0" is required')
+    languages = data.get("languages")
+    if not isinstance(languages, list) or not languages or not set(languages) <= set(LOCALES):
+        check.add("languages", f"a non-empty list of {', '.join(LOCALES)}")
+        return ["vi"]
+    minutes = data.get("estimated_minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 10_000:
+        check.add("estimated_minutes", "a whole number of minutes from 1")
+    if not isinstance(data.get("review_required", False), bool):
+        check.add("review_required", "true or false")
+    return languages
+
+
+def _check_competencies(data: dict, check: _Checker) -> list[dict]:
+    competencies = data.get("competencies", [])
+    if not isinstance(competencies, list):
+        check.add("competencies", "a list of {code, level} tables")
+        return []
+    for index, item in enumerate(competencies):
+        if not isinstance(item, dict) or not COMPETENCY_CODE.match(str(item.get("code", ""))):
+            check.add(f"competencies[{index}].code", 'a code such as "DG.1"')
+        elif not isinstance(item.get("level"), int) or not 1 <= item["level"] <= 5:
+            check.add(f"competencies[{index}].level", "a level from 1 to 5")
+    return [
+        {"code": item.get("code"), "level": item.get("level")}
+        for item in competencies
+        if isinstance(item, dict)
+    ]
+
+
+def _check_completion(data: dict, check: _Checker) -> dict:
+    completion = data.get("completion", {"rule": "all-required"})
+    if not isinstance(completion, dict) or not isinstance(completion.get("rule"), str):
+        check.add("completion.rule", 'a rule name such as "all-required"')
+        return {"rule": "all-required"}
+    return completion
+
+
+def _forbidden_code(root: Path, allow_hooks: bool) -> list[Problem]:
+    problems = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.suffix.lower() in {".py", ".pyc", ".pyw", ".so"}:
+            if allow_hooks and relative == HOOKS:
+                continue
+            problems.append(
+                Problem(relative, "(file)", "code is not allowed here; courses are data")
+            )
+    return problems
+
+
+def _read_media(root: Path, check: _Checker) -> dict[str, bytes]:
+    media = {}
+    folder = root / "media"
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
+        relative = path.relative_to(folder).as_posix()
+        content_type = MEDIA_TYPES.get(path.suffix.lower())
+        data = path.read_bytes()
+        if content_type is None:
+            check.add(
+                "(type)", f"media must be one of {', '.join(MEDIA_TYPES)}", f"media/{relative}"
+            )
+        elif len(data) > MAX_MEDIA_BYTES:
+            check.add("(size)", "media files are limited to 5 MiB", f"media/{relative}")
+        elif not _looks_like(content_type, data):
+            check.add("(content)", f"the content is not {content_type}", f"media/{relative}")
+        else:
+            media[relative] = data
+    return media
+
+
+def _looks_like(content_type: str, data: bytes) -> bool:
+    if content_type == "image/svg+xml":
+        head = data[:1024].lstrip().lower()
+        return head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower()
+    return data.startswith(_MAGIC[content_type])
+
+
+def _other_files(root: Path) -> dict[str, bytes]:
+    files = {}
+    readme = root / "README.md"
+    if readme.is_file():
+        files["README.md"] = readme.read_bytes()
+    banks = root / "banks"
+    for path in sorted(banks.rglob("*")) if banks.is_dir() else []:
+        if path.is_file():
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def load_course_hooks(root: Path, course_id: str):
+    """A plugin manager with this course's ``hooks.py`` registered, or None without one."""
+    path = root / HOOKS
+    if not path.is_file():
+        return None
+    module_spec = importlib.util.spec_from_file_location(f"lms_course_hooks_{course_id}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    manager = new_manager()
+    manager.register(module, name=f"course:{course_id}")
+    return manager
+
+
+def load_course(
+    root: Path, activity_types: dict, *, allow_hooks: bool = True, global_hooks=None
+) -> tuple[Course | None, list[Problem]]:
+    """Read and check the course in ``root``. Returns the course (None when it cannot be
+    used) and every problem found."""
+    check = _Checker()
+    check.problems.extend(_forbidden_code(root, allow_hooks))
+    data = _read_manifest(root, check)
+    if data is None:
+        return None, check.problems
+    languages = _check_header(data, check)
+    title = check.text_per_language(data, "title", languages)
+    summary = check.text_per_language(data, "summary", languages)
+    competencies = _check_competencies(data, check)
+    completion = _check_completion(data, check)
+    media = _read_media(root, check)
+    course = Course(
+        id=str(data.get("id", root.name)),
+        version=str(data.get("version", "")),
+        languages=languages,
+        title=title,
+        summary=summary,
+        estimated_minutes=data.get("estimated_minutes", 0),
+        review_required=bool(data.get("review_required", False)),
+        competencies=competencies,
+        completion=completion,
+        activities=[],
+        media=media,
+        other_files=_other_files(root),
+        root=root,
+    )
+    course_hooks = None
+    if allow_hooks and not check.problems:
+        course_hooks = load_course_hooks(root, course.id)
+    extensions = _markdown_extensions(global_hooks, course_hooks)
+    course.activities = _check_activities(data, course, activity_types, check, root, extensions)
+    for manager in filter(None, (global_hooks, course_hooks)):
+        for problems in manager.hook.lms_course_validate(course=course):
+            check.problems.extend(problems or [])
+    if check.problems:
+        return None, check.problems
+    course.content_hash = content_hash(
+        course.manifest_fields(),
+        [_activity_identity(activity) for activity in course.activities],
+        {**{f"media/{path}": data for path, data in media.items()}, **course.other_files},
+    )
+    return course, []
+
+
+def _markdown_extensions(*managers) -> list:
+    return [
+        extension
+        for manager in managers
+        if manager is not None
+        for extensions in manager.hook.lms_markdown_extensions()
+        for extension in extensions
+    ]
+
+
+def _activity_identity(activity: ActivitySpec) -> dict:
+    return {
+        "key": activity.key,
+        "type": activity.type_id,
+        "title": activity.title,
+        "required": activity.required,
+        "source": activity.content.get("source", {}),
+    }
+
+
+def _check_activities(data, course, activity_types, check, root, extensions) -> list[ActivitySpec]:
+    tables = data.get("activities")
+    if not isinstance(tables, list) or not tables:
+        check.add("activities", "at least one [[activities]] table is required")
+        return []
+    activities, keys = [], set()
+    for index, table in enumerate(tables):
+        where = f"activities[{index}]"
+        key = table.get("key") if isinstance(table, dict) else None
+        if not isinstance(key, str) or not ACTIVITY_KEY.match(key):
+            check.add(f"{where}.key", "lowercase letters, digits and dashes")
+            continue
+        if key in keys:
+            check.add(f"{where}.key", f"the key {key!r} is used twice")
+            continue
+        keys.add(key)
+        activity_type = activity_types.get(table.get("type"))
+        if activity_type is None:
+            check.add(f"{where}.type", f"unknown activity type {table.get('type')!r}")
+            continue
+        title = _activity_title(table, where, course.languages, check)
+        parsed: Parsed = activity_type.parse(
+            table, FolderFiles(root), course, where=where, extensions=extensions
+        )
+        check.problems.extend(parsed.problems)
+        activities.append(
+            ActivitySpec(
+                key=key,
+                type_id=activity_type.type_id,
+                title=title,
+                required=bool(table.get("required", True)),
+                table=table,
+                content=parsed.content,
+            )
+        )
+    return activities
+
+
+def _activity_title(table: dict, where: str, languages: list[str], check: _Checker):
+    title = table.get("title")
+    if not isinstance(title, dict):
+        check.add(f"{where}.title", "a table with one title per language is required")
+        return {}
+    for language in languages:
+        if not str(title.get(language, "")).strip():
+            check.add(f"{where}.title.{language}", "missing title for this language")
+    return {language: str(title.get(language, "")).strip() for language in languages}

@@ -1,0 +1,114 @@
+"""Every hook the core calls, with what it receives and returns, and an example.
+
+Hook implementations live in installed distributions (entry-point group ``lms.plugins``),
+in the core's own built-ins (registered exactly like a third party), or, for course-scoped
+hooks, in a course plugin's ``hooks.py``. Mark implementations with ``hookimpl``::
+
+    from lms.plugins import hookimpl
+
+    @hookimpl
+    def lms_activity_types():
+        return [VideoActivity()]
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("lms")
+
+
+@hookspec
+def lms_activity_types():
+    """Return a list of ``ActivityType`` objects (see ``lms.plugins.activity``).
+
+    Two types with one ``type_id`` stop the application from starting.
+
+        @hookimpl
+        def lms_activity_types():
+            return [LessonActivity()]
+    """
+
+
+@hookspec
+def lms_markdown_extensions():
+    """Return Python-Markdown extensions to add when lessons are rendered.
+
+    Their output still goes through the sanitiser. Course-scoped when in ``hooks.py``.
+
+        @hookimpl
+        def lms_markdown_extensions():
+            return ["abbr"]
+    """
+
+
+@hookspec
+def lms_course_validate(course):
+    """Check a parsed course; return a list of ``Problem`` (empty when fine).
+
+    Called by ``lms courses validate`` and ``sync`` after the built-in checks. Course-scoped
+    when in ``hooks.py``.
+
+        @hookimpl
+        def lms_course_validate(course):
+            if len(course.activities) < 3:
+                return [Problem("manifest.toml", "activities", "at least 3 lessons")]
+            return []
+    """
+
+
+@hookspec(firstresult=True)
+def lms_completion_rule(rule, activities, states):
+    """Decide whether a module is complete under a completion rule the core does not know.
+
+    ``rule`` is the manifest's ``[completion]`` table, ``activities`` the version's
+    activities in order, ``states`` maps activity id to its progress (or is missing it).
+    Return True or False, or None to leave it to another plugin.
+
+        @hookimpl
+        def lms_completion_rule(rule, activities, states):
+            if rule.get("rule") == "any-two":
+                return sum(s.is_completed for s in states.values()) >= 2
+    """
+
+
+@hookspec
+def lms_module_completed(user, module, version):
+    """A learner completed a module version (after the ``module_completed`` signal).
+
+    @hookimpl
+    def lms_module_completed(user, module, version):
+        notify_trainer(user, module)
+    """
+
+
+@hookspec
+def lms_blueprints():
+    """Return Flask blueprints to register on the application.
+
+    @hookimpl
+    def lms_blueprints():
+        return [reports_extra.bp]
+    """
+
+
+@hookspec
+def lms_cli():
+    """Return click commands or groups to add to the ``lms`` command.
+
+    @hookimpl
+    def lms_cli():
+        return [import_hr_command]
+    """
+
+
+@hookspec
+def lms_template_hook(name, context):
+    """Return HTML (``markupsafe.Markup``) to insert in the named slot of a page, or None.
+
+    Slots: ``module-sidebar`` (context: module, version, progress), ``lesson-footer``
+    (context: activity).
+
+        @hookimpl
+        def lms_template_hook(name, context):
+            if name == "module-sidebar":
+                return Markup(render_template("myplugin/sidebar.html", **context))
+    """
