@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 import markdown
 import nh3
+from markupsafe import escape
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
 
@@ -119,6 +120,15 @@ def _image_source(value: str, media_url: MediaUrl | None) -> str | None:
     if value.lower().startswith("https://"):
         return value
     return None
+
+
+def scrollable_tables(html: str, label: str) -> str:
+    """Wrap each table of sanitised HTML in a region that keyboard users can scroll on a phone.
+
+    The sanitiser allows no attributes on ``<table>``, so its opening tag is always bare.
+    """
+    region = f'<div class="table-scroll" tabindex="0" role="region" aria-label="{escape(label)}">'
+    return html.replace("<table>", region + "<table>").replace("</table>", "</table></div>")
 
 
 def render(text: str, *, media_url: MediaUrl | None = None, extensions: Iterable = ()) -> str:

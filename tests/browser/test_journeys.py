@@ -71,3 +71,33 @@ def test_wrong_password_message_is_announced(visitor):
     error = visitor.page.locator("#password-error")
     assert error.inner_text() == "Sai tên đăng nhập hoặc mật khẩu."
     assert visitor.page.locator("#password").get_attribute("aria-invalid") == "true"
+
+
+def test_learner_finds_a_module_without_diacritics_and_completes_it(visitor):
+    width = visitor.page.viewport_size["width"]
+    # One learner per viewport: the live site keeps their progress between tests.
+    visitor.sign_in("ducnm" if width < 600 else "thaont")
+    visitor.click("a[href='/catalogue']")
+    visitor.page.fill("#q", "nen tang chinh quyen so")
+    visitor.click("form.filters button[type=submit]")
+    titles = visitor.page.locator(".module-list h2 a").all_inner_texts()
+    assert titles == ["Nền tảng chính quyền số"]
+    visitor.screenshot(f"learner-catalogue-{width}")
+    visitor.click(".module-list h2 a")
+    lessons = visitor.page.locator(".activity-list li").count()
+    assert lessons >= 4
+    visitor.click("main a[role=button]")
+    for number in range(lessons):
+        assert visitor.page.locator(".lesson-body h2").count() >= 1, "real content"
+        if number == 1:
+            visitor.screenshot(f"learner-lesson-{width}")
+        visitor.click("button[value=done]")
+    visitor.open("/modules/digital-government-foundations")
+    assert visitor.page.locator("progress").get_attribute("value") == "100"
+    assert "đã hoàn thành" in visitor.page.locator(".progress-line").inner_text()
+    visitor.screenshot(f"learner-module-completed-{width}")
+    visitor.click("a[href='/']")
+    home = visitor.page.locator(".module-list article").first
+    assert "Nền tảng chính quyền số" in home.inner_text()
+    assert home.locator("progress").get_attribute("value") == "100"
+    visitor.screenshot(f"learner-my-learning-{width}")

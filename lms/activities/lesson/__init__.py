@@ -5,9 +5,11 @@ Opening a page proves nothing, so a lesson counts as done only after an explicit
 """
 
 from flask import render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.core.markdown import render as render_markdown
+from lms.core.markdown import scrollable_tables
 from lms.plugins import hookimpl
 from lms.plugins.activity import Parsed, Problem
 
@@ -58,7 +60,10 @@ class LessonActivity:
         html = activity.content["html"]
         return render_template(
             "lesson/lesson_activity.html",
-            html=html.get(runtime.locale) or next(iter(html.values()), ""),
+            html=scrollable_tables(
+                html.get(runtime.locale) or next(iter(html.values()), ""),
+                _("Table (scrolls sideways on small screens)"),
+            ),
             done=self.is_completed(activity, state),
             runtime=runtime,
         )
