@@ -74,6 +74,10 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
+    # IMMEDIATE: a transaction that reads and then writes (a lesson view records where the
+    # learner is) would otherwise fail at once with "database is locked" when another
+    # writer committed since its read began; taking the write lock up front makes it wait
+    # (busy_timeout) instead. SQLite has one writer at a time in any case.
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -62,3 +62,12 @@ is the version the completion was earned on); kwargs: ``user``.
     @module_completed.connect
     def issue_certificate(progress, user): ...
 """
+
+activity_state_changed = _signals.signal("activity-state-changed")
+"""An activity type's own records of a learner changed outside that learner's request (a
+quiz attempt closed when its time ran out). Sender: the ``Activity``; kwargs: ``user_id``.
+Learning listens, to bring the learner's progress up to date.
+
+    @activity_state_changed.connect
+    def refresh(activity, user_id): ...
+"""

@@ -1,10 +1,13 @@
 """What an activity type is given while a learner works: never the database.
 
 The learning services load the learner's state, hand it to the activity type with a
-``Runtime``, and save what comes back; activity types never persist anything themselves.
+``Runtime``, and save what comes back; activity types never persist learner state
+themselves (a quiz keeps its attempts through ``lms.assessment``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
 
 
 @dataclass(frozen=True)
@@ -13,3 +16,6 @@ class Runtime:
     locale: str
     action_url: str  # where the activity's forms post
     preview: bool = False  # true when a trainer previews: nothing is recorded
+    params: MultiDict = field(default_factory=MultiDict)  # the page's query string
+    # Notices for the learner that are not errors ("time was up"); the page shows them.
+    messages: list = field(default_factory=list)

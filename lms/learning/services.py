@@ -55,17 +55,30 @@ def _start(user: User, module: Module, version: ModuleVersion) -> ModuleProgress
     return progress
 
 
-def open_activity(user: User, module: Module, activity: Activity) -> ActivityProgress:
+def open_activity(
+    user: User, module: Module, activity: Activity, runtime: Runtime | None = None
+) -> ActivityProgress:
     """Record that ``user`` opened ``activity``: the module is started and the place in
-    it remembered. Returns the activity's progress (state included)."""
+    it remembered. With a ``runtime``, an activity type that keeps records of its own
+    (a quiz) brings the state up to date first. Returns the activity's progress."""
     progress = current_progress(user, module) or _start(user, module, activity_version(activity))
     now = clock.now()
     progress.last_seen_at = now
     progress.last_activity_id = activity.id
     state = _activity_progress(user, activity, progress)
     state.last_seen_at = now
+    if runtime is not None:
+        _refresh(user, module, activity, state, runtime)
     db.session.flush()
     return state
+
+
+def _refresh(user: User, module: Module, activity: Activity, state, runtime: Runtime) -> None:
+    activity_type = registry().activity_type(activity.type_id)
+    if hasattr(activity_type, "refresh"):
+        data = activity_type.refresh(activity, dict(state.data), runtime)
+        if data != state.data:
+            _store(user, module, activity, state, data)
 
 
 def activity_version(activity: Activity) -> ModuleVersion:
@@ -105,19 +118,49 @@ def submit_activity(user: User, module: Module, activity: Activity, form, runtim
     if activity_type is None:
         raise Invalid(_l("This activity cannot be used at the moment; its history is kept."))
     state = open_activity(user, module, activity)
+    _store(
+        user,
+        module,
+        activity,
+        state,
+        activity_type.handle(activity, dict(state.data), form, runtime),
+    )
+    return state
+
+
+def _store(user: User, module: Module, activity: Activity, state: ActivityProgress, data) -> None:
+    """Keep an activity's new state, and what follows from it for the module."""
+    activity_type = registry().activity_type(activity.type_id)
     was_completed = state.is_completed
-    state.data = activity_type.handle(activity, dict(state.data), form, runtime)
-    now = clock.now()
-    if activity_type.is_completed(activity, state.data):
+    state.data = data
+    if activity_type.is_completed(activity, data):
         state.state = COMPLETED
-        state.completed_at = state.completed_at or now
+        state.completed_at = state.completed_at or clock.now()
     else:
         state.state, state.completed_at = IN_PROGRESS, None
     db.session.flush()
     if state.is_completed and not was_completed:
         signals.activity_completed.send(state, user=user, activity=activity)
-    evaluate(user, current_progress(user, module))
-    return state
+    evaluate(user, db.session.get(ModuleProgress, state.module_progress_id))
+
+
+def refresh_activity(user: User, activity: Activity, runtime: Runtime) -> None:
+    """Bring a learner's state in an activity up to date after its type's own records
+    changed outside a request of theirs (``activity_state_changed``)."""
+    state = db.session.scalar(
+        sa.select(ActivityProgress).where(
+            ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
+        )
+    )
+    if state is not None:
+        module = db.session.get(Module, activity_version(activity).module_id)
+        _refresh(user, module, activity, state, runtime)
+
+
+@signals.activity_state_changed.connect
+def _on_activity_state_changed(activity: Activity, user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    refresh_activity(user, activity, Runtime(user_id=user.id, locale=user.locale, action_url=""))
 
 
 def evaluate(user: User, progress: ModuleProgress) -> None:

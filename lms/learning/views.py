@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -94,7 +94,18 @@ def _runtime(slug: str, key: str) -> Runtime:
         user_id=current_user.id,
         locale=str(get_locale()),
         action_url=url_for("learning.activity", slug=slug, key=key),
+        params=request.args,
     )
+
+
+def _wants_json() -> bool:
+    """A script saving as the learner goes (``quiz.js``) asks for JSON, not a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _flash_notices(runtime: Runtime) -> None:
+    for message in runtime.messages:
+        flash(str(message), "info")
 
 
 @bp.route("/modules/<slug>/<key>", methods=["GET", "POST"])
@@ -114,20 +125,28 @@ def activity(slug: str, key: str):
             state = services.submit_activity(user, module, activity, request.form, runtime)
         except Invalid as error:
             db.session.rollback()
+            if _wants_json():
+                return jsonify(error=str(error.message)), error.status
             flash(error.message, "error")
             return redirect(runtime.action_url)
         db.session.commit()
+        if _wants_json():
+            return jsonify(saved=True, notices=[str(m) for m in runtime.messages])
+        _flash_notices(runtime)
+        if runtime.messages or request.form.get("stay"):
+            return redirect(runtime.action_url)
         if state.is_completed and following is not None:
             return redirect(url_for("learning.activity", slug=slug, key=following.key))
         done = url_for("learning.module", slug=slug)
         return redirect(done if state.is_completed else runtime.action_url)
     try:
-        state = services.open_activity(user, module, activity)
+        state = services.open_activity(user, module, activity, runtime)
     except Invalid as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("learning.catalogue"))
     db.session.commit()
+    _flash_notices(runtime)
     activity_type = registry().activity_type(activity.type_id)
     # The type renders through its own autoescaped template; the page inserts that as is.
     body = activity_type.render(activity, state.data, runtime) if activity_type else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pluggy
 from flask import Flask, current_app
 
+from lms.assessment.questions import QuestionTypes
 from lms.plugins import spec
 
 hookimpl = pluggy.HookimplMarker("lms")
@@ -23,6 +24,7 @@ class PluginError(RuntimeError):
 class Registry:
     manager: pluggy.PluginManager
     activity_types: dict
+    question_types: QuestionTypes
 
     def activity_type(self, type_id: str):
         """The installed type, or None: content of an uninstalled type degrades gently."""
@@ -55,7 +57,13 @@ def init_app(app: Flask) -> None:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as error:
         raise PluginError(f"loading a plugin of group {ENTRY_POINT_GROUP}: {error}") from error
-    app.extensions["lms.plugins"] = Registry(manager, _collect_activity_types(manager))
+    try:
+        question_types = QuestionTypes(manager.hook.lms_question_types())
+    except ValueError as error:
+        raise PluginError(str(error)) from error
+    app.extensions["lms.plugins"] = Registry(
+        manager, _collect_activity_types(manager), question_types
+    )
     for blueprints in manager.hook.lms_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)

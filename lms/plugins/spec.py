@@ -112,3 +112,15 @@ def lms_template_hook(name, context):
             if name == "module-sidebar":
                 return Markup(render_template("myplugin/sidebar.html", **context))
     """
+
+
+@hookspec
+def lms_question_types():
+    """Return a list of question-type objects (see ``lms.assessment.questions.QuestionType``).
+
+    Each grades its own questions; two types with one ``type_id`` stop the application.
+
+        @hookimpl
+        def lms_question_types():
+            return [OrderingQuestion()]
+    """

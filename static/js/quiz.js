@@ -1,0 +1,68 @@
+// Saves each answer as the learner gives it, and counts down to the deadline.
+// Without this script the quiz still works: its buttons save and submit the whole form.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch) return;
+  var lang = document.documentElement.lang;
+  var words = lang === "vi"
+    ? { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — sẽ thử lại khi bạn trả lời tiếp hoặc bấm Lưu câu trả lời.", left: "Thời gian còn lại: ", up: "Hết giờ." }
+    : { saving: "Saving…", saved: "Saved", failed: "Not saved — it will retry when you answer again or press Save answers.", left: "Time left: ", up: "Time is up." };
+
+  function save(fieldset) {
+    var slot = fieldset.getAttribute("data-slot");
+    var status = fieldset.querySelector(".save-state");
+    var data = new FormData();
+    data.append("csrf_token", form.elements.csrf_token.value);
+    data.append("attempt", form.elements.attempt.value);
+    data.append("action", "save");
+    data.append("slot", slot);
+    fieldset.querySelectorAll("input, select").forEach(function (field) {
+      if (!field.name.startsWith("answer-")) return;
+      if ((field.type === "radio" || field.type === "checkbox") && !field.checked) return;
+      if (field.value !== "") data.append(field.name, field.value);
+    });
+    status.textContent = words.saving;
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
+      if (result.ok) {
+        status.textContent = words.saved;
+        var link = document.querySelector('.question-nav a[data-slot="' + slot + '"]');
+        if (link) link.classList.toggle("answered", data.getAll("answer-" + slot).length > 0);
+      } else {
+        status.textContent = result.body.error || words.failed;
+      }
+    }).catch(function () { status.textContent = words.failed; });
+  }
+
+  var timers = {};
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target.closest("fieldset.question");
+    if (fieldset) save(fieldset);
+  });
+  form.addEventListener("input", function (event) {
+    if (event.target.type !== "text") return;
+    var fieldset = event.target.closest("fieldset.question");
+    var slot = fieldset.getAttribute("data-slot");
+    window.clearTimeout(timers[slot]);
+    timers[slot] = window.setTimeout(function () { save(fieldset); }, 800);
+  });
+
+  var deadline = document.querySelector("[data-deadline]");
+  if (deadline) {
+    var ends = new Date(deadline.getAttribute("data-deadline")).getTime();
+    var tick = function () {
+      var seconds = Math.max(0, Math.round((ends - Date.now()) / 1000));
+      deadline.textContent = seconds > 0
+        ? words.left + Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0")
+        : words.up;
+      if (seconds > 0) window.setTimeout(tick, 1000);
+    };
+    deadline.setAttribute("role", "timer");
+    tick();
+  }
+})();

@@ -1,0 +1,342 @@
+"""A learner's attempts at a quiz, through the pages: the server is the only judge."""
+
+import json
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.assessment.questions import Question
+from lms.catalogue.models import Activity
+from lms.core import clock
+from lms.extensions import db
+from lms.testing.courses import sync
+
+QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
+QUIZ = "/modules/quiz-course/check"
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def course(app, tmp_path):
+    folder = tmp_path / "courses"
+    shutil.copytree(QUIZ_COURSE, folder / "quiz-course")
+    sync(app, folder)
+    return folder
+
+
+@pytest.fixture
+def learner(client, factory, login_as, course):
+    user = factory.user(locale="en")
+    login_as(client, user)
+    return user
+
+
+@pytest.fixture
+def bank(app, course):
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).where(Activity.key == "check"))
+        return [Question.from_dict(q) for q in activity.content["banks"]["en"]]
+
+
+def start(client) -> tuple[int, str]:
+    page = client.submit(QUIZ, {"action": "start", "stay": "1"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    return int(re.search(r'name="attempt" value="(\d+)"', html).group(1)), html
+
+
+def option_id(bank, slot: int, text: str) -> str:
+    return next(o["id"] for o in bank[slot].data["options"] if o["text"] == text)
+
+
+def matching_values(bank, slot: int, right: int) -> list[str]:
+    """The matching answer with the first ``right`` items paired rightly, the rest wrongly."""
+    data = bank[slot].data
+    choices = [choice["id"] for choice in data["choices"]]
+    values = []
+    for index, item in enumerate(data["items"]):
+        wrong = next(c for c in choices if c != item["match"])
+        values.append(f"{item['id']}:{item['match'] if index < right else wrong}")
+    return values
+
+
+def right_answers(bank) -> dict:
+    return {
+        "answer-0": option_id(bank, 0, "National Population Database"),
+        "answer-1": [option_id(bank, 1, "Full name"), option_id(bank, 1, "Date of birth")],
+        "answer-2": "false",
+        "answer-3": "can cuoc",
+        "answer-4": "12",
+        "answer-5": matching_values(bank, 5, right=3),
+    }
+
+
+def save(client, attempt: int, answers: dict, **extra):
+    return client.submit(QUIZ, {"action": "save", "attempt": attempt, **answers}, **extra)
+
+
+def attempt_row(app, attempt_id: int) -> QuizAttempt:
+    with app.app_context():
+        return db.session.get(QuizAttempt, attempt_id)
+
+
+def saved(app, attempt_id: int) -> dict:
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)
+        )
+        return {row.slot: row.response for row in rows}
+
+
+SECRETS = [
+    "FEEDBACK",  # every per-answer and general feedback of the bank ends in it
+    "Căn cước",  # the accepted short answer
+    "fraction",
+    "match",
+]
+
+
+def revealing_texts(question) -> list[str]:
+    """What would tell right from wrong: feedback, accepted answers, numbers."""
+    data = question.data
+    texts = [question.general_feedback, data.get("feedback_right"), data.get("feedback_wrong")]
+    for answer in data.get("options", []) + data.get("answers", []):
+        texts.append(answer.get("feedback"))
+        if question.type_id == "short_answer":
+            texts.append(answer["text"])
+    return [text for text in texts if isinstance(text, str)]
+
+
+def test_an_attempt_in_progress_reveals_no_answer(client, learner, bank):
+    attempt, page = start(client)
+    response = save(client, attempt, {"answer-3": "x"}, headers=JSON)
+    for text in (page, response.get_data(as_text=True)):
+        for secret in SECRETS:
+            assert secret not in text
+        assert not re.search(r"\b12\b", re.sub(r"<[^>]+>", " ", text).replace("12-digit", ""))
+    for question in bank:
+        for secret in filter(None, revealing_texts(question)):
+            assert secret not in page
+    # Every item offers every choice: the page does not pair them.
+    items = bank[5].data["items"]
+    for item in items:
+        offered = re.findall(rf'value="{item["id"]}:([0-9a-f]+)"', page)
+        assert sorted(offered) == sorted(c["id"] for c in bank[5].data["choices"])
+
+
+def test_right_answers_pass_and_complete_the_module(client, learner, bank):
+    client.submit("/modules/quiz-course/reading", {"action": "done"})
+    attempt, _ = start(client)
+    save(client, attempt, right_answers(bank))
+    page = client.submit(
+        QUIZ, {"action": "submit", "attempt": attempt, "stay": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Your grade: 100.0%" in page and "You passed this quiz." in page
+    assert "SINGLE-RIGHT-FEEDBACK" in page, "feedback after the attempt, as set"
+    module = client.get("/modules/quiz-course").get_data(as_text=True)
+    assert '<progress value="100"' in module
+
+
+def test_partial_answers_grade_partially_and_do_not_pass(app, client, learner, bank):
+    attempt, _ = start(client)
+    answers = right_answers(bank)
+    answers["answer-1"] = [option_id(bank, 1, "Full name"), option_id(bank, 1, "The weather")]
+    answers["answer-2"] = "true"
+    answers["answer-5"] = matching_values(bank, 5, right=1)
+    del answers["answer-4"]
+    save(client, attempt, answers)
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    # single 1 + multiple 0 (50% − 100%, clamped) + tf 0 + short 1 + numeric 0 + matching 1/3
+    assert attempt_row(app, attempt).score == pytest.approx(round((1 + 1 + 1 / 3) / 6, 4))
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "Not passed yet." in page and "2 attempts left." in page
+    assert '<progress value="0"' in client.get("/modules/quiz-course").get_data(as_text=True)
+
+
+def test_answers_are_kept_across_reloads_and_saving_again_replaces(app, client, learner, bank):
+    attempt, _ = start(client)
+    assert save(client, attempt, {"answer-3": "ho chieu"}, headers=JSON).json == {
+        "saved": True,
+        "notices": [],
+    }
+    save(client, attempt, {"answer-4": "12,0"}, headers=JSON)
+    save(client, attempt, {"answer-3": "can cuoc"}, headers=JSON)
+    assert saved(app, attempt) == {3: "can cuoc", 4: "12.0"}
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert 'value="can cuoc"' in page and 'value="12.0"' in page
+
+
+def test_clearing_an_answer_saves_it_empty(app, client, learner, bank):
+    attempt, _ = start(client)
+    save(client, attempt, {"answer-0": option_id(bank, 0, "The land register")})
+    save(client, attempt, {"slot": "0"})
+    assert saved(app, attempt) == {0: None}
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"answer-0": "deadbeef"},  # no option of this question
+        {"answer-0": "-1"},
+        {"answer-1": ["not-an-id"]},
+        {"answer-2": "maybe"},
+        {"answer-5": ["x:y"]},
+        {"answer-99": "1"},  # a question the attempt does not have
+        {"answer-4": "twelve"},
+    ],
+)
+def test_tampered_or_malformed_answers_are_refused_and_nothing_is_saved(
+    app, client, learner, bank, tampered
+):
+    attempt, _ = start(client)
+    good = {"answer-3": "can cuoc"}
+    response = save(client, attempt, {**good, **tampered}, headers=JSON)
+    assert response.status_code == 422 and response.json["error"]
+    assert saved(app, attempt) == {}
+
+
+def test_an_option_of_another_question_is_refused(app, client, learner, bank):
+    attempt, _ = start(client)
+    other = option_id(bank, 1, "Full name")
+    assert save(client, attempt, {"answer-0": other}, headers=JSON).status_code == 422
+    assert saved(app, attempt) == {}
+
+
+def test_another_learners_attempt_cannot_be_touched(app, client, learner, factory, login_as):
+    attempt, _ = start(client)
+    intruder = app.test_client()
+    login_as(intruder, factory.user())
+    response = intruder.submit(
+        QUIZ, {"action": "save", "attempt": attempt, "answer-3": "x"}, headers=JSON
+    )
+    assert response.status_code == 404
+    assert saved(app, attempt) == {}
+
+
+def test_submitting_twice_grades_once(app, client, learner, bank):
+    attempt, _ = start(client)
+    save(client, attempt, right_answers(bank))
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    first = attempt_row(app, attempt)
+    again = client.submit(QUIZ, {"action": "submit", "attempt": attempt}, headers=JSON)
+    assert again.status_code == 422
+    second = attempt_row(app, attempt)
+    assert (second.score, second.finished_at) == (first.score, first.finished_at)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 1
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock forward by a number of minutes."""
+
+    def move(minutes: float):
+        moment = clock.now() + timedelta(minutes=minutes)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move
+
+
+def test_an_answer_after_the_deadline_is_refused_and_the_saved_ones_graded(
+    app, client, learner, bank, later
+):
+    attempt, _ = start(client)
+    save(client, attempt, {"answer-0": option_id(bank, 0, "National Population Database")})
+    later(11)
+    response = save(client, attempt, {"answer-3": "can cuoc"}, follow_redirects=True)
+    assert "answers sent after the deadline were not saved" in response.get_data(as_text=True)
+    finished = attempt_row(app, attempt)
+    assert finished.state == "finished"
+    assert finished.score == pytest.approx(round(1 / 6, 4))
+    assert finished.finished_at == finished.deadline_at
+    assert saved(app, attempt) == {0: option_id(bank, 0, "National Population Database")}
+
+
+def test_an_overdue_attempt_is_finished_when_the_learner_comes_back(app, client, learner, later):
+    attempt, _ = start(client)
+    save(client, attempt, {"answer-3": "can cuoc"})
+    later(30)
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "Attempt 1: 16.7%" in page
+    assert attempt_row(app, attempt).state == "finished"
+
+
+def test_an_overdue_attempt_with_nothing_saved_is_abandoned(app, client, learner, later):
+    attempt, _ = start(client)
+    later(30)
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert attempt_row(app, attempt).state == "abandoned"
+    assert "2 attempts left." in page
+
+
+def test_close_overdue_finishes_attempts_and_completes_the_module(
+    app, client, learner, bank, later
+):
+    client.submit("/modules/quiz-course/reading", {"action": "done"})
+    attempt, _ = start(client)
+    save(client, attempt, right_answers(bank))
+    later(30)
+    result = app.test_cli_runner().invoke(args=["quizzes", "close-overdue"])
+    assert result.exit_code == 0 and "1 overdue attempt(s) closed." in result.output
+    assert attempt_row(app, attempt).score == 1.0
+    home = client.get("/").get_data(as_text=True)
+    assert '<progress value="100"' in home
+
+
+def test_no_attempt_is_left_after_the_allowed_number(app, client, learner):
+    for _ in range(3):
+        attempt, _page = start(client)
+        client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    page = client.submit(QUIZ, {"action": "start"}, follow_redirects=True).get_data(as_text=True)
+    assert "You have used every attempt at this quiz." in page
+    assert "0 attempts left." in page
+    assert 'value="start"' not in page
+
+
+def test_an_attempt_keeps_its_questions_when_a_new_version_is_published(
+    app, client, learner, course, bank
+):
+    attempt, _ = start(client)
+    gift = course / "quiz-course" / "banks" / "check.en.gift"
+    gift.write_text(gift.read_text(encoding="utf-8").replace("12:0", "13:0"), encoding="utf-8")
+    assert sync(app, course).updated == ["quiz-course"]
+    save(client, attempt, {"answer-4": "12"})
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    assert attempt_row(app, attempt).score == pytest.approx(round(1 / 6, 4))
+
+
+def test_quiz_settings_and_bank_problems_are_reported_by_file_and_field(app, tmp_path):
+    broken = tmp_path / "quiz-course"
+    shutil.copytree(QUIZ_COURSE, broken)
+    manifest = broken / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        .replace("pass_mark = 70", "pass_mark = 170")
+        .replace('grading = "highest"', 'grading = "average"'),
+        encoding="utf-8",
+    )
+    (broken / "banks" / "check.vi.gift").write_text("::a:: Broken {=x ~y\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["courses", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "activities[1].pass_mark: a whole number from 0 to 100" in result.output
+    assert "activities[1].grading: one of highest, last" in result.output
+    assert "banks/check.vi.gift: line 1:" in result.output
+
+
+def test_the_quiz_exports_to_gift_that_reimports_identically(app, course, tmp_path):
+    from lms.catalogue.services import export_module
+    from lms.plugins import registry
+    from lms.plugins.manifest import load_course
+
+    with app.app_context():
+        folder = export_module("quiz-course", tmp_path / "out", registry())
+        original, _ = load_course(course / "quiz-course", registry().activity_types)
+        exported, problems = load_course(folder, registry().activity_types)
+    assert problems == []
+    assert json.dumps(exported.activities[1].content, sort_keys=True) == json.dumps(
+        original.activities[1].content, sort_keys=True
+    )
