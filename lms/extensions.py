@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from lms.core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# A view commits once and then renders: expiring everything at the commit would only make
+# the template read again what the request has just read or written.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

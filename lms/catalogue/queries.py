@@ -25,9 +25,14 @@ def latest_version(module_id: int) -> ModuleVersion | None:
 
 
 def activities_of(version_id: int) -> list[Activity]:
+    """A version's activities in order, their content left to load when one is opened (a
+    lesson's content is its text and HTML in every language)."""
     return list(
         db.session.scalars(
-            sa.select(Activity).where(Activity.version_id == version_id).order_by(Activity.position)
+            sa.select(Activity)
+            .where(Activity.version_id == version_id)
+            .order_by(Activity.position)
+            .options(sa.orm.defer(Activity.content))
         )
     )
 

@@ -12,6 +12,7 @@ from lms.core.paging import paginate_rows
 from lms.extensions import db
 from lms.learning import bp, queries, services
 from lms.learning.forms import CatalogueFilterForm
+from lms.learning.models import ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.org import queries as org_queries
 from lms.plugins import registry
@@ -131,7 +132,9 @@ def activity(slug: str, key: str):
             return redirect(runtime.action_url)
         db.session.commit()
         if _wants_json():
-            return jsonify(saved=True, notices=[str(m) for m in runtime.messages])
+            # A notice here means the answer was not kept (the time was up).
+            notices = [str(message) for message in runtime.messages]
+            return jsonify(saved=not notices, notices=notices)
         _flash_notices(runtime)
         if runtime.messages or request.form.get("stay"):
             return redirect(runtime.action_url)
@@ -160,7 +163,7 @@ def activity(slug: str, key: str):
         total=len(activities),
         previous=activities[index - 1] if index > 0 else None,
         following=following,
-        progress=services.current_progress(user, module),
+        progress=db.session.get(ModuleProgress, state.module_progress_id),
     )
 
 

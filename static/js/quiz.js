@@ -23,13 +23,15 @@
       if (field.value !== "") data.append(field.name, field.value);
     });
     status.textContent = words.saving;
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
-      if (result.ok) {
+      if (result.ok && !result.body.saved) {
+        status.textContent = result.body.notices.join(" ");
+      } else if (result.ok) {
         status.textContent = words.saved;
         var link = document.querySelector('.question-nav a[data-slot="' + slot + '"]');
         if (link) link.classList.toggle("answered", data.getAll("answer-" + slot).length > 0);

@@ -73,10 +73,103 @@ def test_wrong_password_message_is_announced(visitor):
     assert visitor.page.locator("#password").get_attribute("aria-invalid") == "true"
 
 
-def test_learner_finds_a_module_without_diacritics_and_completes_it(visitor):
+def answers_for(app, username: str, *, right: bool) -> list[tuple[str, list[str]]]:
+    """For each question of the learner's attempt in progress: its type and the values a
+    learner who knows (or does not know) the answers would give."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.assessment import services
+    from lms.assessment.grading import format_number
+    from lms.assessment.models import QuizAttempt
+    from lms.catalogue.models import Activity
+    from lms.extensions import db
+
+    with app.app_context():
+        attempt = db.session.scalar(
+            sa.select(QuizAttempt)
+            .join(User, User.id == QuizAttempt.user_id)
+            .where(User.username == username, QuizAttempt.state == "in_progress")
+        )
+        activity = db.session.get(Activity, attempt.activity_id)
+        return [
+            (q.type_id, _values(q, right, format_number))
+            for q in services.slot_questions(attempt, activity)
+        ]
+
+
+def _values(question, right: bool, format_number) -> list[str]:
+    data = question.data
+    if question.type_id in {"single_choice", "multiple_choice"}:
+        if right:
+            best = max(o["fraction"] for o in data["options"])
+            wanted = [o for o in data["options"] if o["fraction"] > 0]
+            if question.type_id == "single_choice":
+                wanted = [o for o in wanted if o["fraction"] == best]
+        else:
+            wanted = [min(data["options"], key=lambda o: o["fraction"])]
+        return [o["id"] for o in wanted]
+    if question.type_id == "true_false":
+        return ["true" if data["correct"] == right else "false"]
+    if question.type_id == "short_answer":
+        best = max(data["answers"], key=lambda a: a["fraction"])
+        return [best["text"] if right else "không biết"]
+    if question.type_id == "numeric":
+        answer = max(data["answers"], key=lambda a: a["fraction"])
+        number = answer["value"] if "value" in answer else answer["min"]
+        return [format_number(number) if right else "-987654"]
+    choices = [c["id"] for c in data["choices"]]
+    return [
+        f"{item['id']}:{item['match'] if right else next(c for c in choices if c != item['match'])}"
+        for item in data["items"]
+    ]
+
+
+def give_answer(page, slot: int, type_id: str, values: list[str]) -> None:
+    fieldset = page.locator(f'fieldset[data-slot="{slot}"]')
+    if type_id in {"single_choice", "true_false", "multiple_choice"}:
+        for value in values:
+            fieldset.locator(f'input[value="{value}"]').check()
+    elif type_id == "matching":
+        for value in values:
+            fieldset.locator(f'select option[value="{value}"]').locator("..").select_option(value)
+    else:
+        fieldset.locator("input[type=text]").fill(values[0])
+        fieldset.locator("input[type=text]").dispatch_event("change")
+    saved = fieldset.locator(".save-state")
+    saved.filter(has_text="Đã lưu").wait_for()
+
+
+def is_given(page, slot: int, type_id: str, values: list[str]) -> bool:
+    fieldset = page.locator(f'fieldset[data-slot="{slot}"]')
+    if type_id in {"single_choice", "true_false", "multiple_choice"}:
+        return all(fieldset.locator(f'input[value="{v}"]').is_checked() for v in values)
+    if type_id == "matching":
+        chosen = fieldset.locator("select").evaluate_all("all => all.map(s => s.value)")
+        return sorted(chosen) == sorted(values)
+    return fieldset.locator("input[type=text]").input_value() == values[0]
+
+
+def take_quiz(visitor, app, username: str, *, right: bool, reload_midway: bool = False):
+    visitor.click("button[value=start]")
+    answers = answers_for(app, username, right=right)
+    half = len(answers) // 2
+    for slot, (type_id, values) in enumerate(answers):
+        if reload_midway and slot == half:
+            visitor.page.reload()
+            visitor.check_accessibility()
+            for earlier, (kind, given) in enumerate(answers[:half]):
+                assert is_given(visitor.page, earlier, kind, given), f"answer {earlier} kept"
+            visitor.screenshot(f"learner-quiz-reloaded-{visitor.page.viewport_size['width']}")
+        give_answer(visitor.page, slot, type_id, values)
+    visitor.click("button[value=submit]")
+
+
+def test_learner_finds_a_module_reads_it_passes_its_quiz_and_completes_it(visitor, live_app):
     width = visitor.page.viewport_size["width"]
     # One learner per viewport: the live site keeps their progress between tests.
-    visitor.sign_in("ducnm" if width < 600 else "thaont")
+    learner = "ducnm" if width < 600 else "thaont"
+    visitor.sign_in(learner)
     visitor.click("a[href='/catalogue']")
     visitor.page.fill("#q", "nen tang chinh quyen so")
     visitor.click("form.filters button[type=submit]")
@@ -84,7 +177,7 @@ def test_learner_finds_a_module_without_diacritics_and_completes_it(visitor):
     assert titles == ["Nền tảng chính quyền số"]
     visitor.screenshot(f"learner-catalogue-{width}")
     visitor.click(".module-list h2 a")
-    lessons = visitor.page.locator(".activity-list li").count()
+    lessons = visitor.page.locator(".activity-list li").count() - 1
     assert lessons >= 4
     visitor.click("main a[role=button]")
     for number in range(lessons):
@@ -92,6 +185,15 @@ def test_learner_finds_a_module_without_diacritics_and_completes_it(visitor):
         if number == 1:
             visitor.screenshot(f"learner-lesson-{width}")
         visitor.click("button[value=done]")
+
+    assert "/final-quiz" in visitor.page.url
+    take_quiz(visitor, live_app, learner, right=False)
+    assert "Chưa đạt." in visitor.page.locator(".quiz-intro").inner_text()
+    visitor.screenshot(f"learner-quiz-failed-{width}")
+    take_quiz(visitor, live_app, learner, right=True, reload_midway=True)
+    assert "Bạn đã đạt bài kiểm tra này." in visitor.page.locator(".quiz-intro").inner_text()
+    visitor.screenshot(f"learner-quiz-passed-{width}")
+
     visitor.open("/modules/digital-government-foundations")
     assert visitor.page.locator("progress").get_attribute("value") == "100"
     assert "đã hoàn thành" in visitor.page.locator(".progress-line").inner_text()

@@ -60,6 +60,8 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_ngettext:1,2",
             "--no-location",
             "-o",
             str(template),

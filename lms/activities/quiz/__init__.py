@@ -185,7 +185,9 @@ def _check_draw(settings: dict, banks: dict, where: str) -> list[Problem]:
 
 
 def _review_shows(settings, summary) -> dict:
-    """What the review of a finished attempt may show under the quiz's settings."""
+    """What the review of a finished attempt may show under the quiz's settings: right
+    answers held back "until the last attempt" show once no attempt is left or the quiz is
+    passed (a retake can then no longer change the outcome)."""
     last_done = summary.attempts_left == 0 or summary.passed
     answers = settings.review == services.REVIEW_ANSWERS and (
         not settings.answers_after_last_attempt or last_done
