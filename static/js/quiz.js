@@ -6,12 +6,19 @@
   if (!form || !window.fetch) return;
   var lang = document.documentElement.lang;
   var words = lang === "vi"
-    ? { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — sẽ thử lại khi bạn trả lời tiếp hoặc bấm Lưu câu trả lời.", left: "Thời gian còn lại: ", up: "Hết giờ." }
-    : { saving: "Saving…", saved: "Saved", failed: "Not saved — it will retry when you answer again or press Save answers.", left: "Time left: ", up: "Time is up." };
+    ? { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — sẽ thử lại khi bạn trả lời tiếp hoặc bấm Lưu câu trả lời.", left: "Thời gian còn lại: ", up: "Hết giờ.", answered: " đã trả lời", open: " chưa trả lời" }
+    : { saving: "Saving…", saved: "Saved", failed: "Not saved — it will retry when you answer again or press Save answers.", left: "Time left: ", up: "Time is up.", answered: " answered", open: " not answered" };
+
+  // One save in flight per question: a change made meanwhile is sent when it returns, so
+  // answers reach the server in the order they were given and "Saved" means the latest.
+  var inflight = {}, again = {};
 
   function save(fieldset) {
     var slot = fieldset.getAttribute("data-slot");
     var status = fieldset.querySelector(".save-state");
+    status.textContent = words.saving;
+    if (inflight[slot]) { again[slot] = true; return; }
+    inflight[slot] = true;
     var data = new FormData();
     data.append("csrf_token", form.elements.csrf_token.value);
     data.append("attempt", form.elements.attempt.value);
@@ -22,23 +29,27 @@
       if ((field.type === "radio" || field.type === "checkbox") && !field.checked) return;
       if (field.value !== "") data.append(field.name, field.value);
     });
-    status.textContent = words.saving;
+    var done = function (text) {
+      inflight[slot] = false;
+      if (again[slot]) { again[slot] = false; save(fieldset); return; }
+      status.textContent = text;
+    };
     fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
-      if (result.ok && !result.body.saved) {
-        status.textContent = result.body.notices.join(" ");
-      } else if (result.ok) {
-        status.textContent = words.saved;
-        var link = document.querySelector('.question-nav a[data-slot="' + slot + '"]');
-        if (link) link.classList.toggle("answered", data.getAll("answer-" + slot).length > 0);
-      } else {
-        status.textContent = result.body.error || words.failed;
+      if (result.ok && !result.body.saved) return done(result.body.notices.join(" "));
+      if (!result.ok) return done(result.body.error || words.failed);
+      var link = document.querySelector('.question-nav a[data-slot="' + slot + '"]');
+      var answered = data.getAll("answer-" + slot).length > 0;
+      if (link) {
+        link.classList.toggle("answered", answered);
+        link.querySelector(".visually-hidden").textContent = answered ? words.answered : words.open;
       }
-    }).catch(function () { status.textContent = words.failed; });
+      done(words.saved);
+    }).catch(function () { done(words.failed); });
   }
 
   var timers = {};
