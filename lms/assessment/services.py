@@ -8,6 +8,7 @@ finishing is a conditional update, so two submits at once grade once.
 Services flush and leave the commit to the caller.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random, SystemRandom
@@ -15,11 +16,14 @@ from random import Random, SystemRandom
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from lms.assessment import gift
 from lms.assessment.models import ABANDONED, FINISHED, IN_PROGRESS, AttemptAnswer, QuizAttempt
 from lms.assessment.questions import InvalidResponse, Question, QuestionTypes
-from lms.catalogue.models import Activity
+from lms.catalogue.models import Activity, Module
+from lms.catalogue.services import publish_revision
 from lms.core import signals
 from lms.core.errors import Invalid, NotFound
+from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 
 # Time for an answer sent just before the deadline to reach the server.
@@ -64,6 +68,11 @@ class QuizSummary:
     passed: bool
     attempts_left: int | None  # None: unlimited
     next_start_at: datetime | None  # when a wait between attempts is running
+
+
+def bank_path(bank_name: str, language: str) -> str:
+    """Where a course plugin keeps a quiz's bank in one language."""
+    return f"banks/{bank_name}.{language}.gift"
 
 
 def bank(activity: Activity, language: str) -> list[Question]:
@@ -332,3 +341,25 @@ def finish_overdue(types: QuestionTypes, now: datetime) -> int:
             finished += 1
             signals.activity_state_changed.send(activity, user_id=attempt.user_id)
     return finished
+
+
+def import_gift(actor, module: Module, activity: Activity, language: str, text: str):
+    """Add the questions of a GIFT file to a quiz's bank in ``language``, publishing a new
+    module version (learners keep the version they started on). Returns the version.
+
+    Raises ``PermissionDenied`` unless ``actor`` is a trainer or an admin, ``GiftError``
+    listing every problem of the file by line (nothing is imported then), and ``Invalid``
+    for a module from a course folder or a language the module is not in.
+    """
+    ensure_role(actor, Role.TRAINER, Role.ADMIN)
+    if activity.type_id != "quiz":
+        raise NotFound(_l("This activity is not a quiz."))
+    if language not in activity.content["banks"]:
+        raise Invalid(_l("This module is not written in that language."))
+    questions = [*bank(activity, language), *gift.parse(text)]
+    content = copy.deepcopy(activity.content)
+    content["banks"][language] = [question.to_dict() for question in questions]
+    path = bank_path(content["bank"], language)
+    return publish_revision(
+        module, actor=actor, contents={activity.key: content}, files={path: gift.dump(questions)}
+    )

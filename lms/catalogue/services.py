@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import tomli_w
+from flask_babel import lazy_gettext as _l
 
 from lms.catalogue.models import (
     Activity,
@@ -19,13 +20,23 @@ from lms.catalogue.models import (
 )
 from lms.catalogue.queries import latest_version
 from lms.core import audit, clock
+from lms.core.errors import Invalid
 from lms.core.i18n import fold
 from lms.extensions import db
 from lms.plugins.activity import Problem
 from lms.plugins.courses import CourseSource
-from lms.plugins.manifest import MEDIA_TYPES, Course, load_course
+from lms.plugins.manifest import (
+    MEDIA_TYPES,
+    Course,
+    activity_identity,
+    content_hash,
+    file_digest,
+    load_course,
+)
 
 log = logging.getLogger(__name__)
+# The source of modules authored in the browser (not from a course plugin).
+WEB = "web"
 
 
 @dataclass
@@ -114,7 +125,7 @@ def _new_version(module: Module, course: Course, number: int, actor) -> ModuleVe
             titles=spec.title,
             required=spec.required,
             content=spec.content,
-            content_hash=_activity_hash(spec),
+            content_hash=_activity_hash(spec.type_id, spec.content),
         )
         for position, spec in enumerate(course.activities)
     )
@@ -127,9 +138,9 @@ def _new_version(module: Module, course: Course, number: int, actor) -> ModuleVe
     return version
 
 
-def _activity_hash(spec) -> str:
+def _activity_hash(type_id: str, content: dict) -> str:
     canonical = json.dumps(
-        {"type": spec.type_id, "content": spec.content}, sort_keys=True, ensure_ascii=False
+        {"type": type_id, "content": content}, sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -148,10 +159,97 @@ def _store_media(version: ModuleVersion, course: Course) -> None:
     version.manifest = {**version.manifest, "files": files}
 
 
+def publish_revision(
+    module: Module, *, actor, contents: dict[str, dict], files: dict[str, str]
+) -> ModuleVersion:
+    """Publish a new version of ``module``: its latest version with the content of the
+    activities named in ``contents`` (by key) and the text ``files`` (a bank, by path)
+    replaced. Everything else, media included, carries over unchanged.
+
+    Raises ``Invalid`` when the module comes from a course plugin on disk, whose folder
+    is where it changes (the next sync would publish the folder's content again).
+    """
+    if module.source != WEB:
+        raise Invalid(
+            _l("This module comes from a course folder: change it there and sync the courses.")
+        )
+    latest = latest_version(module.id)
+    manifest = {**latest.manifest, "files": {**latest.manifest.get("files", {}), **files}}
+    activities = [
+        (activity, contents.get(activity.key, activity.content))
+        for activity in db.session.scalars(
+            sa.select(Activity).where(Activity.version_id == latest.id).order_by(Activity.position)
+        )
+    ]
+    media = dict(
+        db.session.execute(
+            sa.select(VersionMedia.path, VersionMedia.sha256).where(
+                VersionMedia.version_id == latest.id
+            )
+        ).all()
+    )
+    version = ModuleVersion(
+        module_id=module.id,
+        number=latest.number + 1,
+        content_hash=_revision_hash(manifest, activities, media),
+        manifest=manifest,
+        estimated_minutes=latest.estimated_minutes,
+        search_text=latest.search_text,
+        language_codes=latest.language_codes,
+        published_at=clock.now(),
+        published_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    _copy_children(latest, version, activities, media)
+    audit.record(actor, "module.published", module, version=version.number)
+    return version
+
+
+def _revision_hash(manifest: dict, activities: list, media: dict[str, str]) -> str:
+    fields = {key: value for key, value in manifest.items() if key != "files"}
+    texts = {path: file_digest(text.encode()) for path, text in manifest["files"].items()}
+    return content_hash(
+        fields,
+        [
+            activity_identity(a.key, a.type_id, a.titles, a.required, content)
+            for a, content in activities
+        ],
+        {**{f"media/{path}": digest for path, digest in media.items()}, **texts},
+    )
+
+
+def _copy_children(latest, version, activities: list, media: dict[str, str]) -> None:
+    db.session.add_all(
+        Activity(
+            version_id=version.id,
+            position=activity.position,
+            key=activity.key,
+            type_id=activity.type_id,
+            titles=activity.titles,
+            required=activity.required,
+            content=content,
+            content_hash=_activity_hash(activity.type_id, content),
+        )
+        for activity, content in activities
+    )
+    db.session.add_all(
+        ModuleCompetency(version_id=version.id, code=competency.code, level=competency.level)
+        for competency in db.session.scalars(
+            sa.select(ModuleCompetency).where(ModuleCompetency.version_id == latest.id)
+        )
+    )
+    db.session.add_all(
+        VersionMedia(version_id=version.id, path=path, sha256=digest)
+        for path, digest in media.items()
+    )
+    db.session.flush()
+
+
 def _retire_missing(present: set[str], actor) -> list[str]:
     gone = db.session.scalars(
         sa.select(Module).where(
-            Module.slug.not_in(present), Module.retired_at.is_(None), Module.source != "web"
+            Module.slug.not_in(present), Module.retired_at.is_(None), Module.source != WEB
         )
     ).all()
     for module in gone:

@@ -103,16 +103,19 @@ class FolderFiles:
         return (self.root / path).read_text(encoding="utf-8")
 
 
-def content_hash(manifest: dict, activities: list[dict], files: dict[str, bytes]) -> str:
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(manifest: dict, activities: list[dict], file_digests: dict[str, str]) -> str:
     """A hash of what the course says, not how its files are formatted, so an export
-    re-imports to the same hash."""
+    re-imports to the same hash. ``activities`` are ``activity_identity`` tables and
+    ``file_digests`` maps each media, bank and README path to ``file_digest`` of it."""
     canonical = json.dumps(
         {
             "manifest": manifest,
             "activities": activities,
-            "files": {
-                path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())
-            },
+            "files": dict(sorted(file_digests.items())),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -304,8 +307,17 @@ def load_course(
         return None, check.problems
     course.content_hash = content_hash(
         course.manifest_fields(),
-        [_activity_identity(activity) for activity in course.activities],
-        {**{f"media/{path}": data for path, data in media.items()}, **course.other_files},
+        [
+            activity_identity(a.key, a.type_id, a.title, a.required, a.content)
+            for a in course.activities
+        ],
+        {
+            path: file_digest(data)
+            for path, data in {
+                **{f"media/{path}": data for path, data in media.items()},
+                **course.other_files,
+            }.items()
+        },
     )
     return course, []
 
@@ -320,13 +332,14 @@ def _markdown_extensions(*managers) -> list:
     ]
 
 
-def _activity_identity(activity: ActivitySpec) -> dict:
+def activity_identity(key: str, type_id: str, title: dict, required: bool, content: dict) -> dict:
+    """What an activity contributes to its course's content hash."""
     return {
-        "key": activity.key,
-        "type": activity.type_id,
-        "title": activity.title,
-        "required": activity.required,
-        "source": activity.content.get("source", {}),
+        "key": key,
+        "type": type_id,
+        "title": title,
+        "required": required,
+        "source": content.get("source", {}),
     }
 
 

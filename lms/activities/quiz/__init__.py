@@ -13,17 +13,13 @@ from lms.activities.quiz.settings import parse_settings
 from lms.assessment import services
 from lms.assessment.gift import GiftError, dump, parse
 from lms.assessment.grading import BUILT_IN_TYPES
+from lms.assessment.services import bank_path
 from lms.core import clock
 from lms.core.errors import Invalid
 from lms.plugins import hookimpl, registry
 from lms.plugins.activity import Parsed, Problem
 
-BANK_FOLDER = "banks"
 ANSWER_FIELD = "answer-"
-
-
-def bank_path(bank: str, language: str) -> str:
-    return f"{BANK_FOLDER}/{bank}.{language}.gift"
 
 
 class QuizActivity:

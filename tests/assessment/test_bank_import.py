@@ -1,0 +1,87 @@
+"""A trainer adds GIFT questions to a quiz's bank: a new version, or nothing at all."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.assessment import services
+from lms.assessment.gift import GiftError
+from lms.catalogue.models import Activity, Module, ModuleVersion
+from lms.catalogue.queries import latest_version
+from lms.catalogue.services import export_module
+from lms.core.errors import Invalid, PermissionDenied
+from lms.core.permissions import Role
+from lms.extensions import db
+from lms.plugins import registry
+from lms.plugins.manifest import load_course
+from lms.testing.courses import sync
+
+QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
+NEW_QUESTIONS = """$CATEGORY: basics
+
+::otp:: Một cán bộ được hỏi mã OTP qua điện thoại. Cán bộ nên làm gì? {
+=Từ chối và báo cho người phụ trách an toàn thông tin#Đúng: không ai được hỏi mã OTP.
+~Đọc mã cho người gọi#Sai: mã OTP chỉ dành cho chính chủ tài khoản.
+}
+
+::digits:: Mã định danh cá nhân có bao nhiêu chữ số? {#12}
+"""
+
+
+@pytest.fixture
+def module(app, appctx, tmp_path):
+    shutil.copytree(QUIZ_COURSE, tmp_path / "courses" / "quiz-course")
+    sync(app, tmp_path / "courses")
+    module = db.session.scalar(sa.select(Module).where(Module.slug == "quiz-course"))
+    module.source = "web"
+    return module
+
+
+def quiz_of(version) -> Activity:
+    return db.session.scalar(
+        sa.select(Activity).where(Activity.version_id == version.id, Activity.key == "check")
+    )
+
+
+@pytest.fixture
+def trainer(factory):
+    return factory.user(roles=[Role.TRAINER])
+
+
+def test_importing_gift_publishes_a_version_with_the_questions_added(module, trainer, tmp_path):
+    first = latest_version(module.id)
+    version = services.import_gift(trainer, module, quiz_of(first), "vi", NEW_QUESTIONS)
+    assert version.number == 2 and version.published_by_id == trainer.id
+    added = services.bank(quiz_of(version), "vi")
+    assert [q.name for q in added[-2:]] == ["otp", "digits"]
+    assert len(services.bank(quiz_of(version), "en")) == len(services.bank(quiz_of(first), "en"))
+    assert len(services.bank(quiz_of(first), "vi")) == 6, "the old version never changes"
+    # The new version is a plugin course like any other: it exports and re-imports as itself.
+    folder = export_module("quiz-course", tmp_path / "out", registry())
+    exported, problems = load_course(folder, registry().activity_types)
+    assert problems == [] and exported.content_hash == version.content_hash
+    assert "::otp::" in (folder / "banks" / "check.vi.gift").read_text(encoding="utf-8")
+
+
+def test_a_broken_gift_file_imports_nothing_and_names_its_lines(module, trainer):
+    broken = NEW_QUESTIONS + "\n::bad:: Thiếu dấu đóng {=a ~b\n"
+    with pytest.raises(GiftError) as raised:
+        services.import_gift(trainer, module, quiz_of(latest_version(module.id)), "vi", broken)
+    assert [problem.line for problem in raised.value.problems] == [10]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
+
+
+def test_only_trainers_and_admins_import(module, factory):
+    learner = factory.user()
+    with pytest.raises(PermissionDenied):
+        services.import_gift(learner, module, quiz_of(latest_version(module.id)), "vi", "")
+
+
+def test_a_module_from_a_course_folder_is_changed_in_its_folder(module, trainer):
+    module.source = "folder:courses/quiz-course"
+    with pytest.raises(Invalid, match="course folder"):
+        services.import_gift(
+            trainer, module, quiz_of(latest_version(module.id)), "vi", NEW_QUESTIONS
+        )
