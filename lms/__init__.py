@@ -125,9 +125,9 @@ def _register_template_globals(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, admin, catalogue, learning, org
+    from lms import accounts, admin, assessment, catalogue, learning, org
 
-    for package in (accounts, learning, catalogue, org, admin):
+    for package in (accounts, learning, catalogue, org, assessment, admin):
         app.register_blueprint(package.bp)
 
 

@@ -22,6 +22,7 @@ from lms.assessment.questions import InvalidResponse, Question, QuestionTypes
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
 from lms.core import signals
+from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
@@ -254,12 +255,7 @@ def save_answers(
 
 def _upsert_answer(attempt_id: int, slot: int, response, now: datetime) -> None:
     """One statement, so concurrent saves of different answers never lose one."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(AttemptAnswer).values(
+    statement = insert(db.session, AttemptAnswer).values(
         attempt_id=attempt_id, slot=slot, response=response, saved_at=now
     )
     db.session.execute(

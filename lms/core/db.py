@@ -56,6 +56,24 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def insert(session, model):
+    """The dialect's own INSERT, which can say what to do on a conflict (PostgreSQL and
+    SQLite both speak ON CONFLICT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model)
+
+
+def insert_once(session, model, values: dict, unique: list) -> None:
+    """Insert a row unless one with the same ``unique`` columns exists: two requests that
+    both found nothing then make one row between them, not a constraint error."""
+    session.execute(
+        insert(session, model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    )
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite enforce foreign keys and honour transactions and savepoints.
 

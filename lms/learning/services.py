@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.queries import activities_of, latest_version
 from lms.core import clock, signals
+from lms.core.db import insert_once
 from lms.core.errors import Invalid
 from lms.extensions import db
 from lms.learning.models import COMPLETED, IN_PROGRESS, ActivityProgress, ModuleProgress
@@ -42,17 +43,25 @@ def _start(user: User, module: Module, version: ModuleVersion) -> ModuleProgress
     if module.retired_at is not None:
         raise Invalid(_l("This module has been retired and cannot be started."))
     now = clock.now()
-    progress = ModuleProgress(
-        user_id=user.id,
-        module_id=module.id,
-        version_id=version.id,
-        state=IN_PROGRESS,
-        started_at=now,
-        last_seen_at=now,
+    insert_once(
+        db.session,
+        ModuleProgress,
+        {
+            "user_id": user.id,
+            "module_id": module.id,
+            "version_id": version.id,
+            "state": IN_PROGRESS,
+            "progress_pct": 0,
+            "started_at": now,
+            "last_seen_at": now,
+        },
+        unique=[ModuleProgress.user_id, ModuleProgress.version_id],
     )
-    db.session.add(progress)
-    db.session.flush()
-    return progress
+    return db.session.scalar(
+        sa.select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.version_id == version.id
+        )
+    )
 
 
 def open_activity(
@@ -88,23 +97,27 @@ def activity_version(activity: Activity) -> ModuleVersion:
 def _activity_progress(
     user: User, activity: Activity, module_progress: ModuleProgress
 ) -> ActivityProgress:
-    state = db.session.scalar(
-        sa.select(ActivityProgress).where(
-            ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
-        )
+    mine = sa.select(ActivityProgress).where(
+        ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
     )
+    state = db.session.scalar(mine)
     if state is None:
         now = clock.now()
-        state = ActivityProgress(
-            user_id=user.id,
-            activity_id=activity.id,
-            module_progress_id=module_progress.id,
-            data={},
-            first_seen_at=now,
-            last_seen_at=now,
+        insert_once(
+            db.session,
+            ActivityProgress,
+            {
+                "user_id": user.id,
+                "activity_id": activity.id,
+                "module_progress_id": module_progress.id,
+                "state": IN_PROGRESS,
+                "data": {},
+                "first_seen_at": now,
+                "last_seen_at": now,
+            },
+            unique=[ActivityProgress.user_id, ActivityProgress.activity_id],
         )
-        db.session.add(state)
-        db.session.flush()
+        state = db.session.scalar(mine)
     return state
 
 

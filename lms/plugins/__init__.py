@@ -5,12 +5,15 @@ exactly like a third party's (see setup.cfg), so the core uses its own plugin AP
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pluggy
 from flask import Flask, current_app
 
-from lms.assessment.questions import QuestionTypes
 from lms.plugins import spec
+
+if TYPE_CHECKING:
+    from lms.assessment.questions import QuestionTypes
 
 hookimpl = pluggy.HookimplMarker("lms")
 ENTRY_POINT_GROUP = "lms.plugins"
@@ -24,7 +27,7 @@ class PluginError(RuntimeError):
 class Registry:
     manager: pluggy.PluginManager
     activity_types: dict
-    question_types: QuestionTypes
+    question_types: "QuestionTypes"
 
     def activity_type(self, type_id: str):
         """The installed type, or None: content of an uninstalled type degrades gently."""
@@ -57,6 +60,10 @@ def init_app(app: Flask) -> None:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as error:
         raise PluginError(f"loading a plugin of group {ENTRY_POINT_GROUP}: {error}") from error
+    # Imported here: lms.assessment's services import the catalogue, which imports this
+    # package, so a top-level import would be a cycle.
+    from lms.assessment.questions import QuestionTypes
+
     try:
         question_types = QuestionTypes(manager.hook.lms_question_types())
     except ValueError as error:

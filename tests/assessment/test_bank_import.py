@@ -1,5 +1,7 @@
 """A trainer adds GIFT questions to a quiz's bank: a new version, or nothing at all."""
 
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -81,7 +83,59 @@ def test_only_trainers_and_admins_import(module, factory):
 
 def test_a_module_from_a_course_folder_is_changed_in_its_folder(module, trainer):
     module.source = "folder:courses/quiz-course"
-    with pytest.raises(Invalid, match="course folder"):
+    with pytest.raises(Invalid, match="thư mục khóa học"):
         services.import_gift(
             trainer, module, quiz_of(latest_version(module.id)), "vi", NEW_QUESTIONS
         )
+
+
+@pytest.fixture
+def trainer_client(app, client, factory, login_as, tmp_path):
+    shutil.copytree(QUIZ_COURSE, tmp_path / "web" / "quiz-course")
+    sync(app, tmp_path / "web")
+    with app.app_context():
+        db.session.scalar(sa.select(Module).where(Module.slug == "quiz-course")).source = "web"
+        db.session.commit()
+    login_as(client, factory.user(roles=[Role.TRAINER], locale="en"))
+    return client
+
+
+BANK = "/trainer/modules/quiz-course/quizzes/check/bank"
+
+
+def upload(client, content: bytes, language: str = "vi"):
+    from io import BytesIO
+
+    return client.submit(
+        BANK,
+        {"gift_file": (BytesIO(content), "questions.gift"), "language": language},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_trainer_previews_a_file_then_imports_it(app, trainer_client):
+    page = upload(trainer_client, NEW_QUESTIONS.encode()).get_data(as_text=True)
+    assert "2 questions ready to add" in page and "Từ chối và báo cho người phụ trách" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
+    text = re.search(r'name="gift" type="hidden" value="([^"]*)"', page).group(1)
+    response = trainer_client.submit(
+        BANK + "/import", {"gift": html.unescape(text), "language": "vi"}, follow_redirects=True
+    )
+    assert "Version 2 of the module is published" in response.get_data(as_text=True)
+    assert "Bank in Tiếng Việt: 8 questions" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (NEW_QUESTIONS.encode() + b"\n::bad:: {=a ~b\n", "line 10:"),
+        ("::x:: Câu hỏi {=a ~b}".encode("utf-16"), "not UTF-8 text"),
+        (b"x" * (1024 * 1024 + 1), "larger than 1 MiB"),
+    ],
+)
+def test_a_bad_file_is_explained_and_nothing_is_saved(app, trainer_client, content, message):
+    page = upload(trainer_client, content).get_data(as_text=True)
+    assert message in page and "ready to add" not in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1

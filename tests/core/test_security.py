@@ -15,6 +15,7 @@ def url_args(site) -> dict:
         "unit_id": site.ward.id,
         "position_id": site.position.id,
         "assignment_id": site.assignment.id,
+        "attempt_id": 1,
         "slug": site.module_slug,
         "key": site.activity_key,
         "digest": "0123456789abcdef",

@@ -8,11 +8,11 @@ activity state only mirrors the outcome, so that completion rules and reports ca
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from lms.activities.quiz.rendering import inline_html, text_html
 from lms.activities.quiz.settings import parse_settings
 from lms.assessment import services
 from lms.assessment.gift import GiftError, dump, parse
 from lms.assessment.grading import BUILT_IN_TYPES
+from lms.assessment.rendering import inline_html, text_html
 from lms.assessment.services import bank_path
 from lms.core import clock
 from lms.core.errors import Invalid
