@@ -6,8 +6,8 @@
   if (!form || !window.fetch) return;
   var lang = document.documentElement.lang;
   var words = lang === "vi"
-    ? { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — sẽ thử lại khi bạn trả lời tiếp hoặc bấm Lưu câu trả lời.", left: "Thời gian còn lại: ", up: "Hết giờ.", answered: " đã trả lời", open: " chưa trả lời" }
-    : { saving: "Saving…", saved: "Saved", failed: "Not saved — it will retry when you answer again or press Save answers.", left: "Time left: ", up: "Time is up.", answered: " answered", open: " not answered" };
+    ? { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — sẽ thử lại khi bạn trả lời tiếp hoặc bấm Lưu câu trả lời.", left: "Thời gian còn lại: ", up: "Hết giờ.", answered: " đã trả lời", open: " chưa trả lời", previous: "← Câu trước", next: "Câu sau →" }
+    : { saving: "Saving…", saved: "Saved", failed: "Not saved — it will retry when you answer again or press Save answers.", left: "Time left: ", up: "Time is up.", answered: " answered", open: " not answered", previous: "← Previous", next: "Next →" };
 
   // One save in flight per question: a change made meanwhile is sent when it returns, so
   // answers reach the server in the order they were given and "Saved" means the latest.
@@ -64,6 +64,43 @@
     window.clearTimeout(timers[slot]);
     timers[slot] = window.setTimeout(function () { save(fieldset); }, 800);
   });
+
+  // On a phone, one question at a time: the question list and Previous/Next move between
+  // them. Without this script (or on a wider screen) every question is on the page.
+  var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset.question"));
+  var narrow = window.matchMedia("(max-width: 600px)");
+  var current = 0;
+  function show(index) {
+    current = Math.max(0, Math.min(index, questions.length - 1));
+    questions.forEach(function (fieldset, i) { fieldset.hidden = narrow.matches && i !== current; });
+    document.querySelectorAll(".question-nav a").forEach(function (link, i) {
+      if (i === current && narrow.matches) link.setAttribute("aria-current", "step");
+      else link.removeAttribute("aria-current");
+    });
+    stepper.hidden = !narrow.matches;
+    back.disabled = current === 0;
+    forward.disabled = current === questions.length - 1;
+  }
+  var stepper = document.createElement("div");
+  stepper.className = "question-stepper";
+  var back = document.createElement("button");
+  var forward = document.createElement("button");
+  [[back, words.previous, -1], [forward, words.next, 1]].forEach(function (spec) {
+    spec[0].type = "button";
+    spec[0].className = "secondary";
+    spec[0].textContent = spec[1];
+    spec[0].addEventListener("click", function () {
+      show(current + spec[2]);
+      questions[current].querySelector("legend").scrollIntoView();
+    });
+    stepper.appendChild(spec[0]);
+  });
+  if (questions.length) questions[questions.length - 1].after(stepper);
+  document.querySelectorAll(".question-nav a").forEach(function (link) {
+    link.addEventListener("click", function () { show(Number(link.getAttribute("data-slot"))); });
+  });
+  narrow.addEventListener("change", function () { show(current); });
+  show(0);
 
   var deadline = document.querySelector("[data-deadline]");
   if (deadline) {

@@ -126,6 +126,8 @@ def _values(question, right: bool, format_number) -> list[str]:
 
 
 def give_answer(page, slot: int, type_id: str, values: list[str]) -> None:
+    # On a phone the quiz shows one question at a time: go to it through the question list.
+    page.click(f'.question-nav a[data-slot="{slot}"]')
     fieldset = page.locator(f'fieldset[data-slot="{slot}"]')
     if type_id in {"single_choice", "true_false", "multiple_choice"}:
         for value in values:
@@ -141,6 +143,7 @@ def give_answer(page, slot: int, type_id: str, values: list[str]) -> None:
 
 
 def is_given(page, slot: int, type_id: str, values: list[str]) -> bool:
+    page.click(f'.question-nav a[data-slot="{slot}"]')
     fieldset = page.locator(f'fieldset[data-slot="{slot}"]')
     if type_id in {"single_choice", "true_false", "multiple_choice"}:
         return all(fieldset.locator(f'input[value="{v}"]').is_checked() for v in values)
