@@ -4,29 +4,18 @@ import json
 import re
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from quiz_answers import QUIZ_COURSE, matching_values, option_id
 
 from lms.assessment.models import AttemptAnswer, QuizAttempt
-from lms.assessment.questions import Question
-from lms.catalogue.models import Activity
 from lms.core import clock
 from lms.extensions import db
 from lms.testing.courses import sync
 
-QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
 QUIZ = "/modules/quiz-course/check"
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def course(app, tmp_path):
-    folder = tmp_path / "courses"
-    shutil.copytree(QUIZ_COURSE, folder / "quiz-course")
-    sync(app, folder)
-    return folder
 
 
 @pytest.fixture
@@ -36,32 +25,10 @@ def learner(client, factory, login_as, course):
     return user
 
 
-@pytest.fixture
-def bank(app, course):
-    with app.app_context():
-        activity = db.session.scalar(sa.select(Activity).where(Activity.key == "check"))
-        return [Question.from_dict(q) for q in activity.content["banks"]["en"]]
-
-
 def start(client) -> tuple[int, str]:
     page = client.submit(QUIZ, {"action": "start", "stay": "1"}, follow_redirects=True)
     html = page.get_data(as_text=True)
     return int(re.search(r'name="attempt" value="(\d+)"', html).group(1)), html
-
-
-def option_id(bank, slot: int, text: str) -> str:
-    return next(o["id"] for o in bank[slot].data["options"] if o["text"] == text)
-
-
-def matching_values(bank, slot: int, right: int) -> list[str]:
-    """The matching answer with the first ``right`` items paired rightly, the rest wrongly."""
-    data = bank[slot].data
-    choices = [choice["id"] for choice in data["choices"]]
-    values = []
-    for index, item in enumerate(data["items"]):
-        wrong = next(c for c in choices if c != item["match"])
-        values.append(f"{item['id']}:{item['match'] if index < right else wrong}")
-    return values
 
 
 def right_answers(bank) -> dict:

@@ -3,10 +3,10 @@
 import html
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from quiz_answers import QUIZ_COURSE
 
 from lms.assessment import services
 from lms.assessment.gift import GiftError
@@ -20,7 +20,6 @@ from lms.plugins import registry
 from lms.plugins.manifest import load_course
 from lms.testing.courses import sync
 
-QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
 NEW_QUESTIONS = """$CATEGORY: basics
 
 ::otp:: Một cán bộ được hỏi mã OTP qua điện thoại. Cán bộ nên làm gì? {

@@ -2,37 +2,16 @@
 the attempts, reviews one and sees how each question does."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from quiz_answers import matching_values, option_id
 
-from lms.catalogue.models import Activity
 from lms.core.permissions import Role
-from lms.extensions import db
 from lms.testing.courses import sync
 
-QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
 QUIZ = "/modules/quiz-course/check"
 ATTEMPTS = "/trainer/modules/quiz-course/quizzes/check/attempts"
 QUESTIONS = "/trainer/modules/quiz-course/quizzes/check/questions"
-
-
-@pytest.fixture
-def course(app, tmp_path):
-    folder = tmp_path / "courses"
-    shutil.copytree(QUIZ_COURSE, folder / "quiz-course")
-    sync(app, folder)
-    return folder
-
-
-@pytest.fixture
-def bank(app, course):
-    """The English bank's questions as stored: slot i is question i (no shuffling)."""
-    with app.app_context():
-        activity = db.session.scalar(sa.select(Activity).where(Activity.key == "check"))
-        return activity.content["banks"]["en"]
 
 
 @pytest.fixture
@@ -41,21 +20,6 @@ def trainer(app, factory, login_as, course):
     client = app.test_client()
     login_as(client, user)
     return client
-
-
-def option_id(bank, slot: int, text: str) -> str:
-    return next(o["id"] for o in bank[slot]["data"]["options"] if o["text"] == text)
-
-
-def matching_values(bank, slot: int, right: int) -> list[str]:
-    """The matching answer with the first ``right`` items paired rightly, the rest wrongly."""
-    data = bank[slot]["data"]
-    choices = [choice["id"] for choice in data["choices"]]
-    values = []
-    for index, item in enumerate(data["items"]):
-        wrong = next(c for c in choices if c != item["match"])
-        values.append(f"{item['id']}:{item['match'] if index < right else wrong}")
-    return values
 
 
 def answers(bank, *, single=True, multiple=True, tf=True, short=True, numeric="12", matched=3):
