@@ -60,3 +60,8 @@ class ActivityType(Protocol):
 
     def score(self, activity, state: dict) -> float | None:
         """A score from 0.0 to 1.0 where the type has one (a quiz), else None."""
+
+    # Optional: a type that keeps records of its own (a quiz's attempts) may define
+    #   refresh(activity, state, runtime) -> dict
+    # returning the state as those records now stand. The runtime calls it when the learner
+    # opens the activity and on ``signals.activity_state_changed``.
