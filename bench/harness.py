@@ -350,3 +350,18 @@ def print_failures(results: list[Result], limit: int = 5) -> None:
     for result in results:
         for reason in sorted(set(result.failures))[:limit]:
             print(f"{result.name} failure: {reason} (x{result.failures.count(reason)})")
+
+
+LOAD_NOTE = (
+    "Note: the load generator runs on this machine and shares its CPUs with the servers\n"
+    "('client CPU' = share of one CPU it used). gunicorn sync workers close the connection\n"
+    "after each response, so every request opens a new TCP connection."
+)
+
+
+def add_load_arguments(parser, measured: str) -> None:
+    """The options every benchmark takes: how long, after what warm-up, with how many
+    gunicorn workers."""
+    parser.add_argument("--seconds", type=float, default=10.0, help=f"measured time per {measured}")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time first")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")

@@ -37,10 +37,12 @@ from pathlib import Path
 from harness import (
     BARE_MARKER,
     LEARNER,
+    LOAD_NOTE,
     ROOT,
     Result,
     Server,
     Servers,
+    add_load_arguments,
     bare_server,
     build_demo,
     environment,
@@ -228,11 +230,7 @@ def report(results: list[Result], args) -> None:
             f"{1 / ratio if ratio else float('inf'):.1f}x as many), "
             f"p95 latency x{lesson['p95'] / bare['p95']:.1f}"
         )
-    print(
-        "Note: the load generator runs on this machine and shares its CPUs with the servers\n"
-        "('client CPU' = share of one CPU it used). gunicorn sync workers close the connection\n"
-        "after each response, so every request opens a new TCP connection."
-    )
+    print(LOAD_NOTE)
     print_failures(results)
 
 
@@ -241,10 +239,8 @@ def report(results: list[Result], args) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per page")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time first")
+    add_load_arguments(parser, "page")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument(
         "--course",
         choices=["auto", "shipped", "generated"],

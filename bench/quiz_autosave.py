@@ -44,10 +44,12 @@ from pathlib import Path
 
 import tomli_w
 from harness import (
+    LOAD_NOTE,
     ROOT,
     Result,
     Server,
     Servers,
+    add_load_arguments,
     bare_server,
     build_demo,
     cookie_of,
@@ -272,12 +274,8 @@ def report(results: list[Result], args) -> None:
                 f"{1 / ratio if ratio else float('inf'):.1f}x as many), "
                 f"p95 latency x{save['p95'] / bare['p95']:.1f}"
             )
-    print(
-        "Note: the load generator runs on this machine and shares its CPUs with the servers\n"
-        "('client CPU' = share of one CPU it used). gunicorn sync workers close the connection\n"
-        "after each response, so every request opens a new TCP connection; with more clients\n"
-        "than workers, most of the latency is waiting in the listen queue."
-    )
+    print(LOAD_NOTE)
+    print("With more clients than workers, most of the latency is waiting in the listen queue.")
     print_failures(results)
 
 
@@ -286,10 +284,8 @@ def report(results: list[Result], args) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per case")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time first")
+    add_load_arguments(parser, "case")
     parser.add_argument("--learners", type=int, default=50, help="concurrent learners")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument(
         "--database",
         choices=["both", "sqlite", "postgresql"],
