@@ -73,6 +73,9 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Said explicitly: the limiter is one object for every app of the process, and left
+        # unset it would keep whatever an earlier app (a test's) switched it to.
+        "RATELIMIT_ENABLED": True,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }
 
