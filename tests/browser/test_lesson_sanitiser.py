@@ -108,6 +108,9 @@ def judge(browser):
     def executes(html: str) -> bool:
         dialogs.clear()
         try:
+            # The window outlives set_content: without this, one payload's record counts
+            # for every payload after it.
+            page.evaluate("window.__fired = []")
             page.set_content(PAGE.format(body=html), wait_until="load")
             fired = page.evaluate(TRIGGER)
         except Exception:  # a payload that navigates the page away ends its own run
@@ -125,7 +128,10 @@ def test_no_payload_executes_after_sanitising_and_the_control_proves_the_judge(j
     assert escaped == [], f"{len(escaped)} payloads execute after sanitising"
     control = sum(judge(to_html(payload)) for payload in payloads)
     print(f"\n{len(payloads)} payloads: 0 execute sanitised, {control} without sanitising")
-    assert control >= len(payloads) * 0.3, "the control must show the judge can see execution"
+    # Many corpus lines cannot run in Chromium at all (bare handler names, IE- or Firefox-only
+    # vectors, fragments for attribute or script contexts): even inserted raw, about a fifth
+    # execute. A tenth is enough to show the judge sees execution.
+    assert control >= len(payloads) * 0.1, "the control must show the judge can see execution"
 
 
 class _Elements(HTMLParser):
