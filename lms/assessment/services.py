@@ -229,13 +229,12 @@ def save_answers(
 
     Every answer is checked before any is saved. Raises ``InvalidResponse`` for an answer
     its question's form cannot have sent or a slot the attempt does not have, and
-    ``Invalid`` when the attempt is over (an overdue one is then finished on what was
-    saved).
+    ``Invalid`` when the attempt is finished or its time is up (the caller finishes an
+    overdue attempt: raising here rolls back whatever this call did).
     """
     if attempt.state != IN_PROGRESS:
         raise Invalid(_l("This attempt is finished; your answer was not saved."))
     if is_overdue(attempt, now):
-        finish(attempt, activity, types, now)
         raise Invalid(_l("Time is up: this answer arrived too late and was not saved."))
     questions = slot_questions(attempt, activity)
     parsed = {}
