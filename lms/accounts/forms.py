@@ -48,3 +48,18 @@ class LanguageForm(Form):
 
 class SignOutForm(Form):
     """Sign-out is a POST so that another site cannot sign a user out with a link."""
+
+
+class ActivationForm(Form):
+    """Choose a password through an activation link."""
+
+    new = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

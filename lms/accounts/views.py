@@ -2,8 +2,8 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import bp, services
-from lms.accounts.forms import ChangePasswordForm, LanguageForm, SignInForm
+from lms.accounts import activation, bp, services
+from lms.accounts.forms import ActivationForm, ChangePasswordForm, LanguageForm, SignInForm
 from lms.core.errors import Invalid, render_error
 from lms.core.urls import safe_next
 from lms.extensions import db, limiter
@@ -114,3 +114,25 @@ def set_language():
             services.set_locale(current_user._get_current_object(), form.locale.data)
             db.session.commit()
     return redirect(target)
+
+
+@bp.route("/account/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """Set one's first password through the link an administrator handed out."""
+    try:
+        user = activation.user_for_token(token)
+    except activation.ActivationError as error:
+        return render_template("accounts/activate.html", problem=error.message, form=None), 400
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            activation.activate(user, form.new.data)
+        except Invalid as error:
+            form.new.errors.append(error.message)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Your password is set and you are signed in. Welcome!"), "success")
+            return redirect(url_for("learning.home"))
+    return render_template("accounts/activate.html", form=form, user=user, problem=None)

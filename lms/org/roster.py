@@ -1,0 +1,778 @@
+"""HR roster import: people, their units and job positions from a CSV or XLSX file.
+
+``read_roster`` turns the bytes of an upload into rows (or refuses the file with a message
+that says what is wrong with it); ``import_roster`` checks every row, reports for each one
+``created``, ``updated``, ``unchanged`` or ``error`` with the reasons, and, unless it is a dry
+run, applies each good row inside a savepoint of its own, so a row is applied entirely or not
+at all and one bad row does not stop the others.
+
+An import only adds: new accounts (without a password; they get an activation link), names
+and e-mail addresses brought up to date, roles granted, positions assigned through
+``services.assign_position`` (so the learning domain hears ``position_assigned``). It never
+ends a position or removes a role that the file does not mention.
+
+Per-row work is kept small so 10,000 rows fit in a request: units and positions are looked
+up once into dicts, existing users, e-mail owners and assignments in batches, and new
+accounts need no password hashing. ``bench/roster_import.py`` measures it.
+"""
+
+import csv
+import io
+import logging
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from lms.accounts import activation
+from lms.accounts.models import User
+from lms.core import audit
+from lms.core.errors import DomainError, Invalid
+from lms.core.i18n import fold
+from lms.core.models import AuditEntry
+from lms.core.permissions import Role, ensure_role
+from lms.extensions import db
+from lms.org import services
+from lms.org.models import OrgUnit, Position, PositionAssignment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_ROWS = 20_000
+MAX_COLUMNS = 40
+BATCH = 500
+
+CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
+STATUSES = (CREATED, UPDATED, UNCHANGED, ERROR)
+STATUS_LABELS = {
+    CREATED: _l("Created"),
+    UPDATED: _l("Updated"),
+    UNCHANGED: _l("Unchanged"),
+    ERROR: _l("Error"),
+}
+
+COLUMNS = ("username", "full_name", "email", "unit_code", "position_codes", "start_date", "roles")
+REQUIRED = ("username", "full_name", "unit_code", "position_codes", "start_date")
+FIELD_LABELS = {
+    "username": _l("username"),
+    "full_name": _l("full name"),
+    "email": _l("e-mail"),
+    "unit_code": _l("unit code"),
+    "position_codes": _l("position codes"),
+    "start_date": _l("start date"),
+    "roles": _l("roles"),
+}
+# The Vietnamese headers of the downloadable template; also accepted when reading.
+VIETNAMESE_HEADERS = {
+    "username": "Tên đăng nhập",
+    "full_name": "Họ và tên",
+    "email": "Thư điện tử",
+    "unit_code": "Mã đơn vị",
+    "position_codes": "Mã vị trí việc làm",
+    "start_date": "Ngày bắt đầu",
+    "roles": "Vai trò",
+}
+TEMPLATE_EXAMPLE = {
+    "username": "nguyen.thi.lan",
+    "full_name": "Nguyễn Thị Lan",
+    "email": "lan.nt@example.gov.vn",
+    "unit_code": "HP-HB-1C",
+    "position_codes": "ONE_STOP;OFFICE_DOC",
+    "start_date": "01/03/2026",
+    "roles": "learner",
+}
+
+
+def _header_key(text) -> str:
+    """ "Ngày bắt đầu (dd/mm/yyyy)*" → "ngay_bat_dau"; "E-mail" → "e_mail"."""
+    text = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", str(text or ""))
+    return "_".join(fold(text).replace("-", " ").replace("_", " ").split())
+
+
+_ALIASES = {
+    "username": ["username", "user", "login", "ten dang nhap", "tai khoan", "ten tai khoan"],
+    "full_name": ["full name", "name", "ho ten", "ho va ten", "ten"],
+    "email": ["email", "e-mail", "mail", "thu dien tu", "dia chi email", "dia chi thu dien tu"],
+    "unit_code": ["unit code", "unit", "ma don vi", "don vi"],
+    "position_codes": [
+        "position codes",
+        "position code",
+        "positions",
+        "position",
+        "ma vi tri",
+        "ma vi tri viec lam",
+        "vi tri viec lam",
+        "vi tri",
+        "ma chuc danh",
+    ],
+    "start_date": ["start date", "starts on", "ngay bat dau", "tu ngay", "ngay nhan nhiem vu"],
+    "roles": ["roles", "role", "vai tro", "quyen"],
+}
+HEADER_ALIASES = {
+    _header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases
+} | {_header_key(header): column for column, header in VIETNAMESE_HEADERS.items()}
+
+ROLE_ALIASES = {
+    "learner": Role.LEARNER,
+    "hoc vien": Role.LEARNER,
+    "nguoi hoc": Role.LEARNER,
+    "trainer": Role.TRAINER,
+    "giang vien": Role.TRAINER,
+    "giao vien": Role.TRAINER,
+    "manager": Role.MANAGER,
+    "quan ly": Role.MANAGER,
+    "admin": Role.ADMIN,
+    "administrator": Role.ADMIN,
+    "quan tri": Role.ADMIN,
+    "quan tri vien": Role.ADMIN,
+}
+
+_USERNAME = re.compile(r"^[a-z0-9_.@-]{1,64}$")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_VIETNAMESE_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+
+
+class RosterFileError(Invalid):
+    """The file cannot be read as a roster at all (too large, not CSV/XLSX, no header...)."""
+
+
+@dataclass
+class RosterRow:
+    line: int  # as the user sees it in the file: the header is line 1
+    values: dict
+
+
+@dataclass
+class Roster:
+    rows: list[RosterRow]
+    kind: str  # "csv" or "xlsx"
+    columns: list[str]
+
+
+@dataclass
+class RowResult:
+    line: int
+    username: str
+    full_name: str = ""
+    status: str = UNCHANGED
+    messages: list = field(default_factory=list)
+    user_id: int | None = None
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class RosterReport:
+    rows: list[RowResult]
+    dry_run: bool
+    audit_id: int | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(row.status for row in self.rows)
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.status == ERROR for row in self.rows)
+
+    @property
+    def created_user_ids(self) -> list[int]:
+        return [row.user_id for row in self.rows if row.status == CREATED and row.user_id]
+
+    def problems_first(self) -> list[RowResult]:
+        order = {ERROR: 0, CREATED: 1, UPDATED: 1, UNCHANGED: 2}
+        return sorted(self.rows, key=lambda row: (order[row.status], row.line))
+
+
+class _RosterImport:
+    """What the audit entry of an import is about: the import itself, which has no table."""
+
+    __tablename__ = "roster_imports"
+    id = None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("LMS_ROSTER_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _not_a_roster_file():
+    return RosterFileError(
+        _l(
+            "This file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8. In Excel, "
+            "use Save As and choose “Excel Workbook” or “CSV UTF-8”."
+        )
+    )
+
+
+def read_roster(data: bytes) -> Roster:
+    """Read the rows of a roster from the bytes of a CSV (UTF-8, with or without BOM; comma,
+    semicolon or tab separated) or XLSX file; the kind is told from the content, not the name.
+
+    Raises ``RosterFileError`` for a file that is too large, empty, of another kind, has no
+    header row or lacks required columns (naming them), or has too many rows.
+    """
+    limit = max_bytes()
+    if len(data) > limit:
+        raise RosterFileError(
+            _l(
+                "The file is too large (%(size)s MiB); the limit is %(limit)s MiB. Split it "
+                "into several files.",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=f"{limit / 1048576:g}",
+            )
+        )
+    if not data.strip():
+        raise RosterFileError(_l("The file is empty."))
+    if data[:4] == b"PK\x03\x04":
+        kind, records = "xlsx", _xlsx_records(data)
+    else:
+        kind, records = "csv", _csv_records(data)
+    return _table(kind, records)
+
+
+def _csv_records(data: bytes) -> Iterator[tuple[int, list]]:
+    if b"\x00" in data:
+        raise _not_a_roster_file()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _not_a_roster_file() from error
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = 0
+    try:
+        for record in reader:
+            yield previous + 1, record
+            previous = reader.line_num
+    except csv.Error as error:
+        raise RosterFileError(
+            _l(
+                "Line %(line)d of the file is not valid CSV: %(error)s",
+                line=previous + 1,
+                error=error,
+            )
+        ) from error
+
+
+def _xlsx_records(data: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise _not_a_roster_file() from error
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _not_a_roster_file()
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise RosterFileError(
+            _l("The Excel workbook could not be read; it may be damaged or protected.")
+        ) from error
+    try:
+        if not workbook.worksheets:
+            return
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(
+            sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
+        ):
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _table(kind: str, records: Iterable[tuple[int, list]]) -> Roster:
+    max_rows = int(current_app.config.get("LMS_ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS))
+    records = iter(records)
+    header = None
+    for _line, cells in records:
+        if any(_cell(value) != "" for value in cells):
+            header = [_cell(value) for value in cells[:MAX_COLUMNS]]
+            break
+    if header is None:
+        raise RosterFileError(_l("The file has no rows: the first row must hold the column names."))
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        column = HEADER_ALIASES.get(_header_key(title))
+        if column and column not in positions:
+            positions[column] = index
+    if not positions:
+        raise RosterFileError(
+            _l(
+                "This does not look like a roster: no column name in the first row was "
+                "recognised. The first row must name the columns: %(columns)s.",
+                columns=", ".join(COLUMNS),
+            )
+        )
+    missing = [column for column in REQUIRED if column not in positions]
+    if missing:
+        raise RosterFileError(
+            _l(
+                "Required columns are missing: %(columns)s. The first row must name the "
+                "columns: %(expected)s.",
+                columns=", ".join(f"{column} ({VIETNAMESE_HEADERS[column]})" for column in missing),
+                expected=", ".join(COLUMNS),
+            )
+        )
+    rows = []
+    for line, cells in records:
+        values = {
+            column: _cell(cells[index]) if index < len(cells) else ""
+            for column, index in positions.items()
+        }
+        if all(value == "" for value in values.values()):
+            continue
+        rows.append(RosterRow(line, values))
+        if len(rows) > max_rows:
+            raise RosterFileError(
+                _l(
+                    "The file has more than %(count)d rows; split it into several files.",
+                    count=max_rows,
+                )
+            )
+    return Roster(rows=rows, kind=kind, columns=[c for c in COLUMNS if c in positions])
+
+
+# --- checking and applying -----------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    result: RowResult
+    username: str = ""
+    full_name: str = ""
+    email: str | None = None
+    unit: OrgUnit | None = None
+    positions: list[Position] = field(default_factory=list)
+    starts_on: date | None = None
+    roles: set = field(default_factory=set)
+    user: User | None = None
+    new_positions: list[Position] = field(default_factory=list)
+
+    def fail(self, message) -> None:
+        self.result.status = ERROR
+        self.result.messages.append(message)
+
+    @property
+    def ok(self) -> bool:
+        return self.result.status != ERROR
+
+
+def parse_date(value) -> date | None:
+    """``2026-03-01``, ``01/03/2026`` (day first, as written in Vietnam) or a date cell."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if match := _ISO_DATE.match(text):
+            year, month, day = (int(part) for part in match.groups())
+            return date(year, month, day)
+        if match := _VIETNAMESE_DATE.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _split(text) -> list[str]:
+    return [part.strip() for part in re.split(r"[;,\n]", str(text)) if part.strip()]
+
+
+def _check_row(row: RosterRow) -> _Plan:
+    values = row.values
+    username = str(values.get("username", "")).strip().lower()
+    plan = _Plan(RowResult(row.line, username, str(values.get("full_name", "")).strip()))
+    for column in REQUIRED:
+        if values.get(column, "") == "":
+            plan.fail(_l("No %(field)s given.", field=FIELD_LABELS[column]))
+    if username and not _USERNAME.match(username):
+        plan.fail(
+            _l(
+                "The username %(name)s is not valid: use at most 64 letters without accents, "
+                "digits, '.', '_', '@' or '-'.",
+                name=username,
+            )
+        )
+    plan.username = username
+    plan.full_name = plan.result.full_name
+    if len(plan.full_name) > 200:
+        plan.fail(_l("The full name is longer than 200 characters."))
+    email = str(values.get("email", "")).strip().lower()
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        plan.fail(_l("The e-mail address %(email)s is not valid.", email=email))
+    plan.email = email or None
+    start = values.get("start_date", "")
+    if start != "":
+        plan.starts_on = parse_date(start)
+        if plan.starts_on is None:
+            plan.fail(
+                _l(
+                    "The start date %(value)s is not a date; write it as 01/03/2026 "
+                    "(day/month/year) or 2026-03-01.",
+                    value=start,
+                )
+            )
+    for token in _split(values.get("roles", "")):
+        role = ROLE_ALIASES.get(fold(token))
+        if role is None:
+            plan.fail(
+                _l(
+                    "Unknown role %(role)s; use learner, trainer, manager or admin.",
+                    role=token,
+                )
+            )
+        else:
+            plan.roles.add(role)
+    return plan
+
+
+def _batched(values: Iterable, size: int = BATCH) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _units_by_code(codes: set[str]) -> dict[str, OrgUnit]:
+    found = {}
+    for batch in _batched(codes):
+        for unit in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code.in_(batch))):
+            found[unit.code] = unit
+    return found
+
+
+def _users_by_username(usernames: set[str]) -> dict[str, User]:
+    found = {}
+    for batch in _batched(usernames):
+        query = sa.select(User).where(User.username.in_(batch)).options(selectinload(User.roles))
+        for user in db.session.scalars(query):
+            found[user.username] = user
+    return found
+
+
+def _email_owners(emails: set[str]) -> dict[str, str]:
+    found = {}
+    for batch in _batched(emails):
+        query = sa.select(User.email, User.username).where(User.email.in_(batch))
+        found.update(dict(db.session.execute(query).all()))
+    return found
+
+
+def _held(user_ids: set[int]) -> dict[tuple[int, int, int], list]:
+    """(user, position, unit) → the end dates (None: open) of the assignments that exist."""
+    found = defaultdict(list)
+    for batch in _batched(user_ids):
+        query = sa.select(
+            PositionAssignment.user_id,
+            PositionAssignment.position_id,
+            PositionAssignment.unit_id,
+            PositionAssignment.ends_on,
+        ).where(PositionAssignment.user_id.in_(batch))
+        for user_id, position_id, unit_id, ends_on in db.session.execute(query):
+            found[(user_id, position_id, unit_id)].append(ends_on)
+    return found
+
+
+def _report_duplicates(plans: list[_Plan], key: Callable[[_Plan], str | None], message) -> None:
+    lines = defaultdict(list)
+    for plan in plans:
+        if value := key(plan):
+            lines[value].append(plan.result.line)
+    for plan in plans:
+        value = key(plan)
+        if value and len(lines[value]) > 1:
+            plan.fail(message(value, ", ".join(str(line) for line in lines[value])))
+
+
+def _plan_rows(rows: list[RosterRow]) -> list[_Plan]:
+    plans = [_check_row(row) for row in rows]
+    units = _units_by_code({str(row.values.get("unit_code", "")).strip().upper() for row in rows})
+    positions = {position.code: position for position in db.session.scalars(sa.select(Position))}
+    for plan, row in zip(plans, rows, strict=True):
+        code = str(row.values.get("unit_code", "")).strip().upper()
+        if code:
+            plan.unit = units.get(code)
+            if plan.unit is None:
+                plan.fail(_l("Unknown unit code %(code)s.", code=code))
+            elif plan.unit.valid_to is not None:
+                plan.fail(
+                    _l(
+                        "The unit %(code)s is closed or merged; use the code of a current unit.",
+                        code=code,
+                    )
+                )
+        codes = dict.fromkeys(code.upper() for code in _split(row.values.get("position_codes", "")))
+        for position_code in codes:
+            position = positions.get(position_code)
+            if position is None:
+                plan.fail(_l("Unknown position code %(code)s.", code=position_code))
+            else:
+                plan.positions.append(position)
+    _report_duplicates(
+        plans,
+        lambda plan: plan.username,
+        lambda name, lines: _l(
+            "The username %(name)s appears more than once in the file (lines %(lines)s).",
+            name=name,
+            lines=lines,
+        ),
+    )
+    _report_duplicates(
+        plans,
+        lambda plan: plan.email,
+        lambda email, lines: _l(
+            "The e-mail address %(email)s appears more than once in the file (lines %(lines)s).",
+            email=email,
+            lines=lines,
+        ),
+    )
+    return plans
+
+
+def _decide(plans: list[_Plan]) -> None:
+    """Compare each good row with the database: created, updated or unchanged, and why."""
+    users = _users_by_username({plan.username for plan in plans if plan.ok})
+    owners = _email_owners({plan.email for plan in plans if plan.ok and plan.email})
+    held = _held({user.id for user in users.values()})
+    for plan in plans:
+        if not plan.ok:
+            continue
+        plan.user = users.get(plan.username)
+        owner = owners.get(plan.email) if plan.email else None
+        if owner is not None and owner != plan.username:
+            plan.fail(
+                _l(
+                    "The e-mail address %(email)s is already used by another account.",
+                    email=plan.email,
+                )
+            )
+        for position in plan.positions:
+            if plan.user is not None and any(
+                ends_on is None or ends_on > plan.starts_on
+                for ends_on in held.get((plan.user.id, position.id, plan.unit.id), [])
+            ):
+                continue
+            if not position.active:
+                plan.fail(
+                    _l(
+                        "The position %(code)s is no longer in use; it cannot be assigned.",
+                        code=position.code,
+                    )
+                )
+            plan.new_positions.append(position)
+        if not plan.ok:
+            continue
+        result = plan.result
+        if plan.user is None:
+            result.status = CREATED
+            result.messages.append(_l("New account; it needs an activation link."))
+        else:
+            user = plan.user
+            if plan.full_name != user.full_name:
+                result.messages.append(_l("Name changed from %(old)s.", old=user.full_name))
+            if plan.email and plan.email != user.email:
+                result.messages.append(_l("E-mail address changed."))
+            added = plan.roles - user.role_set
+            if added:
+                result.messages.append(
+                    _l(
+                        "Roles added: %(roles)s.",
+                        roles=", ".join(sorted(role.value for role in added)),
+                    )
+                )
+            result.status = UPDATED if result.messages or plan.new_positions else UNCHANGED
+        for position in plan.new_positions:
+            result.messages.append(
+                _l(
+                    "Position %(position)s in %(unit)s from %(date)s.",
+                    position=position.code,
+                    unit=plan.unit.code,
+                    date=plan.starts_on.strftime("%d/%m/%Y"),
+                )
+            )
+
+
+def _apply(actor: User | None, plan: _Plan) -> None:
+    details = {"source": "roster"}
+    user = plan.user
+    if user is None:
+        user = activation.create_invited_user(
+            actor,
+            username=plan.username,
+            full_name=plan.full_name,
+            email=plan.email,
+            roles=plan.roles or {Role.LEARNER},
+            audit_details=details,
+            checked_unique=True,  # looked up in batches by _decide
+        )
+    else:
+        activation.sync_account(
+            actor,
+            user,
+            full_name=plan.full_name,
+            email=plan.email,
+            add_roles=plan.roles,
+            audit_details=details,
+        )
+    for position in plan.new_positions:
+        services.assign_position(actor, user, position, plan.unit, starts_on=plan.starts_on)
+    plan.result.user_id = user.id
+
+
+class RosterImport:
+    """One import: every row is checked when it is made; ``apply()`` then writes the good
+    rows, yielding the number of rows done as it goes (so a page can show progress).
+
+    ``actor`` is an admin, or None for the CLI; ``PermissionDenied`` otherwise. Each row is
+    applied inside a savepoint: entirely or not at all; a row a service refuses while
+    applying (``Invalid``, a unique clash with a concurrent change) becomes an error row and
+    the others go on. Positions are added with ``services.assign_position``; a position the
+    user already holds in that unit is left as it is, and positions or roles missing from
+    the file are never removed. The applied import is recorded in the audit log with its
+    counts. Flushes; the caller commits (or rolls back after a dry run).
+    """
+
+    def __init__(self, actor: User | None, roster: Roster, *, dry_run: bool, source: str = ""):
+        if actor is not None:
+            ensure_role(actor, Role.ADMIN)
+        self.actor, self.source = actor, source
+        self.plans = _plan_rows(roster.rows)
+        _decide(self.plans)
+        self.report = RosterReport(rows=[plan.result for plan in self.plans], dry_run=dry_run)
+
+    @property
+    def total(self) -> int:
+        return len(self.plans)
+
+    def apply(self, every: int = BATCH) -> Iterator[int]:
+        """Apply the good rows; yields the count of rows done every ``every`` rows and at
+        the end, after the audit entry is written."""
+        if self.report.dry_run:
+            raise RuntimeError("a dry run applies nothing")
+        for done, plan in enumerate(self.plans, start=1):
+            if plan.ok and plan.result.status != UNCHANGED:
+                self._apply_row(plan)
+            if done % every == 0 and done < self.total:
+                yield done
+        report = self.report
+        entry = audit.record(
+            self.actor,
+            "roster.imported",
+            _RosterImport(),
+            source=self.source,
+            rows=self.total,
+            created_user_ids=report.created_user_ids,
+            **report.counts,
+        )
+        db.session.flush()
+        report.audit_id = entry.id
+        yield self.total
+
+    def _apply_row(self, plan: _Plan) -> None:
+        try:
+            with db.session.begin_nested():
+                _apply(self.actor, plan)
+        except (DomainError, sa.exc.IntegrityError) as error:
+            plan.result.status = ERROR
+            plan.result.user_id = None
+            plan.result.messages = [
+                error.message
+                if isinstance(error, DomainError)
+                else _l("The row clashes with a change made at the same time; import it again.")
+            ]
+
+
+def import_roster(
+    actor: User | None, roster: Roster, *, dry_run: bool, source: str = ""
+) -> RosterReport:
+    """Check every row of ``roster`` and, unless ``dry_run``, apply the good ones; see
+    ``RosterImport`` for the rules and errors. Flushes; the caller commits."""
+    run = RosterImport(actor, roster, dry_run=dry_run, source=source)
+    if not dry_run:
+        for _done in run.apply():
+            pass
+    return run.report
+
+
+def created_user_ids_of(audit_id: int) -> list[int] | None:
+    """The accounts an applied import created, from its audit entry (None: no such import)."""
+    entry = db.session.get(AuditEntry, audit_id)
+    if entry is None or entry.action != "roster.imported":
+        return None
+    return [int(user_id) for user_id in entry.details.get("created_user_ids", [])]
+
+
+# --- files the admin downloads -------------------------------------------------------------
+
+
+def template_csv() -> bytes:
+    """The roster template as CSV (UTF-8 with BOM, so Excel shows the accents)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([VIETNAMESE_HEADERS[column] for column in COLUMNS])
+    writer.writerow([TEMPLATE_EXAMPLE[column] for column in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The roster template as an Excel workbook; the start date is a real date cell."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách"
+    sheet.append([VIETNAMESE_HEADERS[column] for column in COLUMNS])
+    example = [TEMPLATE_EXAMPLE[column] for column in COLUMNS]
+    example[COLUMNS.index("start_date")] = parse_date(TEMPLATE_EXAMPLE["start_date"])
+    sheet.append(example)
+    sheet.cell(row=2, column=COLUMNS.index("start_date") + 1).number_format = "DD/MM/YYYY"
+    for index, width in enumerate((18, 24, 26, 14, 24, 14, 12), start=1):
+        sheet.column_dimensions[chr(64 + index)].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def links_csv(links: Iterable[tuple[str, str, str]]) -> bytes:
+    """CSV (UTF-8 with BOM) of (username, full name, activation link) rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [VIETNAMESE_HEADERS["username"], VIETNAMESE_HEADERS["full_name"], "Liên kết kích hoạt"]
+    )
+    for username, full_name, link in links:
+        writer.writerow([_csv_safe(username), _csv_safe(full_name), link])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula when the CSV is opened in Excel.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
