@@ -125,9 +125,27 @@ def _register_template_globals(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, admin, assessment, catalogue, learning, org
+    from lms import (
+        accounts,
+        admin,
+        assessment,
+        catalogue,
+        certificates,
+        learning,
+        notifications,
+        org,
+    )
 
-    for package in (accounts, learning, catalogue, org, assessment, admin):
+    for package in (
+        accounts,
+        learning,
+        catalogue,
+        org,
+        assessment,
+        certificates,
+        notifications,
+        admin,
+    ):
         app.register_blueprint(package.bp)
 
 
@@ -136,8 +154,13 @@ def _register_cli(app: Flask) -> None:
     from lms.accounts.cli import users_cli
     from lms.catalogue.cli import courses_cli
     from lms.demo.cli import demo_command
+    from lms.learning.cli import assignments_cli
+    from lms.notifications.cli import notifications_cli
+    from lms.org import cli as _org_cli  # noqa: F401  (adds `lms users import`)
 
     app.cli.add_command(cli.init_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(assignments_cli)
+    app.cli.add_command(notifications_cli)

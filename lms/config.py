@@ -44,6 +44,17 @@ ENVIRONMENT = {
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
     "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
     "LMS_PORT": ("LMS_PORT", int),
+    "LMS_RENEWAL_WINDOW_DAYS": ("LMS_RENEWAL_WINDOW_DAYS", int),
+    "LMS_DUE_SOON_DAYS": ("LMS_DUE_SOON_DAYS", int),
+    "LMS_CERTIFICATE_ISSUER": ("LMS_CERTIFICATE_ISSUER", str),
+    "LMS_BASE_URL": ("LMS_BASE_URL", str),
+    "LMS_SMTP_HOST": ("LMS_SMTP_HOST", str),
+    "LMS_SMTP_PORT": ("LMS_SMTP_PORT", int),
+    "LMS_SMTP_USER": ("LMS_SMTP_USER", str),
+    "LMS_SMTP_PASSWORD": ("LMS_SMTP_PASSWORD", str),
+    "LMS_SMTP_STARTTLS": ("LMS_SMTP_STARTTLS", _as_bool),
+    "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
+    "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
 }
 
 
@@ -64,6 +75,22 @@ def defaults(instance_path: str) -> dict:
         "LMS_DEMO_PASSWORD": "hoctapso-2026",
         "LMS_PORT": 5000,
         "LMS_PAGE_SIZE": 25,
+        # A renewal (recertification) may start this many days before a completion expires.
+        "LMS_RENEWAL_WINDOW_DAYS": 60,
+        # "Due soon" is told this many days before a due date.
+        "LMS_DUE_SOON_DAYS": 14,
+        "LMS_CERTIFICATE_ISSUER": "Hệ thống bồi dưỡng kỹ năng số cho cán bộ, công chức",
+        # Absolute address printed on certificates and in e-mails; the request's own otherwise.
+        "LMS_BASE_URL": None,
+        # E-mail is off until a host is set.
+        "LMS_SMTP_HOST": None,
+        "LMS_SMTP_PORT": 587,
+        "LMS_SMTP_USER": None,
+        "LMS_SMTP_PASSWORD": None,
+        "LMS_SMTP_STARTTLS": True,
+        "LMS_MAIL_FROM": "no-reply@localhost",
+        # Look-ups of the public verification page per address.
+        "LMS_VERIFY_LIMIT": "30 per minute",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",

@@ -3,13 +3,14 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.forms import Form, options
@@ -123,3 +124,31 @@ class PositionForm(Form):
         _l("Description (English)"), validators=[Optional(), Length(max=4000)]
     )
     active = BooleanField(_l("In use (new assignments allowed)"), default=True)
+
+
+def due_basis_choices():
+    return options(
+        [
+            ("position_start", _l("days after the person starts in the position")),
+            ("assignment", _l("days after the module is assigned to them")),
+            ("fixed_date", _l("on a fixed date")),
+        ]
+    )
+
+
+class CurriculumItemForm(Form):
+    module = SelectField(_l("Module"), choices=[], coerce=int, validators=[DataRequired()])
+    due_basis = SelectField(_l("Due"), choices=[], validators=[DataRequired()])
+    due_days = IntegerField(
+        _l("Number of days"), validators=[Optional(), NumberRange(min=0, max=3650)]
+    )
+    due_on = DateField(_l("Fixed due date"), validators=[Optional()])
+    validity_months = IntegerField(
+        _l("Completion valid for (months)"),
+        validators=[Optional(), NumberRange(min=1, max=240)],
+        description=_l("Leave empty when a completion stays valid for good."),
+    )
+
+
+class RevokeCertificateForm(Form):
+    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)])

@@ -11,26 +11,33 @@ from lms.admin import bp
 from lms.admin.forms import (
     AssignPositionForm,
     ConfirmForm,
+    CurriculumItemForm,
     EndAssignmentForm,
     ManagedUnitsForm,
     MergeUnitForm,
     MoveUnitForm,
     PositionForm,
     ResetPasswordForm,
+    RevokeCertificateForm,
     RolesForm,
     SearchForm,
     UnitForm,
     UserCreateForm,
     UserProfileForm,
+    due_basis_choices,
     role_choices,
 )
+from lms.catalogue import queries as catalogue_queries
+from lms.certificates import queries as certificate_queries
+from lms.certificates import services as certificates_service
+from lms.certificates.models import Certificate
 from lms.core import clock
 from lms.core.errors import Invalid
 from lms.core.forms import options, submit
 from lms.extensions import db
 from lms.org import queries as org_queries
 from lms.org import services as org
-from lms.org.models import OrgUnit, Position, PositionAssignment
+from lms.org.models import CurriculumItem, OrgUnit, Position, PositionAssignment
 
 
 def _actor() -> User:
@@ -456,4 +463,94 @@ def position_edit(position_id: int):
     if submit(form, save):
         flash(_("Position saved."), "success")
         return redirect(url_for("admin.positions"))
-    return render_template("admin/position_form.html", form=form, position=position)
+    return _position_page(position, form, _curriculum_form())
+
+
+def _curriculum_form() -> CurriculumItemForm:
+    form = CurriculumItemForm(prefix="curriculum")
+    form.module.choices = options(catalogue_queries.module_choices(str(get_locale())))
+    form.due_basis.choices = due_basis_choices()
+    return form
+
+
+def _position_page(position: Position, form, curriculum_form):
+    items = org_queries.curriculum(position.id)
+    return render_template(
+        "admin/position_form.html",
+        form=form,
+        position=position,
+        curriculum=items,
+        module_titles=catalogue_queries.titles_of(
+            [item.module_id for item in items], str(get_locale())
+        ),
+        curriculum_form=curriculum_form,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/positions/<int:position_id>/curriculum", methods=["POST"])
+def curriculum_set(position_id: int):
+    position = db.get_or_404(Position, position_id)
+    form = _curriculum_form()
+
+    def save():
+        org.set_curriculum_item(
+            _actor(),
+            position,
+            form.module.data,
+            due_basis=form.due_basis.data,
+            due_days=form.due_days.data,
+            due_on=form.due_on.data,
+            validity_months=form.validity_months.data,
+        )
+
+    if submit(form, save):
+        flash(_("Curriculum saved; everyone holding the position is updated."), "success")
+        return redirect(url_for("admin.position_edit", position_id=position.id))
+    return _position_page(position, PositionForm(obj=position), form), 422
+
+
+@bp.route("/curriculum/<int:item_id>/remove", methods=["POST"])
+def curriculum_remove(item_id: int):
+    item = db.get_or_404(CurriculumItem, item_id)
+    position_id = item.position_id
+    if ConfirmForm().validate_on_submit():
+        org.remove_curriculum_item(_actor(), item)
+        db.session.commit()
+        flash(_("Module removed from the curriculum; completions are kept."), "success")
+    return redirect(url_for("admin.position_edit", position_id=position_id))
+
+
+# Certificates
+
+
+@bp.route("/certificates")
+def certificates():
+    form = SearchForm(request.args)
+    page = db.paginate(
+        certificate_queries.search(form.q.data or ""),
+        page=_page(),
+        per_page=current_app.config["LMS_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "admin/certificate_list.html",
+        form=form,
+        page=page,
+        today=clock.today(),
+        revoke_form=RevokeCertificateForm(),
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+def certificate_revoke(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeCertificateForm()
+    if submit(
+        form, lambda: certificates_service.revoke(_actor(), certificate, reason=form.reason.data)
+    ):
+        flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
+    else:
+        for message in [*form.form_errors, *form.reason.errors]:
+            flash(message, "error")
+    return redirect(url_for("admin.certificates", q=certificate.serial))

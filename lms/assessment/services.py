@@ -64,6 +64,7 @@ class QuizSummary:
 
     finished: list[QuizAttempt]
     used: int  # attempts started, abandoned ones included
+    last_number: int  # of every attempt ever, earlier cycles included
     in_progress: QuizAttempt | None
     grade: float | None  # by the quiz's grading method, 0 to 1
     passed: bool
@@ -92,10 +93,14 @@ def _attempts(user_id: int, activity_id: int) -> list[QuizAttempt]:
     )
 
 
-def summary(user_id: int, activity: Activity, now: datetime) -> QuizSummary:
-    """The learner's attempts at ``activity``, their grade and what they may do next."""
+def summary(
+    user_id: int, activity: Activity, now: datetime, since: datetime | None = None
+) -> QuizSummary:
+    """The learner's attempts at ``activity`` (those started from ``since`` on: a renewal
+    of the module starts afresh), their grade and what they may do next."""
     settings = QuizSettings.of(activity)
-    attempts = _attempts(user_id, activity.id)
+    every = _attempts(user_id, activity.id)
+    attempts = [a for a in every if since is None or a.started_at >= since]
     finished = [attempt for attempt in attempts if attempt.is_finished]
     in_progress = next((a for a in attempts if a.state == IN_PROGRESS), None)
     grade = _grade(finished, settings.grading)
@@ -107,6 +112,7 @@ def summary(user_id: int, activity: Activity, now: datetime) -> QuizSummary:
     return QuizSummary(
         finished=finished,
         used=len(attempts),
+        last_number=every[-1].number if every else 0,
         in_progress=in_progress,
         grade=grade,
         passed=grade is not None and grade * 100 >= settings.pass_mark - 1e-9,
@@ -123,12 +129,14 @@ def _grade(finished: list[QuizAttempt], method: str) -> float | None:
     return max(attempt.score for attempt in finished)
 
 
-def start_attempt(user_id: int, activity: Activity, language: str, now: datetime) -> QuizAttempt:
+def start_attempt(
+    user_id: int, activity: Activity, language: str, now: datetime, since: datetime | None = None
+) -> QuizAttempt:
     """Start an attempt, or return the one in progress.
 
     Raises ``Invalid`` when no attempt is left or the wait between attempts is running.
     """
-    state = summary(user_id, activity, now)
+    state = summary(user_id, activity, now, since)
     if state.in_progress is not None:
         return state.in_progress
     if state.attempts_left == 0:
@@ -141,7 +149,7 @@ def start_attempt(user_id: int, activity: Activity, language: str, now: datetime
     attempt = QuizAttempt(
         user_id=user_id,
         activity_id=activity.id,
-        number=state.used + 1,
+        number=state.last_number + 1,
         language=language,
         state=IN_PROGRESS,
         slots=_draw(bank(activity, language), settings, SystemRandom()),

@@ -62,3 +62,38 @@ def all_modules() -> list:
         .join(latest, latest.c.module_id == Module.id)
         .order_by(Module.slug)
     ).all()
+
+
+def _latest_versions(module_ids=None) -> sa.Select:
+    latest = latest_numbers()
+    query = sa.select(ModuleVersion).join(
+        latest,
+        sa.and_(
+            latest.c.module_id == ModuleVersion.module_id,
+            latest.c.number == ModuleVersion.number,
+        ),
+    )
+    if module_ids is not None:
+        query = query.where(ModuleVersion.module_id.in_(module_ids))
+    return query
+
+
+def titles_of(module_ids, locale: str) -> dict[int, str]:
+    """Each module's title at its latest version, by module id; one query."""
+    if not module_ids:
+        return {}
+    versions = db.session.scalars(_latest_versions(list(set(module_ids))))
+    return {version.module_id: version.title(locale) for version in versions}
+
+
+def module_choices(locale: str) -> list[tuple[int, str]]:
+    """(id, title) of every module open to new learners, by title."""
+    versions = db.session.scalars(
+        _latest_versions()
+        .join(Module, Module.id == ModuleVersion.module_id)
+        .where(Module.retired_at.is_(None))
+    )
+    return sorted(
+        ((version.module_id, version.title(locale)) for version in versions),
+        key=lambda choice: choice[1],
+    )

@@ -66,12 +66,18 @@ def insert(session, model):
     return dialect_insert(model)
 
 
-def insert_once(session, model, values: dict, unique: list) -> None:
+def insert_once(session, model, values: dict, unique: list) -> bool:
     """Insert a row unless one with the same ``unique`` columns exists: two requests that
-    both found nothing then make one row between them, not a constraint error."""
-    session.execute(
-        insert(session, model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    both found nothing then make one row between them, not a constraint error. Returns
+    whether this call inserted it."""
+    key = sa.inspect(model).primary_key
+    inserted = session.execute(
+        insert(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*key)
     )
+    return inserted.first() is not None
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -47,6 +47,21 @@ Sender: the source ``OrgUnit``; kwargs: ``target``, ``actor``, ``on`` (the merge
     def move_targets(source, target, actor, on): ...
 """
 
+curriculum_changed = _signals.signal("curriculum-changed")
+"""A position's curriculum gained, lost or changed a module. Sender: the ``Position``;
+kwargs: ``actor``. Learning listens, to update everyone holding the position.
+
+    @curriculum_changed.connect
+    def reassign(position, actor): ...
+"""
+
+module_assignments_changed = _signals.signal("module-assignments-changed")
+"""A person's module assignments were added, changed or retired. Sender: the ``User``.
+
+    @module_assignments_changed.connect
+    def check_position_certificates(user): ...
+"""
+
 activity_completed = _signals.signal("activity-completed")
 """A learner completed an activity. Sender: the ``ActivityProgress``; kwargs: ``user``,
 ``activity``.

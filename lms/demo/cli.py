@@ -25,6 +25,7 @@ def demo_command() -> None:
     except Invalid as error:
         raise click.ClickException(f"LMS_DEMO_PASSWORD: {error.message}") from error
     courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
+    curriculum_items = data.seed_curricula()
     db.session.commit()
     for course_id, problems in courses.failed.items():
         click.echo(f"warning: course {course_id} not loaded: {problems[0]}", err=True)
@@ -34,7 +35,8 @@ def demo_command() -> None:
     )
     click.echo(
         f"Demo ready: {summary.units_added} units, {summary.users_added} users and "
-        f"{summary.assignments_added} position assignments added."
+        f"{summary.assignments_added} position assignments added; "
+        f"{curriculum_items} curriculum items added."
     )
     port = current_app.config["LMS_PORT"]
     click.echo(f"\nSign in at http://127.0.0.1:{port}/login\n")

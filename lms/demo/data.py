@@ -11,10 +11,18 @@ import sqlalchemy as sa
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
+from lms.catalogue.models import Module
 from lms.core.permissions import Role
 from lms.extensions import db
+from lms.org import queries as org_queries
 from lms.org import services as org
-from lms.org.models import ManagerUnit, OrgUnit, Position, PositionAssignment
+from lms.org.models import (
+    DUE_FROM_ASSIGNMENT,
+    ManagerUnit,
+    OrgUnit,
+    Position,
+    PositionAssignment,
+)
 
 START = date(2025, 7, 1)  # the two-tier local government took effect
 
@@ -159,6 +167,36 @@ PEOPLE = [
     ("former", "Mạc Văn Cường", [L], [], []),
 ]
 
+# The shipped defaults of PRODUCT.md §3: position code -> (module id, due in days from the
+# assignment, validity in months or None). Counted from the assignment, not the position
+# start, because the demo's staff started long before the curricula existed.
+DEFAULT_CURRICULA = {
+    "LEADER": [
+        ("digital-government-foundations", 60, None),
+        ("information-security", 90, 24),
+    ],
+    "OFFICE_DOC": [
+        ("document-management-system", 45, None),
+        ("information-security", 90, 24),
+    ],
+    "ONE_STOP": [
+        ("citizen-authentication", 30, 24),
+        ("online-public-services", 60, None),
+    ],
+    "JUSTICE": [
+        ("citizen-authentication", 45, 24),
+        ("digital-government-foundations", 90, None),
+    ],
+    "INFOSEC": [
+        ("information-security", 30, 12),
+        ("digital-government-foundations", 90, None),
+    ],
+    "COMMUNITY_DT": [
+        ("online-public-services", 45, None),
+        ("digital-government-foundations", 90, None),
+    ],
+}
+
 # Shown after `lms demo`: one account per role to try first.
 SHOWCASE = ["admin", "trainer.hoa", "manager.city", "manager.hongbang", "learner"]
 
@@ -264,3 +302,28 @@ def _deactivate_former(user: User, unit: OrgUnit, position: Position) -> None:
         assignment.ends_on = date(2026, 3, 31)
     user.active = False
     db.session.flush()
+
+
+def seed_curricula() -> int:
+    """Add the default curricula for the shipped modules that are in the catalogue; a
+    module a position already requires is left as the admin set it. Returns items added."""
+    modules = {
+        module.slug: module.id
+        for module in db.session.scalars(sa.select(Module).where(Module.retired_at.is_(None)))
+    }
+    positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
+    added = 0
+    for code, items in DEFAULT_CURRICULA.items():
+        required = {item.module_id for item in org_queries.curriculum(positions[code].id)}
+        for slug, due_days, validity in items:
+            if slug in modules and modules[slug] not in required:
+                org.set_curriculum_item(
+                    None,
+                    positions[code],
+                    modules[slug],
+                    due_basis=DUE_FROM_ASSIGNMENT,
+                    due_days=due_days,
+                    validity_months=validity,
+                )
+                added += 1
+    return added

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.core.forms import Form
 
@@ -12,3 +12,8 @@ class CatalogueFilterForm(Form):
     q = StringField(_l("Title or topic"), validators=[Optional(), Length(max=100)])
     competency = SelectField(_l("Competency"), choices=[], validators=[Optional()])
     language = SelectField(_l("Language"), choices=[], validators=[Optional()])
+
+
+class ManualAssignmentForm(Form):
+    module = SelectField(_l("Module"), choices=[], coerce=int, validators=[DataRequired()])
+    due_on = DateField(_l("Due date"), validators=[DataRequired()])

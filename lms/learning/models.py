@@ -1,6 +1,6 @@
 """A learner's progress: per module version, and per activity."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,8 @@ class ModuleProgress(Base):
 
     A learner has at most one current row per module (``superseded_at`` empty). Moving to a
     newer version supersedes the row and starts another; a completion stays on the version
-    it was earned on.
+    it was earned on. Renewing a completion (recertification) supersedes it and starts the
+    next ``cycle``, on the same version or a newer one.
     """
 
     __tablename__ = "module_progress"
@@ -34,12 +35,15 @@ class ModuleProgress(Base):
     completed_at: Mapped[datetime | None]
     superseded_at: Mapped[datetime | None]
     last_activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    cycle: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The completion is valid until this day (exclusive); None: valid for good.
+    expires_on: Mapped[date | None]
 
     module: Mapped[Module] = relationship(lazy="joined")
     version: Mapped[ModuleVersion] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "version_id"),
+        sa.UniqueConstraint("user_id", "version_id", "cycle"),
         sa.Index("ix_module_progress_user_module", "user_id", "module_id"),
         sa.Index("ix_module_progress_module_state", "module_id", "state"),
         sa.CheckConstraint(f"state IN ('{IN_PROGRESS}', '{COMPLETED}')", name="known_state"),
@@ -58,7 +62,7 @@ class ActivityProgress(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"), index=True)
-    module_progress_id: Mapped[int] = mapped_column(sa.ForeignKey("module_progress.id"), index=True)
+    module_progress_id: Mapped[int] = mapped_column(sa.ForeignKey("module_progress.id"))
     state: Mapped[str] = mapped_column(sa.String(16), default=IN_PROGRESS)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     first_seen_at: Mapped[datetime]
@@ -68,10 +72,77 @@ class ActivityProgress(Base):
     activity: Mapped[Activity] = relationship(lazy="raise")
 
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "activity_id"),
+        sa.UniqueConstraint("module_progress_id", "activity_id"),
+        sa.Index("ix_activity_progress_user_activity", "user_id", "activity_id"),
         sa.CheckConstraint(f"state IN ('{IN_PROGRESS}', '{COMPLETED}')", name="known_state"),
     )
 
     @property
     def is_completed(self) -> bool:
         return self.state == COMPLETED
+
+
+# Effective states of a module assignment (``queries.assignment_state``), in the order a
+# learner meets them. Documented in docs/positions-and-certificates.md.
+NOT_ASSIGNED = "not_assigned"
+ASSIGNED = "assigned"
+RENEWAL_OPEN = "renewal_open"
+EXPIRED = "expired"
+ASSIGNMENT_STATES = (ASSIGNED, IN_PROGRESS, COMPLETED, RENEWAL_OPEN, EXPIRED)
+
+
+class ModuleAssignment(Base):
+    """A module a person must complete, because a position they hold requires it or a
+    manager asked for it: one row per person and module however many reasons there are.
+
+    The row stores facts (when it was assigned and is due, when the current cycle started
+    and was completed, until when that completion is valid); the state is computed from
+    them and today's date in SQL, so reports count states without a nightly job.
+    Retired rows (no longer required) are kept as history; a later re-assignment makes a
+    new row.
+    """
+
+    __tablename__ = "module_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    assigned_on: Mapped[date]
+    due_on: Mapped[date | None]
+    validity_months: Mapped[int | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    expires_on: Mapped[date | None]
+    renewal_opens_on: Mapped[date | None]
+    retired_on: Mapped[date | None]
+    created_at: Mapped[datetime]
+
+    module: Mapped[Module] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.Index(
+            "uq_module_assignments_current",
+            "user_id",
+            "module_id",
+            unique=True,
+            sqlite_where=sa.text("retired_on IS NULL"),
+            postgresql_where=sa.text("retired_on IS NULL"),
+        ),
+        sa.Index("ix_module_assignments_user", "user_id", "retired_on"),
+    )
+
+
+class ManualAssignment(Base):
+    """A module a manager assigned to one person, outside any curriculum."""
+
+    __tablename__ = "manual_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"))
+    due_on: Mapped[date]
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    withdrawn_on: Mapped[date | None]

@@ -1,13 +1,24 @@
 """Read-side queries of a learner's learning: the catalogue, their modules, a module's page."""
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.queries import search_condition
-from lms.catalogue.models import Activity, Module, ModuleCompetency, ModuleVersion
+from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
 from lms.catalogue.queries import latest_numbers
 from lms.extensions import db
-from lms.learning.models import ActivityProgress, ModuleProgress
+from lms.learning.models import (
+    ASSIGNED,
+    COMPLETED,
+    EXPIRED,
+    IN_PROGRESS,
+    RENEWAL_OPEN,
+    ActivityProgress,
+    ModuleAssignment,
+    ModuleProgress,
+)
 
 
 def _current_progress_of(user: User):
@@ -73,11 +84,16 @@ def module_by_slug(slug: str) -> Module | None:
 
 
 def activity_states(user: User, version_id: int) -> dict[int, ActivityProgress]:
-    """The learner's progress in every activity of a version, by activity id; one query."""
+    """The learner's progress in every activity of a version in their current cycle, by
+    activity id; one query."""
     query = (
         sa.select(ActivityProgress)
-        .join(Activity, Activity.id == ActivityProgress.activity_id)
-        .where(ActivityProgress.user_id == user.id, Activity.version_id == version_id)
+        .join(ModuleProgress, ModuleProgress.id == ActivityProgress.module_progress_id)
+        .where(
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.version_id == version_id,
+            ModuleProgress.superseded_at.is_(None),
+        )
     )
     return {state.activity_id: state for state in db.session.scalars(query)}
 
@@ -93,6 +109,93 @@ def completed_versions(user: User, module: Module) -> list[ModuleProgress]:
                 ModuleProgress.superseded_at.is_not(None),
                 ModuleProgress.completed_at.is_not(None),
             )
+            .order_by(ModuleProgress.completed_at.desc())
+        )
+    )
+
+
+def assignment_state(today: date) -> sa.ColumnElement[str]:
+    """SQL: the state of a current ``ModuleAssignment`` on ``today`` (see
+    ``lms.learning.assignments`` for the state machine)."""
+    a = ModuleAssignment
+    valid = sa.and_(
+        a.completed_at.is_not(None), sa.or_(a.expires_on.is_(None), a.expires_on > today)
+    )
+    renewing = sa.and_(
+        a.started_at.is_not(None), sa.or_(a.completed_at.is_(None), a.started_at > a.completed_at)
+    )
+    return sa.case(
+        (sa.and_(valid, a.renewal_opens_on <= today), RENEWAL_OPEN),
+        (valid, COMPLETED),
+        (renewing, IN_PROGRESS),
+        (a.completed_at.is_not(None), EXPIRED),
+        else_=ASSIGNED,
+    )
+
+
+def effective_due(today: date) -> sa.ColumnElement:
+    """SQL: the date a current assignment is due by: its due date, or for a completion
+    that expired, the day it expired (the module is due again)."""
+    a = ModuleAssignment
+    return sa.case(
+        (sa.and_(a.completed_at.is_not(None), a.expires_on <= today), a.expires_on),
+        else_=a.due_on,
+    )
+
+
+def is_overdue(today: date) -> sa.ColumnElement[bool]:
+    state = assignment_state(today)
+    due = effective_due(today)
+    return sa.and_(state.in_([ASSIGNED, IN_PROGRESS, EXPIRED]), due < today)
+
+
+def my_assignments(user: User, today: date) -> list:
+    """Rows of (assignment, state, due date, overdue, progress %) of the learner's current
+    assignments: overdue first, then by due date; one statement."""
+    mine = _current_progress_of(user)
+    due = effective_due(today)
+    query = (
+        sa.select(
+            ModuleAssignment,
+            assignment_state(today).label("state"),
+            due.label("due"),
+            is_overdue(today).label("overdue"),
+            sa.func.coalesce(mine.progress_pct, 0).label("progress_pct"),
+        )
+        .outerjoin(mine, mine.module_id == ModuleAssignment.module_id)
+        .where(ModuleAssignment.user_id == user.id, ModuleAssignment.retired_on.is_(None))
+        .order_by(is_overdue(today).desc(), due.is_(None), due, ModuleAssignment.id)
+    )
+    return db.session.execute(query).all()
+
+
+def assignment_of(user: User, module: Module, today: date):
+    """The learner's current assignment of ``module`` as (assignment, state, due, overdue),
+    or None when it is not assigned to them."""
+    query = sa.select(
+        ModuleAssignment,
+        assignment_state(today),
+        effective_due(today),
+        is_overdue(today),
+    ).where(
+        ModuleAssignment.user_id == user.id,
+        ModuleAssignment.module_id == module.id,
+        ModuleAssignment.retired_on.is_(None),
+    )
+    return db.session.execute(query).first()
+
+
+def renewable(user: User, module: Module, today: date) -> bool:
+    found = assignment_of(user, module, today)
+    return found is not None and found[1] in (RENEWAL_OPEN, EXPIRED)
+
+
+def completions(user: User) -> list[ModuleProgress]:
+    """Every completion the learner earned, in every cycle and version, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ModuleProgress)
+            .where(ModuleProgress.user_id == user.id, ModuleProgress.completed_at.is_not(None))
             .order_by(ModuleProgress.completed_at.desc())
         )
     )

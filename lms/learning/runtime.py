@@ -6,6 +6,7 @@ themselves (a quiz keeps its attempts through ``lms.assessment``).
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
@@ -19,3 +20,6 @@ class Runtime:
     params: MultiDict = field(default_factory=MultiDict)  # the page's query string
     # Notices for the learner that are not errors ("time was up"); the page shows them.
     messages: list = field(default_factory=list)
+    # When the learner's current cycle in the module began: a renewal starts afresh, so a
+    # type with records of its own (quiz attempts) counts only those made since.
+    since: datetime | None = None

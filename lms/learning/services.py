@@ -15,6 +15,7 @@ from lms.core import clock, signals
 from lms.core.db import insert_once
 from lms.core.errors import Invalid
 from lms.extensions import db
+from lms.learning import assignments, queries
 from lms.learning.models import COMPLETED, IN_PROGRESS, ActivityProgress, ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.plugins import registry
@@ -39,10 +40,14 @@ def learner_version(user: User, module: Module) -> ModuleVersion | None:
     return progress.version if progress else latest_version(module.id)
 
 
-def _start(user: User, module: Module, version: ModuleVersion) -> ModuleProgress:
+def _start(
+    user: User, module: Module, version: ModuleVersion, *, cycle: int | None = None
+) -> ModuleProgress:
     if module.retired_at is not None:
         raise Invalid(_l("This module has been retired and cannot be started."))
     now = clock.now()
+    if cycle is None:
+        cycle = _last_cycle(user, module) + 1
     insert_once(
         db.session,
         ModuleProgress,
@@ -50,16 +55,29 @@ def _start(user: User, module: Module, version: ModuleVersion) -> ModuleProgress
             "user_id": user.id,
             "module_id": module.id,
             "version_id": version.id,
+            "cycle": cycle,
             "state": IN_PROGRESS,
             "progress_pct": 0,
             "started_at": now,
             "last_seen_at": now,
         },
-        unique=[ModuleProgress.user_id, ModuleProgress.version_id],
+        unique=[ModuleProgress.user_id, ModuleProgress.version_id, ModuleProgress.cycle],
     )
-    return db.session.scalar(
+    progress = db.session.scalar(
         sa.select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.version_id == version.id
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.version_id == version.id,
+            ModuleProgress.cycle == cycle,
+        )
+    )
+    assignments.record_start(user.id, module.id, progress.started_at)
+    return progress
+
+
+def _last_cycle(user: User, module: Module) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(ModuleProgress.cycle), 0)).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
         )
     )
 
@@ -98,7 +116,8 @@ def _activity_progress(
     user: User, activity: Activity, module_progress: ModuleProgress
 ) -> ActivityProgress:
     mine = sa.select(ActivityProgress).where(
-        ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
+        ActivityProgress.module_progress_id == module_progress.id,
+        ActivityProgress.activity_id == activity.id,
     )
     state = db.session.scalar(mine)
     if state is None:
@@ -115,7 +134,7 @@ def _activity_progress(
                 "first_seen_at": now,
                 "last_seen_at": now,
             },
-            unique=[ActivityProgress.user_id, ActivityProgress.activity_id],
+            unique=[ActivityProgress.module_progress_id, ActivityProgress.activity_id],
         )
         state = db.session.scalar(mine)
     return state
@@ -161,8 +180,12 @@ def refresh_activity(user: User, activity: Activity, runtime: Runtime) -> None:
     """Bring a learner's state in an activity up to date after its type's own records
     changed outside a request of theirs (``activity_state_changed``)."""
     state = db.session.scalar(
-        sa.select(ActivityProgress).where(
-            ActivityProgress.user_id == user.id, ActivityProgress.activity_id == activity.id
+        sa.select(ActivityProgress)
+        .join(ModuleProgress, ModuleProgress.id == ActivityProgress.module_progress_id)
+        .where(
+            ActivityProgress.activity_id == activity.id,
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.superseded_at.is_(None),
         )
     )
     if state is not None:
@@ -173,7 +196,15 @@ def refresh_activity(user: User, activity: Activity, runtime: Runtime) -> None:
 @signals.activity_state_changed.connect
 def _on_activity_state_changed(activity: Activity, user_id: int) -> None:
     user = db.session.get(User, user_id)
-    refresh_activity(user, activity, Runtime(user_id=user.id, locale=user.locale, action_url=""))
+    module = db.session.get(Module, activity_version(activity).module_id)
+    progress = current_progress(user, module)
+    runtime = Runtime(
+        user_id=user.id,
+        locale=user.locale,
+        action_url="",
+        since=progress.started_at if progress is not None else None,
+    )
+    refresh_activity(user, activity, runtime)
 
 
 def evaluate(user: User, progress: ModuleProgress) -> None:
@@ -192,7 +223,7 @@ def evaluate(user: User, progress: ModuleProgress) -> None:
         progress.state = COMPLETED
         progress.completed_at = clock.now()
         progress.progress_pct = 100
-        db.session.flush()
+        assignments.record_completion(progress)
         signals.module_completed.send(progress, user=user)
         registry().manager.hook.lms_module_completed(
             user=user, module=progress.module, version=progress.version
@@ -246,7 +277,7 @@ def move_to_latest(user: User, module: Module) -> ModuleProgress:
     now = clock.now()
     progress.superseded_at = now
     db.session.flush()
-    moved = _start(user, module, latest)
+    moved = _start(user, module, latest, cycle=progress.cycle)
     _carry_over(user, progress, moved)
     evaluate(user, moved)
     return moved
@@ -282,3 +313,22 @@ def _carry_over(user: User, old: ModuleProgress, new: ModuleProgress) -> None:
         for state, new_activity_id in carried
     )
     db.session.flush()
+
+
+def start_renewal(user: User, module: Module) -> ModuleProgress:
+    """Start ``module`` again to renew a completion whose renewal window is open or which
+    has expired. The completed progress stays as history; the new cycle starts on the
+    latest version with nothing done.
+
+    Raises ``Invalid`` when there is no completion to renew or it is not yet renewable.
+    """
+    progress = current_progress(user, module)
+    if (
+        progress is None
+        or not progress.is_completed
+        or not queries.renewable(user, module, clock.today())
+    ):
+        raise Invalid(_l("This module cannot be renewed yet."))
+    progress.superseded_at = clock.now()
+    db.session.flush()
+    return _start(user, module, latest_version(module.id), cycle=progress.cycle + 1)

@@ -3,15 +3,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.catalogue.queries import activities_of, latest_version
+from lms.accounts.models import User
+from lms.catalogue.models import Module
+from lms.catalogue.queries import activities_of, latest_version, module_choices, titles_of
 from lms.core import clock
 from lms.core.errors import Invalid
-from lms.core.forms import options
+from lms.core.forms import options, submit
 from lms.core.i18n import LOCALE_NAMES
 from lms.core.paging import paginate_rows
+from lms.core.permissions import Role, require_role
 from lms.extensions import db
-from lms.learning import bp, queries, services
-from lms.learning.forms import CatalogueFilterForm
+from lms.learning import assignments, bp, queries, services
+from lms.learning.forms import CatalogueFilterForm, ManualAssignmentForm
 from lms.learning.models import ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.org import queries as org_queries
@@ -26,8 +29,11 @@ def _learner():
 @login_required
 def home():
     user = _learner()
+    required = queries.my_assignments(user, clock.today())
     return render_template(
         "learning/home.html",
+        required=required,
+        titles=titles_of([row[0].module_id for row in required], str(get_locale())),
         modules=queries.my_modules(user),
         assignments=org_queries.current_assignments(user, on=clock.today()),
         managed_units=org_queries.managed_units(user),
@@ -80,6 +86,7 @@ def module(slug: str):
         states=queries.activity_states(user, version.id),
         newer=latest if latest.id != version.id else None,
         history=queries.completed_versions(user, module),
+        assigned=queries.assignment_of(user, module, clock.today()),
     )
 
 
@@ -90,12 +97,13 @@ def _activity_in(key: str, activities):
     abort(404)
 
 
-def _runtime(slug: str, key: str) -> Runtime:
+def _runtime(slug: str, key: str, progress: ModuleProgress | None) -> Runtime:
     return Runtime(
         user_id=current_user.id,
         locale=str(get_locale()),
         action_url=url_for("learning.activity", slug=slug, key=key),
         params=request.args,
+        since=progress.started_at if progress is not None else None,
     )
 
 
@@ -114,12 +122,13 @@ def _flash_notices(runtime: Runtime) -> None:
 def activity(slug: str, key: str):
     user = _learner()
     module = _module_or_404(slug)
-    version = services.learner_version(user, module)
+    progress = services.current_progress(user, module)
+    version = progress.version if progress else latest_version(module.id)
     if version is None:
         abort(404)
     activities = activities_of(version.id)
     index, activity = _activity_in(key, activities)
-    runtime = _runtime(slug, key)
+    runtime = _runtime(slug, key, progress)
     following = activities[index + 1] if index + 1 < len(activities) else None
     if request.method == "POST":
         try:
@@ -183,3 +192,53 @@ def move_to_latest(slug: str):
             "success",
         )
     return redirect(url_for("learning.module", slug=slug))
+
+
+@bp.route("/modules/<slug>/renew", methods=["POST"])
+@login_required
+def renew(slug: str):
+    module = _module_or_404(slug)
+    try:
+        services.start_renewal(_learner(), module)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Renewal started: complete the module again to renew your certificate."), "success")
+    return redirect(url_for("learning.module", slug=slug))
+
+
+def _person_in_scope(user_id: int) -> User:
+    """Someone holding a position in the manager's units: out of scope looks like absent."""
+    query = org_queries.people_in_scope(_learner(), on=clock.today()).where(User.id == user_id)
+    return db.first_or_404(query)
+
+
+def _manual_form() -> ManualAssignmentForm:
+    form = ManualAssignmentForm()
+    form.module.choices = options(module_choices(str(get_locale())))
+    return form
+
+
+@bp.route("/people/<int:user_id>/training", methods=["GET", "POST"])
+@require_role(Role.MANAGER, Role.ADMIN)
+def person_training(user_id: int):
+    person = _person_in_scope(user_id)
+    form = _manual_form()
+
+    def assign():
+        module = db.get_or_404(Module, form.module.data)
+        assignments.assign_manually(_learner(), person, module, due_on=form.due_on.data)
+
+    if submit(form, assign):
+        flash(_("Module assigned to %(name)s.", name=person.full_name), "success")
+        return redirect(url_for("learning.person_training", user_id=person.id))
+    required = queries.my_assignments(person, clock.today())
+    return render_template(
+        "learning/person_training.html",
+        person=person,
+        required=required,
+        titles=titles_of([row[0].module_id for row in required], str(get_locale())),
+        form=form,
+    )

@@ -143,3 +143,45 @@ class ManagerUnit(Base):
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
 
     __table_args__ = (sa.Index("ix_manager_units_unit", "unit_id"),)
+
+
+# How a curriculum item's due date is counted.
+DUE_FROM_POSITION_START = "position_start"
+DUE_FROM_ASSIGNMENT = "assignment"
+DUE_ON_DATE = "fixed_date"
+DUE_BASES = (DUE_FROM_POSITION_START, DUE_FROM_ASSIGNMENT, DUE_ON_DATE)
+
+
+class CurriculumItem(CreatedAt, Base):
+    """A module a position requires: when it falls due and how long a completion stays valid.
+
+    The module is named by id only: the org domain does not know the catalogue, the
+    learning domain turns curricula into each holder's assignments.
+    """
+
+    __tablename__ = "curriculum_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    due_basis: Mapped[str] = mapped_column(sa.String(16), default=DUE_FROM_POSITION_START)
+    # Days after the position start or the assignment; unused for a fixed date.
+    due_days: Mapped[int | None]
+    due_on: Mapped[date | None]
+    # A completion stays valid this long; None: valid for good (no recertification).
+    validity_months: Mapped[int | None]
+
+    position: Mapped[Position] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("position_id", "module_id"),
+        sa.CheckConstraint(sa.column("due_basis").in_(DUE_BASES), name="known_due_basis"),
+        sa.CheckConstraint(
+            "(due_basis = 'fixed_date' AND due_on IS NOT NULL)"
+            " OR (due_basis <> 'fixed_date' AND due_days IS NOT NULL AND due_days >= 0)",
+            name="due_rule_complete",
+        ),
+        sa.CheckConstraint(
+            "validity_months IS NULL OR validity_months > 0", name="validity_positive"
+        ),
+    )

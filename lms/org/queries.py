@@ -10,6 +10,7 @@ from lms.accounts.queries import search_condition
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org.models import (
+    CurriculumItem,
     ManagerUnit,
     OrgUnit,
     OrgUnitClosure,
@@ -195,5 +196,14 @@ def assignments_in_scope(actor: User, user: User) -> list[PositionAssignment]:
         sa.select(PositionAssignment)
         .where(PositionAssignment.user_id == user.id, in_scope(actor, PositionAssignment.unit_id))
         .order_by(PositionAssignment.ends_on.is_not(None), PositionAssignment.starts_on.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def curriculum(position_id: int) -> list[CurriculumItem]:
+    query = (
+        sa.select(CurriculumItem)
+        .where(CurriculumItem.position_id == position_id)
+        .order_by(CurriculumItem.id)
     )
     return list(db.session.scalars(query))

@@ -16,6 +16,9 @@ from lms.core.i18n import fold
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 from lms.org.models import (
+    DUE_BASES,
+    DUE_ON_DATE,
+    CurriculumItem,
     ManagerUnit,
     OrgUnit,
     OrgUnitClosure,
@@ -414,3 +417,67 @@ def set_managed_units(actor: User, manager: User, units: list[OrgUnit]) -> None:
     )
     db.session.flush()
     audit.record(actor, "user.managed_units", manager, units=sorted(unit.code for unit in units))
+
+
+def set_curriculum_item(
+    actor: User | None,
+    position: Position,
+    module_id: int,
+    *,
+    due_basis: str,
+    due_days: int | None = None,
+    due_on: date | None = None,
+    validity_months: int | None = None,
+) -> CurriculumItem:
+    """Require ``module_id`` of ``position`` (or change how it is required); everyone
+    holding the position is updated. Admins only (``None`` for seeding).
+
+    Raises ``Invalid`` for a due rule that is incomplete or a validity under one month.
+    """
+    if actor is not None:
+        ensure_role(actor, Role.ADMIN)
+    if due_basis not in DUE_BASES:
+        raise Invalid(_l("Choose how the due date is counted."))
+    if due_basis == DUE_ON_DATE:
+        if due_on is None:
+            raise Invalid(_l("Give the date the module is due."))
+        due_days = None
+    else:
+        if due_days is None or due_days < 0:
+            raise Invalid(_l("Give the number of days (0 or more) until the module is due."))
+        due_on = None
+    if validity_months is not None and validity_months < 1:
+        raise Invalid(_l("A completion must stay valid for at least one month."))
+    item = db.session.scalar(
+        sa.select(CurriculumItem).where(
+            CurriculumItem.position_id == position.id, CurriculumItem.module_id == module_id
+        )
+    )
+    if item is None:
+        item = CurriculumItem(position_id=position.id, module_id=module_id)
+        db.session.add(item)
+    item.due_basis, item.due_days, item.due_on = due_basis, due_days, due_on
+    item.validity_months = validity_months
+    db.session.flush()
+    audit.record(
+        actor,
+        "curriculum.set",
+        position,
+        module_id=module_id,
+        due_basis=due_basis,
+        due_days=due_days,
+        due_on=due_on.isoformat() if due_on else None,
+        validity_months=validity_months,
+    )
+    signals.curriculum_changed.send(position, actor=actor)
+    return item
+
+
+def remove_curriculum_item(actor: User, item: CurriculumItem) -> None:
+    """Stop requiring a module of a position; holders' assignments it alone required retire."""
+    ensure_role(actor, Role.ADMIN)
+    position = item.position
+    db.session.delete(item)
+    db.session.flush()
+    audit.record(actor, "curriculum.removed", position, module_id=item.module_id)
+    signals.curriculum_changed.send(position, actor=actor)

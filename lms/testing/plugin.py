@@ -1,11 +1,13 @@
 """pytest plugin (entry point ``pytest11``): the application built once per database from the
 migrations, every test inside a transaction that is rolled back, factories, and helpers.
 
-Fixtures: ``app``, ``client``, ``appctx``, ``factory``, ``login_as``, ``count_queries``.
+Fixtures: ``app``, ``client``, ``appctx``, ``factory``, ``login_as``, ``count_queries``,
+``clock`` (moves the application's time).
 """
 
 import re
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -141,3 +143,30 @@ def count_queries(app):
             sa.event.remove(connection, "before_cursor_execute", count)
 
     return counting
+
+
+class MovingClock:
+    """The application's "now", held still and moved by the test."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def to(self, day: date) -> None:
+        """Noon of ``day`` in Viet Nam (05:00 UTC), so "today" is ``day`` there."""
+        self.moment = datetime.combine(day, time(5, 0), tzinfo=UTC)
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> MovingClock:
+    """Every ``lms.core.clock.now()`` (and so ``today()``) answers this clock's time."""
+    from lms.core import clock as app_clock
+
+    moving = MovingClock(datetime(2026, 1, 5, 5, 0, tzinfo=UTC))
+    monkeypatch.setattr(app_clock, "now", moving.now)
+    return moving

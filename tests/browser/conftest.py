@@ -116,3 +116,20 @@ def visitor(request, browser, live_server):
     page.set_default_timeout(10_000)
     yield Visitor(page, live_server)
     context.close()
+
+
+@pytest.fixture
+def window(browser, live_server):
+    """``window(width, height)``: a new browser window as a ``Visitor`` of the demo site."""
+    contexts = []
+
+    def open_window(width: int, height: int) -> Visitor:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return Visitor(page, live_server)
+
+    yield open_window
+    for context in contexts:
+        context.close()

@@ -11,8 +11,10 @@ ALLOWED = {
     "org": {"core", "accounts"},
     "catalogue": {"core", "plugins"},
     "assessment": {"core", "catalogue"},
-    "learning": {"core", "accounts", "org", "catalogue", "plugins"},
-    "certificates": {"core", "accounts", "org", "catalogue", "learning"},
+    # Notifications, like the audit log, is told things by every domain that has news.
+    "notifications": {"core", "accounts"},
+    "learning": {"core", "accounts", "org", "catalogue", "plugins", "notifications"},
+    "certificates": {"core", "accounts", "org", "catalogue", "learning", "notifications"},
     "needs": {"core", "org", "catalogue", "learning", "assessment"},
     "classes": {"core", "accounts", "org", "catalogue", "learning"},
 }

@@ -20,6 +20,12 @@ def url_args(site) -> dict:
         "key": site.activity_key,
         "digest": "0123456789abcdef",
         "path": "signing.svg",
+        "kind": "csv",
+        "token": "not-a-token",
+        "import_id": 1,
+        "code": "AAAA-BBBB",
+        "certificate_id": 1,
+        "item_id": 1,
     }
 
 

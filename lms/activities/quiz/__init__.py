@@ -69,7 +69,7 @@ class QuizActivity:
     def render(self, activity, state: dict, runtime) -> str:
         now = clock.now()
         types = registry().question_types
-        summary = services.summary(runtime.user_id, activity, now)
+        summary = services.summary(runtime.user_id, activity, now, runtime.since)
         settings = services.QuizSettings.of(activity)
         context = {
             "activity": activity,
@@ -111,7 +111,7 @@ class QuizActivity:
         types = registry().question_types
         action = form.get("action")
         if action == "start":
-            services.start_attempt(runtime.user_id, activity, runtime.locale, now)
+            services.start_attempt(runtime.user_id, activity, runtime.locale, now, runtime.since)
         elif action in {"save", "submit"}:
             attempt = services.attempt_of(runtime.user_id, form.get("attempt", type=int) or 0)
             if attempt.activity_id != activity.id:
@@ -141,11 +141,11 @@ class QuizActivity:
     def refresh(self, activity, state: dict, runtime) -> dict:
         """The state as the attempts now stand; an overdue attempt is finished first."""
         now = clock.now()
-        summary = services.summary(runtime.user_id, activity, now)
+        summary = services.summary(runtime.user_id, activity, now, runtime.since)
         attempt = summary.in_progress
         if attempt is not None and services.is_overdue(attempt, now):
             services.finish(attempt, activity, registry().question_types, now)
-            summary = services.summary(runtime.user_id, activity, now)
+            summary = services.summary(runtime.user_id, activity, now, runtime.since)
         return {
             **state,
             "attempts": len(summary.finished),

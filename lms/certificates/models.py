@@ -1,0 +1,75 @@
+"""Certificates: what was achieved, by whom, on what, and whether it still holds."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db import Base
+
+MODULE = "module"
+POSITION = "position"
+
+VALID = "valid"
+EXPIRED = "expired"
+REVOKED = "revoked"
+
+
+class Certificate(Base):
+    """A module or position certificate.
+
+    What it names (holder, achievement, position, unit, the module versions it rests on) is
+    copied at issue, so a later rename or merge never changes a certificate already given.
+    Never deleted: an expired or revoked certificate stays in the holder's history.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    serial: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # The verification code: 100 random bits, base32, without separators.
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id"))
+    module_progress_id: Mapped[int | None] = mapped_column(sa.ForeignKey("module_progress.id"))
+    position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+    holder_name: Mapped[str] = mapped_column(sa.String(200))
+    # {"vi": ..., "en": ...}
+    achievement: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    position_name: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    unit_name: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    # [{"slug", "title": {"vi", "en"}, "version": n, "progress_id": id}]
+    modules: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    hours: Mapped[float]
+    issued_on: Mapped[date]
+    expires_on: Mapped[date | None]
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ('{MODULE}', '{POSITION}')", name="known_kind"),
+        sa.Index("ix_certificates_position_holder", "position_id", "user_id"),
+    )
+
+    def status_on(self, today: date) -> str:
+        if self.revoked_at is not None:
+            return REVOKED
+        if self.expires_on is not None and self.expires_on <= today:
+            return EXPIRED
+        return VALID
+
+
+class SerialCounter(Base):
+    """The last serial number given in a year: certificates are numbered 2026-000001, ..."""
+
+    __tablename__ = "certificate_serials"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)

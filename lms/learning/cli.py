@@ -1,0 +1,33 @@
+import click
+from flask.cli import with_appcontext
+
+from lms.core import clock
+from lms.extensions import db
+from lms.learning import assignments
+from lms.notifications import services as notifications
+
+
+@click.group("assignments")
+def assignments_cli() -> None:
+    """Module assignments from positions' curricula, due dates and recertification."""
+
+
+@assignments_cli.command("sync")
+@with_appcontext
+def sync() -> None:
+    """Bring everyone's assignments up to date, tell people what fell due, send e-mail.
+
+    Idempotent; run it daily from cron (it is also what every change runs for the people
+    it concerns).
+    """
+    today = clock.today()
+    result = assignments.sync_everyone(today=today)
+    told = assignments.notify_due_dates(today)
+    db.session.commit()
+    sent, failed = notifications.send_pending_email()
+    db.session.commit()
+    click.echo(
+        f"Assignments: {result.assigned} assigned, {result.updated} updated, "
+        f"{result.retired} retired. Notifications: {told} due-date notices. "
+        f"E-mail: {sent} sent, {failed} failed."
+    )

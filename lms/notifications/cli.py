@@ -1,0 +1,25 @@
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from lms.extensions import db
+from lms.notifications import services
+
+
+@click.group("notifications")
+def notifications_cli() -> None:
+    """Notifications and their e-mail."""
+
+
+@notifications_cli.command("send-email")
+@with_appcontext
+def send_email() -> None:
+    """Send the e-mail of pending notifications (needs LMS_SMTP_HOST); exit 1 on failures."""
+    if not services.email_enabled():
+        click.echo("E-mail is off: set LMS_SMTP_HOST to send notifications by e-mail.")
+        return
+    sent, failed = services.send_pending_email()
+    db.session.commit()
+    click.echo(f"E-mail: {sent} sent, {failed} failed.")
+    sys.exit(1 if failed else 0)

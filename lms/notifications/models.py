@@ -1,0 +1,48 @@
+"""In-app notifications and the e-mails sent for them."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db import Base
+
+ASSIGNED = "assigned"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+RENEWAL_OPEN = "renewal_open"
+CERTIFICATE_ISSUED = "certificate_issued"
+KINDS = (ASSIGNED, DUE_SOON, OVERDUE, RENEWAL_OPEN, CERTIFICATE_ISSUED)
+
+# E-mail delivery of a notification.
+EMAIL_PENDING = "pending"
+EMAIL_SENT = "sent"
+EMAIL_FAILED = "failed"
+EMAIL_SKIPPED = "skipped"  # e-mail is off, or the person has no address
+
+
+class Notification(Base):
+    """One event told to one person. ``event_key`` names the event (the kind, the object
+    and, where an event can recur, its date), so telling it twice makes no second row."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    event_key: Mapped[str] = mapped_column(sa.String(120))
+    # What the message is made of (module title per language, due date, serial, link).
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    email_status: Mapped[str] = mapped_column(sa.String(16))
+    email_attempted_at: Mapped[datetime | None]
+    email_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "event_key"),
+        sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
+        sa.Index("ix_notifications_email_status", "email_status"),
+        sa.CheckConstraint(sa.column("kind").in_(KINDS), name="known_kind"),
+    )

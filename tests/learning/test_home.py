@@ -1,0 +1,55 @@
+"""The learner's home page: required training first, with states and due dates."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from lms.catalogue.models import Module
+from lms.extensions import db
+from lms.org import services as org
+from lms.org.models import DUE_FROM_POSITION_START
+from lms.testing.courses import sync, write_course
+
+
+def _curriculum(app, position, slugs):
+    with app.app_context():
+        for slug in slugs:
+            module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == slug))
+            org.set_curriculum_item(
+                None,
+                db.session.merge(position),
+                module_id,
+                due_basis=DUE_FROM_POSITION_START,
+                due_days=30,
+            )
+        db.session.commit()
+
+
+def test_home_lists_required_modules_overdue_first_in_as_many_queries_for_two_or_six(
+    app, client, factory, login_as, tmp_path, count_queries
+):
+    slugs = [f"module-{n}" for n in range(6)]
+    for slug in slugs:
+        write_course(tmp_path / "courses", slug, lessons=1)
+    sync(app, tmp_path / "courses")
+    ward = factory.unit()
+    few, many = factory.position(), factory.position()
+    _curriculum(app, few, slugs[:2])
+    _curriculum(app, many, slugs)
+    learner = factory.user()
+    factory.assignment(learner, few, ward, starts_on=date(2020, 1, 1))
+    other = factory.user()
+    factory.assignment(other, many, ward, starts_on=date(2026, 11, 1))
+
+    def home(user):
+        login_as(client, user)
+        with count_queries() as counted:
+            page = client.get("/").get_data(as_text=True)
+        client.submit("/logout")
+        return page, counted.n
+
+    page_few, queries_few = home(learner)
+    page_many, queries_many = home(other)
+    assert page_few.count("quá hạn") == 2, "due 30 days after 2020-01-01"
+    assert page_many.count("Học phần module-") >= 6
+    assert queries_few == queries_many
