@@ -176,37 +176,38 @@ def activity(slug: str, key: str):
     )
 
 
-@bp.route("/modules/<slug>/move", methods=["POST"])
-@login_required
-def move_to_latest(slug: str):
+def _module_action(slug: str, action, done_message: str):
+    """Run a learner's ``action`` on the module, then back to its page with the outcome."""
     module = _module_or_404(slug)
     try:
-        services.move_to_latest(_learner(), module)
+        action(_learner(), module)
     except Invalid as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(
-            _("You are now on the latest version; finished lessons that did not change are kept."),
-            "success",
-        )
+        flash(done_message, "success")
     return redirect(url_for("learning.module", slug=slug))
+
+
+@bp.route("/modules/<slug>/move", methods=["POST"])
+@login_required
+def move_to_latest(slug: str):
+    return _module_action(
+        slug,
+        services.move_to_latest,
+        _("You are now on the latest version; finished lessons that did not change are kept."),
+    )
 
 
 @bp.route("/modules/<slug>/renew", methods=["POST"])
 @login_required
 def renew(slug: str):
-    module = _module_or_404(slug)
-    try:
-        services.start_renewal(_learner(), module)
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Renewal started: complete the module again to renew your certificate."), "success")
-    return redirect(url_for("learning.module", slug=slug))
+    return _module_action(
+        slug,
+        services.start_renewal,
+        _("Renewal started: complete the module again to renew your certificate."),
+    )
 
 
 def _person_in_scope(user_id: int) -> User:

@@ -53,3 +53,37 @@ def test_home_lists_required_modules_overdue_first_in_as_many_queries_for_two_or
     assert page_few.count("quá hạn") == 2, "due 30 days after 2020-01-01"
     assert page_many.count("Học phần module-") >= 6
     assert queries_few == queries_many
+
+
+def test_a_learner_renews_an_expiring_completion_from_the_module_page(
+    app, client, factory, login_as, tmp_path, clock
+):
+    write_course(tmp_path / "courses", "renew-me", lessons=1)
+    sync(app, tmp_path / "courses")
+    ward, position = factory.unit(), factory.position()
+    with app.app_context():
+        module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "renew-me"))
+        org.set_curriculum_item(
+            None,
+            db.session.merge(position),
+            module_id,
+            due_basis=DUE_FROM_POSITION_START,
+            due_days=30,
+            validity_months=12,
+        )
+        db.session.commit()
+    learner = factory.user()
+    factory.assignment(learner, position, ward, starts_on=date(2026, 1, 1))
+    login_as(client, learner)
+    client.submit("/modules/renew-me/lesson-1", {"action": "done"})
+    page = client.get("/modules/renew-me").get_data(as_text=True)
+    assert "Bắt đầu học lại để gia hạn" not in page
+
+    clock.advance(days=365 - 30)
+    page = client.get("/modules/renew-me").get_data(as_text=True)
+    assert "đã mở gia hạn" in page and "Bắt đầu học lại để gia hạn" in page
+    assert client.submit("/modules/renew-me/renew").status_code == 302
+    page = client.get("/modules/renew-me").get_data(as_text=True)
+    assert "đang học" in page and "0%" in page
+    clock.advance(days=60)
+    assert "quá hạn" in client.get("/").get_data(as_text=True), "expired while renewing"
