@@ -78,12 +78,20 @@ def _latest_versions(module_ids=None) -> sa.Select:
     return query
 
 
-def titles_of(module_ids, locale: str) -> dict[int, str]:
-    """Each module's title at its latest version, by module id; one query."""
+def latest_versions(module_ids) -> dict[int, ModuleVersion]:
+    """Each module's latest version (with its module), by module id; one query."""
     if not module_ids:
         return {}
     versions = db.session.scalars(_latest_versions(list(set(module_ids))))
-    return {version.module_id: version.title(locale) for version in versions}
+    return {version.module_id: version for version in versions}
+
+
+def titles_of(module_ids, locale: str) -> dict[int, str]:
+    """Each module's title at its latest version, by module id; one query."""
+    return {
+        module_id: version.title(locale)
+        for module_id, version in latest_versions(module_ids).items()
+    }
 
 
 def module_choices(locale: str) -> list[tuple[int, str]]:

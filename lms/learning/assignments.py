@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
 from lms.catalogue.models import Module
-from lms.catalogue.queries import latest_version
+from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock, signals
 from lms.core.errors import Invalid, PermissionDenied
 from lms.extensions import db
@@ -147,19 +147,24 @@ def sync_user(user: User, *, today: date | None = None) -> SyncResult:
     current = current_assignments(user.id)
     wanted = _requirements(user, today, current)
     result = SyncResult()
-    for module_id, requirement in wanted.items():
-        assignment = current.get(module_id)
-        if assignment is None:
-            _assign(user, module_id, requirement, today)
-            result.assigned += 1
-        elif (assignment.due_on, assignment.validity_months) != (
-            requirement.due_on,
-            requirement.validity_months,
-        ):
-            assignment.due_on = requirement.due_on
-            assignment.validity_months = requirement.validity_months
-            _apply_completion(assignment, _latest_completion(user.id, module_id))
-            result.updated += 1
+    changed = [
+        module_id
+        for module_id, requirement in wanted.items()
+        if module_id in current
+        and (current[module_id].due_on, current[module_id].validity_months)
+        != (requirement.due_on, requirement.validity_months)
+    ]
+    new = [module_id for module_id in wanted if module_id not in current]
+    progress = _progress_by_module(user.id, [*changed, *new])
+    for module_id in changed:
+        assignment = current[module_id]
+        assignment.due_on = wanted[module_id].due_on
+        assignment.validity_months = wanted[module_id].validity_months
+        _apply_completion(assignment, progress[module_id].completion)
+        result.updated += 1
+    if new:
+        _assign(user, {module_id: wanted[module_id] for module_id in new}, progress, today)
+        result.assigned += len(new)
     for module_id, assignment in current.items():
         if module_id not in wanted:
             assignment.retired_on = today
@@ -170,57 +175,58 @@ def sync_user(user: User, *, today: date | None = None) -> SyncResult:
     return result
 
 
-def _assign(user: User, module_id: int, requirement: Requirement, today: date) -> None:
-    current = _current_progress(user.id, module_id)
-    assignment = ModuleAssignment(
-        user_id=user.id,
-        module_id=module_id,
-        assigned_on=today,
-        due_on=requirement.due_on,
-        validity_months=requirement.validity_months,
-        started_at=current.started_at if current is not None else None,
-        created_at=clock.now(),
-    )
-    db.session.add(assignment)
-    _apply_completion(assignment, _latest_completion(user.id, module_id))
-    db.session.flush()
-    module = db.session.get(Module, module_id)
-    notifications.notify(
-        user,
-        ASSIGNED,
-        f"assigned:{assignment.id}",
-        title=_titles(module_id),
-        due_on=requirement.due_on.isoformat() if requirement.due_on else None,
-        url=f"/modules/{module.slug}",
-    )
+@dataclass
+class _Progress:
+    current: ModuleProgress | None = None
+    completion: ModuleProgress | None = None  # the latest, in any cycle or version
 
 
-def _titles(module_id: int) -> dict[str, str]:
-    version = latest_version(module_id)
-    return dict(version.manifest["title"]) if version is not None else {}
-
-
-def _current_progress(user_id: int, module_id: int) -> ModuleProgress | None:
-    return db.session.scalar(
-        sa.select(ModuleProgress).where(
-            ModuleProgress.user_id == user_id,
-            ModuleProgress.module_id == module_id,
-            ModuleProgress.superseded_at.is_(None),
-        )
-    )
-
-
-def _latest_completion(user_id: int, module_id: int) -> ModuleProgress | None:
-    return db.session.scalar(
+def _progress_by_module(user_id: int, module_ids: list[int]) -> dict[int, _Progress]:
+    found = {module_id: _Progress() for module_id in module_ids}
+    if not module_ids:
+        return found
+    rows = db.session.scalars(
         sa.select(ModuleProgress)
-        .where(
-            ModuleProgress.user_id == user_id,
-            ModuleProgress.module_id == module_id,
-            ModuleProgress.completed_at.is_not(None),
-        )
-        .order_by(ModuleProgress.completed_at.desc())
-        .limit(1)
+        .where(ModuleProgress.user_id == user_id, ModuleProgress.module_id.in_(module_ids))
+        .order_by(ModuleProgress.completed_at.desc().nulls_last())
     )
+    for row in rows:
+        mine = found[row.module_id]
+        if row.superseded_at is None:
+            mine.current = row
+        if row.completed_at is not None and mine.completion is None:
+            mine.completion = row
+    return found
+
+
+def _assign(user: User, wanted: dict[int, Requirement], progress: dict, today: date) -> None:
+    assignments = []
+    for module_id, requirement in wanted.items():
+        current = progress[module_id].current
+        assignment = ModuleAssignment(
+            user_id=user.id,
+            module_id=module_id,
+            assigned_on=today,
+            due_on=requirement.due_on,
+            validity_months=requirement.validity_months,
+            started_at=current.started_at if current is not None else None,
+            created_at=clock.now(),
+        )
+        _apply_completion(assignment, progress[module_id].completion)
+        assignments.append(assignment)
+    db.session.add_all(assignments)
+    db.session.flush()
+    versions = latest_versions(wanted)
+    for assignment in assignments:
+        version = versions[assignment.module_id]
+        notifications.notify(
+            user,
+            ASSIGNED,
+            f"assigned:{assignment.id}",
+            title=dict(version.manifest["title"]),
+            due_on=assignment.due_on.isoformat() if assignment.due_on else None,
+            url=f"/modules/{version.module.slug}",
+        )
 
 
 def _apply_completion(assignment: ModuleAssignment, completion: ModuleProgress | None) -> None:
@@ -332,12 +338,14 @@ def notify_due_dates(today: date) -> int:
             ),
         )
     ).all()
-    titles = {}
+    versions = latest_versions({row[0].module_id for row in rows})
     told = 0
     for assignment, user, state_now, due_on, overdue in rows:
-        if assignment.module_id not in titles:
-            titles[assignment.module_id] = _titles(assignment.module_id)
-        about = {"title": titles[assignment.module_id], "url": f"/modules/{assignment.module.slug}"}
+        version = versions[assignment.module_id]
+        about = {
+            "title": dict(version.manifest["title"]),
+            "url": f"/modules/{version.module.slug}",
+        }
         if overdue:
             kind, key = OVERDUE, f"overdue:{assignment.id}:{due_on}"
         elif state_now == RENEWAL_OPEN:
