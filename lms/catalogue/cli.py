@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from lms.catalogue import services
 from lms.catalogue.queries import all_modules
+from lms.catalogue.stats import STANDARD, course_stats, framework_codes, table
 from lms.extensions import db
 from lms.plugins import registry
 from lms.plugins.courses import discover
@@ -15,11 +16,19 @@ from lms.plugins.manifest import load_course
 
 @click.group("courses")
 def courses_cli() -> None:
-    """Course plugins: list, validate, sync into the catalogue, export."""
+    """Course plugins: list, validate, figures, sync into the catalogue, export."""
 
 
 def _discovered():
     return discover(current_app.config["LMS_COURSE_DIRS"])
+
+
+def _folders(paths: tuple[Path, ...]) -> tuple[list[tuple[str, Path]], list]:
+    """``(name, folder)`` of the given course folders, or of every discovered course."""
+    if paths:
+        return [(path.name, path) for path in paths], []
+    sources, problems = _discovered()
+    return [(source.id, source.path) for source in sources], problems
 
 
 @courses_cli.command("list")
@@ -43,14 +52,9 @@ def list_courses() -> None:
 @with_appcontext
 def validate(paths: tuple[Path, ...]) -> None:
     """Check course folders (default: every discovered course) without writing anything."""
-    problems = []
-    if paths:
-        folders = [(path.name, path) for path in paths]
-    else:
-        sources, problems = _discovered()
-        folders = [(source.id, source.path) for source in sources]
-        for problem in problems:
-            click.echo(f"(discovery): {problem}")
+    folders, problems = _folders(paths)
+    for problem in problems:
+        click.echo(f"(discovery): {problem}")
     checked = 0
     for name, folder in folders:
         course, found = load_course(
@@ -64,6 +68,46 @@ def validate(paths: tuple[Path, ...]) -> None:
             click.echo(f"ok: {name} ({len(course.activities)} activities)", err=True)
     click.echo(f"{checked} course(s) checked, {len(problems)} problem(s).", err=True)
     sys.exit(1 if problems else 0)
+
+
+@courses_cli.command("stats")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def stats(paths: tuple[Path, ...]) -> None:
+    """Lessons, words, questions and media per course and language (default: every
+    discovered course), and whether each meets the standard; exit 1 if one falls short."""
+    folders, problems = _folders(paths)
+    for problem in problems:
+        click.echo(f"(discovery): {problem}", err=True)
+    codes, found, short = framework_codes(), [], {}
+    for name, folder in folders:
+        course, invalid = load_course(
+            folder, registry().activity_types, global_hooks=registry().manager
+        )
+        if course is None:
+            short[name] = [f"{len(invalid)} problem(s), see lms courses validate {folder}"]
+            continue
+        found.append(course_stats(course, codes))
+        if found[-1].shortfalls:
+            short[course.id] = found[-1].shortfalls
+    rows = table(found)
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            str(value).ljust(width) if i < 2 else str(value).rjust(width)
+            for i, (value, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        click.echo("  ".join(cells).rstrip())
+    click.echo(f"\nStandard: {STANDARD}.")
+    for module in found:
+        if module.ok:
+            click.echo(f"ok: {module.id} (competencies {', '.join(module.competencies)})")
+    for name, reasons in short.items():
+        click.echo(f"short: {name}")
+        for reason in reasons:
+            click.echo(f"  - {reason}")
+    click.echo(f"{len(folders)} module(s) checked, {len(short)} short of the standard.")
+    sys.exit(1 if short or problems else 0)
 
 
 @courses_cli.command("sync")
