@@ -202,7 +202,7 @@ def test_learner_finds_a_module_reads_it_passes_its_quiz_and_completes_it(visito
     assert "đã hoàn thành" in visitor.page.locator(".progress-line").inner_text()
     visitor.screenshot(f"learner-module-completed-{width}")
     visitor.click("a[href='/']")
-    home = visitor.page.locator(".module-list article").first
+    home = visitor.page.locator("section[aria-labelledby=modules-heading] article").first
     assert "Nền tảng chính quyền số" in home.inner_text()
     assert home.locator("progress").get_attribute("value") == "100"
     visitor.screenshot(f"learner-my-learning-{width}")
