@@ -89,6 +89,9 @@ def defaults(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": None,
         "LMS_SMTP_STARTTLS": True,
         "LMS_MAIL_FROM": "no-reply@localhost",
+        # How the admin page applies an HR roster: "thread", as a job in a background thread
+        # whose progress has a page of its own; "inline", within the upload request (tests).
+        "LMS_ROSTER_JOBS": "thread",
         # Look-ups of the public verification page per address.
         "LMS_VERIFY_LIMIT": "30 per minute",
         "SESSION_COOKIE_HTTPONLY": True,

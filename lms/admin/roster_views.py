@@ -1,6 +1,10 @@
-"""Admin screens of the HR roster import: upload, per-row results, templates, activation links."""
+"""Admin screens of the HR roster import: upload and dry run, the import job's progress and
+results, templates, activation links."""
 
-from flask import Response, abort, render_template, stream_template
+from types import SimpleNamespace
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -13,7 +17,7 @@ from lms.extensions import db
 from lms.org import roster
 
 # The results table lists at most this many rows (errors first); the counts cover all.
-SHOWN_ROWS = 1000
+SHOWN_ROWS = roster.REPORT_ROWS
 
 
 class RosterUploadForm(Form):
@@ -33,53 +37,85 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
     )
 
 
-def _page(form, status: int = 200, **context):
-    context.setdefault("report", None)
-    context.setdefault("steps", None)
-    return render_template("admin/roster_import.html", **_context(form, **context)), status
-
-
-def _context(form, **context) -> dict:
-    return {
-        "form": form,
-        "shown_rows": SHOWN_ROWS,
-        "max_mib": f"{roster.max_bytes() / 1048576:g}",
-        **context,
-    }
-
-
-def _apply_and_commit(run: roster.RosterImport):
-    yield from run.apply()
-    db.session.commit()
+def _page(form, status: int = 200, results=None):
+    return render_template(
+        "admin/roster_import.html",
+        form=form,
+        results=results,
+        status_labels=roster.STATUS_LABELS,
+        max_mib=f"{roster.max_bytes() / 1048576:g}",
+    ), status
 
 
 @bp.route("/roster", methods=["GET", "POST"])
 def roster_import():
+    """A dry run answers at once; applying queues a job and shows its page."""
     form = RosterUploadForm(dry_run=True)
     if not form.validate_on_submit():
         return _page(form, 422 if form.errors else 200)
     upload = form.file.data
+    data = upload.read(roster.max_bytes() + 1)
     try:
-        table = roster.read_roster(upload.read(roster.max_bytes() + 1))
+        table = roster.read_roster(data)
     except roster.RosterFileError as error:
         form.file.errors.append(error.message)
         return _page(form, 422)
-    run = roster.RosterImport(
-        current_user._get_current_object(),
-        table,
-        dry_run=form.dry_run.data,
-        source=upload.filename or "",
-    )
-    if run.report.dry_run:
+    actor = current_user._get_current_object()
+    source = upload.filename or ""
+    if form.dry_run.data:
+        report = roster.RosterRun(actor, table, dry_run=True, source=source).report
         db.session.rollback()
-        return _page(form, report=run.report)
-    # Applying thousands of rows takes a while: the page streams, showing progress lines
-    # while the rows are written, then the summary and results once they are committed.
-    return Response(
-        stream_template(
-            "admin/roster_import.html",
-            **_context(form, report=run.report, steps=_apply_and_commit(run), total=run.total),
+        return _page(
+            form,
+            results=SimpleNamespace(
+                dry_run=True,
+                counts=report.counts,
+                has_errors=report.has_errors,
+                rows=report.problems_first()[:SHOWN_ROWS],
+                total=len(report.rows),
+                links_url=None,
+            ),
         )
+    job_id = roster.queue_job(actor, data, source=source, total_rows=len(table.rows)).id
+    db.session.commit()
+    roster.start_job(job_id)
+    return redirect(url_for("admin.roster_job", import_id=job_id))
+
+
+@bp.route("/roster/imports/<int:import_id>")
+def roster_job(import_id: int):
+    """An import job: its progress while it runs (the page refreshes itself, without
+    JavaScript, unless ``?refresh=off``), then its results."""
+    job = roster.get_job(import_id)
+    if job is None:
+        abort(404)
+    interrupted = roster.is_interrupted(job)
+    running = not job.finished and not interrupted
+    report = job.report or {}
+    links_url = None
+    if report.get("created_user_ids"):
+        links_url = url_for("admin.roster_links", import_id=job.id)
+    results = None
+    if job.status == "done":
+        results = SimpleNamespace(
+            dry_run=False,
+            counts=job.counts,
+            has_errors=job.error_count > 0,
+            rows=report.get("rows", []),
+            total=job.total_rows,
+            links_url=links_url,
+        )
+    return render_template(
+        "admin/roster_job.html",
+        job=job,
+        running=running,
+        interrupted=interrupted,
+        refresh=running and request.args.get("refresh") != "off",
+        done=format_decimal(job.rows_done),
+        total=format_decimal(job.total_rows),
+        links_url=links_url,
+        results=results,
+        status_labels=roster.STATUS_LABELS,
     )
 
 
@@ -94,15 +130,25 @@ def roster_template(kind: str):
     return _download(roster.template_csv(), "mau-danh-sach-nhan-su.csv", "text/csv")
 
 
-@bp.route("/roster/imports/<int:import_id>/links.csv")
-def roster_links(import_id: int):
-    """Activation links of the accounts an import created that have no password yet. Each
-    download signs fresh links, valid for ``LMS_ACTIVATION_DAYS`` from now."""
-    user_ids = roster.created_user_ids_of(import_id)
+def _links(user_ids: list[int] | None, name: str) -> Response:
     if user_ids is None:
         abort(404)
     return _download(
         roster.links_csv(activation.activation_links(user_ids)),
-        f"lien-ket-kich-hoat-{import_id}.csv",
+        f"lien-ket-kich-hoat-{name}.csv",
         "text/csv",
     )
+
+
+@bp.route("/roster/imports/<int:import_id>/links.csv")
+def roster_links(import_id: int):
+    """Activation links of the accounts an import job created that have no password yet.
+    Each download signs fresh links, valid for ``LMS_ACTIVATION_DAYS`` from now."""
+    return _links(roster.created_user_ids_of_job(import_id), str(import_id))
+
+
+@bp.route("/roster/audit/<int:import_id>/links.csv")
+def roster_audit_links(import_id: int):
+    """The same for an import made with ``lms users import`` (no job), named by the id of
+    its audit entry."""
+    return _links(roster.created_user_ids_of(import_id), f"a{import_id}")

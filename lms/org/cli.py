@@ -72,7 +72,7 @@ def import_users(file: Path, dry_run: bool, links_path: Path | None, base_url: s
                     "New accounts have no password yet. Their activation links can be "
                     "downloaded at %(url)s (next time, --links FILE writes them here).",
                     url=(base_url or _base_url()).rstrip("/")
-                    + f"/admin/roster/imports/{report.audit_id}/links.csv",
+                    + f"/admin/roster/audit/{report.audit_id}/links.csv",
                 )
             )
         else:

@@ -1,6 +1,6 @@
 """The org unit tree, job positions, and who holds which position where."""
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -185,3 +185,53 @@ class CurriculumItem(CreatedAt, Base):
             "validity_months IS NULL OR validity_months > 0", name="validity_positive"
         ),
     )
+
+
+# The states of a roster import job.
+IMPORT_QUEUED, IMPORT_RUNNING, IMPORT_DONE, IMPORT_FAILED = "queued", "running", "done", "failed"
+IMPORT_STATUSES = (IMPORT_QUEUED, IMPORT_RUNNING, IMPORT_DONE, IMPORT_FAILED)
+
+
+class RosterImport(CreatedAt, Base):
+    """An HR roster applied from the admin page as a job (``lms.org.roster.run_job``).
+
+    The job's whole state lives here, not in the process running it, so any app server can
+    show its progress. ``data`` holds the uploaded file until the job ends; ``report`` then
+    holds the rows to show (errors first, capped) and the ids of the accounts created.
+    """
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(sa.String(255), default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default=IMPORT_QUEUED)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    unchanged_count: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(sa.String(1000))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(IMPORT_STATUSES), name="known_status"),
+    )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created_count,
+            "updated": self.updated_count,
+            "unchanged": self.unchanged_count,
+            "error": self.error_count,
+        }
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (IMPORT_DONE, IMPORT_FAILED)

@@ -11,36 +11,53 @@ and e-mail addresses brought up to date, roles granted, positions assigned throu
 ``services.assign_position`` (so the learning domain hears ``position_assigned``). It never
 ends a position or removes a role that the file does not mention.
 
-Per-row work is kept small so 10,000 rows fit in a request: units and positions are looked
-up once into dicts, existing users, e-mail owners and assignments in batches, and new
-accounts need no password hashing. ``bench/roster_import.py`` measures it.
+Checking is quick (10,000 rows in about a second: units and positions are looked up once
+into dicts, existing users, e-mail owners and assignments in batches, and new accounts need
+no password hashing), so a dry run answers within the request. Applying is not: every new
+position runs the learning domain's assignment engine, about 100 rows a second, longer than
+an app server lets a request live. The admin page therefore applies a roster as a job
+(``queue_job``, ``start_job``, ``run_job``) whose state and progress live in the table
+``roster_imports``; the CLI still applies at once (``import_roster``).
+``bench/roster_import.py`` measures both.
 """
 
 import csv
 import io
 import logging
 import re
+import threading
+import time
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from lms.accounts import activation
 from lms.accounts.models import User
-from lms.core import audit
+from lms.core import audit, clock
 from lms.core.errors import DomainError, Invalid
 from lms.core.i18n import fold
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 from lms.org import services
-from lms.org.models import OrgUnit, Position, PositionAssignment
+from lms.org.models import (
+    IMPORT_DONE,
+    IMPORT_FAILED,
+    IMPORT_QUEUED,
+    IMPORT_RUNNING,
+    OrgUnit,
+    Position,
+    PositionAssignment,
+)
+from lms.org.models import RosterImport as ImportJob
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +65,14 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
 MAX_COLUMNS = 40
 BATCH = 500
+# A job keeps at most this many rows of its report (errors first); the counts cover all.
+REPORT_ROWS = 1000
+# A job commits its rows and its progress every this many rows.
+JOB_CHUNK = 200
+# A queued or running job not heard from for this long has died with its process.
+STALE_AFTER = timedelta(minutes=2)
+# On SQLite, the job pauses this long after each commit; see _let_others_in.
+SQLITE_PAUSE = 0.12
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 STATUSES = (CREATED, UPDATED, UNCHANGED, ERROR)
@@ -196,7 +221,7 @@ class RosterReport:
 
 
 class _RosterImport:
-    """What the audit entry of an import is about: the import itself, which has no table."""
+    """What the audit entry of an import from the CLI is about: an import without a job row."""
 
     __tablename__ = "roster_imports"
     id = None
@@ -647,7 +672,7 @@ def _apply(actor: User | None, plan: _Plan) -> None:
     plan.result.user_id = user.id
 
 
-class RosterImport:
+class RosterRun:
     """One import: every row is checked when it is made; ``apply()`` then writes the good
     rows, yielding the number of rows done as it goes (so a page can show progress).
 
@@ -657,13 +682,22 @@ class RosterImport:
     the others go on. Positions are added with ``services.assign_position``; a position the
     user already holds in that unit is left as it is, and positions or roles missing from
     the file are never removed. The applied import is recorded in the audit log with its
-    counts. Flushes; the caller commits (or rolls back after a dry run).
+    counts, about ``job`` when the run is an import job's (``run_job``). Flushes; the caller
+    commits (or rolls back after a dry run).
     """
 
-    def __init__(self, actor: User | None, roster: Roster, *, dry_run: bool, source: str = ""):
+    def __init__(
+        self,
+        actor: User | None,
+        roster: Roster,
+        *,
+        dry_run: bool,
+        source: str = "",
+        job: ImportJob | None = None,
+    ):
         if actor is not None:
             ensure_role(actor, Role.ADMIN)
-        self.actor, self.source = actor, source
+        self.actor, self.source, self.job = actor, source, job
         self.plans = _plan_rows(roster.rows)
         _decide(self.plans)
         self.report = RosterReport(rows=[plan.result for plan in self.plans], dry_run=dry_run)
@@ -686,7 +720,7 @@ class RosterImport:
         entry = audit.record(
             self.actor,
             "roster.imported",
-            _RosterImport(),
+            self.job if self.job is not None else _RosterImport(),
             source=self.source,
             rows=self.total,
             created_user_ids=report.created_user_ids,
@@ -714,8 +748,8 @@ def import_roster(
     actor: User | None, roster: Roster, *, dry_run: bool, source: str = ""
 ) -> RosterReport:
     """Check every row of ``roster`` and, unless ``dry_run``, apply the good ones; see
-    ``RosterImport`` for the rules and errors. Flushes; the caller commits."""
-    run = RosterImport(actor, roster, dry_run=dry_run, source=source)
+    ``RosterRun`` for the rules and errors. Flushes; the caller commits."""
+    run = RosterRun(actor, roster, dry_run=dry_run, source=source)
     if not dry_run:
         for _done in run.apply():
             pass
@@ -728,6 +762,176 @@ def created_user_ids_of(audit_id: int) -> list[int] | None:
     if entry is None or entry.action != "roster.imported":
         return None
     return [int(user_id) for user_id in entry.details.get("created_user_ids", [])]
+
+
+# --- applying as a job ---------------------------------------------------------------------
+#
+# Why a thread in the web process is acceptable here: the job's whole state (status, rows
+# done, heartbeat, report) lives in ``roster_imports``, so the app servers stay stateless and
+# any of them shows the job's page. If the process dies (a restart, a deploy), the job stops
+# being heard from; its page then says it was interrupted and advises importing the same file
+# again, which is safe because an import is idempotent: rows already applied come back as
+# ``unchanged``. Imports are rare admin actions, so a task queue would add a service to run
+# and monitor for little gain.
+
+
+def queue_job(actor: User, data: bytes, *, source: str, total_rows: int) -> ImportJob:
+    """Store the bytes of a roster file (already read without a file-level error) as a
+    queued import job. ``actor`` must be an admin (``PermissionDenied``). Flushes; the caller
+    commits, then calls ``start_job``."""
+    ensure_role(actor, Role.ADMIN)
+    job = ImportJob(
+        actor_id=actor.id,
+        source=source[:255],
+        status=IMPORT_QUEUED,
+        total_rows=total_rows,
+        data=data,
+        report={},
+        heartbeat_at=clock.now(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def start_job(job_id: int) -> None:
+    """Start a committed, queued job as ``LMS_ROSTER_JOBS`` says: ``"thread"``, a daemon
+    thread of this process with an app context of its own (the request returns at once), or
+    ``"inline"``, right here, before returning (tests)."""
+    mode = current_app.config.get("LMS_ROSTER_JOBS", "thread")
+    if mode == "inline":
+        run_job(job_id)
+    elif mode == "thread":
+        app = current_app._get_current_object()
+        threading.Thread(
+            target=_run_in_thread, args=(app, job_id), name=f"roster-import-{job_id}", daemon=True
+        ).start()
+    else:
+        raise ValueError(f"LMS_ROSTER_JOBS must be 'thread' or 'inline', not {mode!r}")
+
+
+def _run_in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            run_job(job_id)
+        except Exception:  # run_job records its own failures; this is the last resort
+            log.exception("Roster import job %s stopped", job_id)
+        finally:
+            db.session.remove()
+
+
+def run_job(job_id: int, *, every: int = JOB_CHUNK) -> None:
+    """Run a queued import job to its end; a job in any other state is left alone.
+
+    Parses the stored file again, applies the rows as ``RosterRun`` does (each in its own
+    savepoint) and commits every ``every`` rows with the rows done and a heartbeat, so the
+    job's page shows progress and a crash loses at most one chunk. At the end it stores the
+    counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of the accounts
+    created, clears the file and records the audit entry, in one last commit. Any failure
+    rolls back the unfinished chunk and marks the job ``failed`` with the message (logged).
+    Messages are written in the language of the admin who uploaded the file.
+    """
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != IMPORT_QUEUED:
+        log.warning("Roster import job %s is not queued; not run", job_id)
+        return
+    actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
+    locales = current_app.config["LMS_LOCALES"]
+    locale = actor.locale if actor is not None and actor.locale in locales else None
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        job.status = IMPORT_RUNNING
+        job.started_at = job.heartbeat_at = clock.now()
+        db.session.commit()
+        try:
+            _run(job, actor, every)
+        except Exception as error:
+            log.exception("Roster import job %s failed", job_id)
+            db.session.rollback()
+            _record_failure(job_id, error)
+
+
+def _run(job: ImportJob, actor: User | None, every: int) -> None:
+    run = RosterRun(actor, read_roster(job.data), dry_run=False, source=job.source, job=job)
+    job.total_rows = run.total
+    for done in run.apply(every=every):
+        job.rows_done = done
+        job.heartbeat_at = clock.now()
+        # Kept as it goes, so the accounts of a job that dies can still get their links.
+        job.report = {"created_user_ids": run.report.created_user_ids}
+        if done < run.total:
+            db.session.commit()
+            _let_others_in()
+    report = run.report
+    counts = report.counts
+    job.created_count, job.updated_count = counts[CREATED], counts[UPDATED]
+    job.unchanged_count, job.error_count = counts[UNCHANGED], counts[ERROR]
+    job.report = {
+        "rows": [
+            {
+                "line": row.line,
+                "username": row.username,
+                "full_name": row.full_name,
+                "status": row.status,
+                "messages": [str(message) for message in row.messages],
+            }
+            for row in report.problems_first()[:REPORT_ROWS]
+        ],
+        "created_user_ids": report.created_user_ids,
+    }
+    job.status = IMPORT_DONE
+    job.finished_at = clock.now()
+    job.data = None
+    db.session.commit()
+
+
+def _let_others_in() -> None:
+    # SQLite has one writer at a time (and every transaction here begins IMMEDIATE), and a
+    # request waiting for the lock retries at most every 100 ms. A job that began its next
+    # chunk as soon as it committed would starve every other request of the site until the
+    # request's busy timeout ran out; a pause a little longer than that retry lets them in.
+    if db.session.get_bind().dialect.name == "sqlite":
+        time.sleep(SQLITE_PAUSE)
+
+
+def _record_failure(job_id: int, error: Exception) -> None:
+    if isinstance(error, DomainError):
+        message = str(error.message)
+    else:
+        message = str(
+            _l(
+                "An unexpected error stopped the import (%(error)s).",
+                error=f"{type(error).__name__}: {error}"[:500],
+            )
+        )
+    try:
+        job = db.session.get(ImportJob, job_id)
+        job.status = IMPORT_FAILED
+        job.error = message[:1000]
+        job.finished_at = clock.now()
+        job.data = None
+        db.session.commit()
+    except Exception:  # the database itself may be what failed: the heartbeat will tell
+        log.exception("Roster import job %s: its failure could not be recorded", job_id)
+        db.session.rollback()
+
+
+def get_job(job_id: int) -> ImportJob | None:
+    return db.session.get(ImportJob, job_id)
+
+
+def is_interrupted(job: ImportJob) -> bool:
+    """Queued or running, but not heard from for ``STALE_AFTER``: its process has died."""
+    if job.status not in (IMPORT_QUEUED, IMPORT_RUNNING):
+        return False
+    return (job.heartbeat_at or job.created_at) < clock.now() - STALE_AFTER
+
+
+def created_user_ids_of_job(job_id: int) -> list[int] | None:
+    """The accounts an import job created (so far), or None when there is no such job."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        return None
+    return [int(user_id) for user_id in (job.report or {}).get("created_user_ids", [])]
 
 
 # --- files the admin downloads -------------------------------------------------------------

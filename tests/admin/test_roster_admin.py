@@ -1,4 +1,5 @@
-"""The HR roster import page: upload, dry run, apply, activation links, refusals."""
+"""The HR roster import page: upload, dry run, apply (a job, run inline here), activation
+links, refusals."""
 
 import csv
 import io
@@ -20,6 +21,12 @@ ROSTER = (
 ).encode()
 
 
+@pytest.fixture(autouse=True)
+def jobs_inline(app, monkeypatch):
+    """Import jobs run within the upload request, inside the test's transaction."""
+    monkeypatch.setitem(app.config, "LMS_ROSTER_JOBS", "inline")
+
+
 @pytest.fixture
 def hr(site, factory, client, login_as):
     """An administrator who reads the site in English, signed in."""
@@ -33,6 +40,14 @@ def upload(client, data: bytes, *, name="roster.csv", dry_run=True):
     if dry_run:
         form["dry_run"] = "y"
     return client.submit("/admin/roster", form, content_type="multipart/form-data")
+
+
+def apply(client, data: bytes, **options) -> str:
+    """Upload without a dry run: the job's page, once the (inline) job is done."""
+    response = upload(client, data, dry_run=False, **options)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert re.fullmatch(r"/admin/roster/imports/\d+", response.location)
+    return client.get(response.location).get_data(as_text=True)
 
 
 def result_rows(html: str) -> list[tuple[str, str, str]]:
@@ -77,10 +92,9 @@ def test_dry_run_then_apply_then_links_then_reimport(app, client, hr):
     assert "nothing was changed" in html and "links.csv" not in html
     assert usernames(app, "vu.thi.hanh", "bui.van.khoa") == set()
 
-    response = upload(client, ROSTER, dry_run=False)
-    assert response.is_streamed  # progress lines first, then the results
-    applied = response.get_data(as_text=True)
-    assert "2 of 2 rows processed" in applied
+    applied = apply(client, ROSTER)
+    assert 'http-equiv="refresh"' not in applied  # done: no more refreshing
+    assert "The roster has been imported." in applied
     assert [row[2] for row in result_rows(applied)] == ["Created", "Created"]
     assert usernames(app, "vu.thi.hanh", "bui.van.khoa") == {"vu.thi.hanh", "bui.van.khoa"}
     links_url = re.search(r'href="(/admin/roster/imports/\d+/links\.csv)"', applied).group(1)
@@ -95,14 +109,14 @@ def test_dry_run_then_apply_then_links_then_reimport(app, client, hr):
     assert activate.startswith("http://localhost/account/activate/")
     assert app.test_client().get(activate).status_code == 200
 
-    again = upload(client, ROSTER, dry_run=False).get_data(as_text=True)
+    again = apply(client, ROSTER)
     assert [row[2] for row in result_rows(again)] == ["Unchanged", "Unchanged"]
     assert "links.csv" not in again
 
 
 def test_errors_are_listed_first_with_reasons_and_good_rows_still_apply(app, client, hr):
     data = ROSTER + b"dup,A,,HP-AD,ONE_STOP_T,2026-03-01,\ndup,B,,NOWHERE,ONE_STOP_T,x,\n"
-    html = upload(client, data, dry_run=False).get_data(as_text=True)
+    html = apply(client, data)
     assert result_rows(html)[:2] == [("4", "dup", "Error"), ("5", "dup", "Error")]
     assert "lines 4, 5" in html and "Unknown unit code NOWHERE" in html
     assert "2 rows have errors" in html

@@ -1,0 +1,295 @@
+"""Applying a roster as a job: its life from queued to done or failed, its page (progress
+refreshed without JavaScript, then the results), interruption, links, who may see it."""
+
+import csv
+import io
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import undefer
+
+from lms.accounts.models import User
+from lms.core import signals
+from lms.core.db import utcnow
+from lms.core.models import AuditEntry
+from lms.core.permissions import Role
+from lms.extensions import db
+from lms.org import roster
+from lms.org.models import RosterImport
+
+HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
+ROSTER = (
+    HEADER
+    + "\njob.one,Vũ Thị Một,,HP-HB-1C,ONE_STOP_T,01/03/2026,"
+    + "\njob.two,Bùi Văn Hai,,HP-AD,ONE_STOP_T,2026-03-01,"
+    + "\njob.bad,Lỗi Đơn Vị,,NOWHERE,ONE_STOP_T,2026-03-01,"
+    + "\njob.three,Đỗ Thị Ba,,HP-AD,ONE_STOP_T,2026-03-01,\n"
+).encode()
+REFRESH = '<meta http-equiv="refresh" content="2">'
+
+
+@pytest.fixture(autouse=True)
+def jobs_inline(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LMS_ROSTER_JOBS", "inline")
+
+
+@pytest.fixture
+def hr(site, factory, client, login_as):
+    admin = factory.user(roles=[Role.ADMIN], username="hr", locale="en")
+    login_as(client, admin)
+    return admin
+
+
+def queue(app, admin, data: bytes = ROSTER, *, total=4) -> int:
+    """A queued job, committed and not started."""
+    with app.test_request_context():
+        actor = db.session.get(User, admin.id)
+        job_id = roster.queue_job(actor, data, source="roster.csv", total_rows=total).id
+        db.session.commit()
+    return job_id
+
+
+def run(app, job_id: int, **options) -> None:
+    with app.test_request_context():
+        roster.run_job(job_id, **options)
+
+
+def job_row(app, job_id: int) -> RosterImport:
+    with app.app_context():
+        query = sa.select(RosterImport).where(RosterImport.id == job_id)
+        job = db.session.scalars(query.options(undefer(RosterImport.data))).one()
+        db.session.expunge(job)
+        return job
+
+
+def usernames(app, *names) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(sa.select(User.username).where(User.username.in_(names))))
+
+
+def test_job_goes_from_queued_through_running_to_done_with_counts(app, client, hr):
+    job_id = queue(app, hr)
+    job = job_row(app, job_id)
+    assert (job.status, job.rows_done, job.total_rows, job.data) == ("queued", 0, 4, ROSTER)
+    seen = []
+
+    def watch(assignment, actor):
+        current = db.session.get(RosterImport, job_id)
+        seen.append((current.status, current.rows_done))
+
+    signals.position_assigned.connect(watch)
+    try:
+        run(app, job_id, every=1)
+    finally:
+        signals.position_assigned.disconnect(watch)
+    # Running while rows are applied, with the rows done committed one chunk at a time.
+    assert seen == [("running", 0), ("running", 1), ("running", 3)]
+    job = job_row(app, job_id)
+    assert job.status == "done" and job.rows_done == 4
+    assert job.counts == {"created": 3, "updated": 0, "unchanged": 0, "error": 1}
+    assert job.data is None  # the file is not kept
+    assert job.started_at <= job.heartbeat_at <= job.finished_at
+    assert job.report["rows"][0]["username"] == "job.bad"  # errors first
+    assert "Unknown unit code NOWHERE." in job.report["rows"][0]["messages"]
+    assert len(job.report["created_user_ids"]) == 3
+    assert usernames(app, "job.one", "job.two", "job.three", "job.bad") == {
+        "job.one",
+        "job.two",
+        "job.three",
+    }
+    with app.app_context():
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "roster.imported")
+        ).one()
+        assert (entry.object_type, entry.object_id, entry.actor_id) == (
+            "roster_imports",
+            job_id,
+            hr.id,
+        )
+        assert entry.details["created"] == 3 and entry.details["error"] == 1
+    run(app, job_id)  # a job runs once
+    assert job_row(app, job_id).finished_at == job.finished_at
+
+
+def test_page_refreshes_itself_only_while_the_job_runs(app, client, hr):
+    job_id = queue(app, hr)
+    waiting = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert REFRESH in waiting
+    assert '<progress id="job-progress" max="4" value="0"' in waiting
+    assert "0 of 4 rows processed" in waiting and 'class="stats"' not in waiting
+    still = client.get(f"/admin/roster/imports/{job_id}?refresh=off").get_data(as_text=True)
+    assert REFRESH not in still and "0 of 4 rows processed" in still
+
+    with app.app_context():
+        db.session.get(RosterImport, job_id).status = "running"
+        db.session.get(RosterImport, job_id).rows_done = 3200
+        db.session.get(RosterImport, job_id).total_rows = 10000
+        db.session.commit()
+    running = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert REFRESH in running and "3,200 of 10,000 rows processed" in running
+
+    with app.app_context():
+        db.session.get(RosterImport, job_id).status = "queued"
+        db.session.commit()
+    run(app, job_id)
+    done = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert REFRESH not in done and "<progress" not in done
+    stats = re.findall(r"<article><strong>(\d+)</strong>", done)
+    assert stats == ["3", "0", "0", "1"]
+    assert "1 row has an error" in done
+
+
+def test_a_job_whose_file_cannot_be_read_fails_with_the_reason(app, client, hr):
+    job_id = queue(app, hr, b"MZ\x90\x00" + bytes(range(256)))
+    run(app, job_id)
+    job = job_row(app, job_id)
+    assert job.status == "failed" and job.finished_at is not None and job.data is None
+    assert "neither an Excel workbook" in job.error
+    page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert REFRESH not in page
+    assert "The import failed" in page and "neither an Excel workbook" in page
+
+
+def test_an_unexpected_error_keeps_the_chunks_already_committed(app, client, hr, caplog):
+    def explode(assignment, actor):
+        if assignment.user.username == "job.two":
+            raise RuntimeError("disk full")
+
+    job_id = queue(app, hr)
+    signals.position_assigned.connect(explode)
+    try:
+        run(app, job_id, every=1)
+    finally:
+        signals.position_assigned.disconnect(explode)
+    job = job_row(app, job_id)
+    assert job.status == "failed" and job.rows_done == 1
+    assert "RuntimeError: disk full" in job.error
+    assert "Roster import job" in caplog.text and "disk full" in caplog.text  # logged
+    assert usernames(app, "job.one", "job.two", "job.three") == {"job.one"}
+    page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert "1 of 4 rows were saved" in page
+    links = client.get(f"/admin/roster/imports/{job_id}/links.csv")  # for job.one
+    rows = list(csv.reader(io.StringIO(links.get_data().decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["job.one"]
+
+
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_a_job_not_heard_from_is_shown_as_interrupted(app, client, hr, status):
+    job_id = queue(app, hr)
+    with app.app_context():
+        job = db.session.get(RosterImport, job_id)
+        job.status = status
+        job.heartbeat_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert REFRESH in client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(RosterImport, job_id).heartbeat_at = utcnow() - timedelta(minutes=3)
+        db.session.commit()
+    page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert REFRESH not in page
+    assert "The import was interrupted" in page
+    assert "Import the same file again: that is safe" in page
+
+
+def test_activation_links_of_a_job(app, client, hr):
+    response = client.submit(
+        "/admin/roster",
+        {"file": (io.BytesIO(ROSTER), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    links_url = re.search(r'href="(/admin/roster/imports/\d+/links\.csv)"', page).group(1)
+    download = client.get(links_url)
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == ["job.one", "job.three", "job.two"]
+    assert all(row[2].startswith("http://localhost/account/activate/") for row in rows[1:])
+
+
+def test_cli_import_links_are_downloadable_from_the_address_it_prints(
+    app, client, hr, tmp_path, monkeypatch
+):
+    source = tmp_path / "roster.csv"
+    source.write_bytes(ROSTER)
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+    result = app.test_cli_runner().invoke(args=["users", "import", str(source)])
+    path = re.search(r"http://127\.0\.0\.1:\d+(/admin/roster/audit/\d+/links\.csv)", result.output)
+    download = client.get(path.group(1))
+    assert download.status_code == 200
+    assert download.get_data().decode("utf-8-sig").count("/account/activate/") == 3
+
+
+def test_unknown_job_is_not_found(client, hr):
+    assert client.get("/admin/roster/imports/999999").status_code == 404
+    assert client.get("/admin/roster/imports/999999/links.csv").status_code == 404
+    assert client.get("/admin/roster/audit/999999/links.csv").status_code == 404
+
+
+def test_managers_may_not_see_a_job(app, client, site, hr, login_as):
+    job_id = queue(app, hr)
+    run(app, job_id)
+    client.submit("/logout")
+    login_as(client, site.manager)
+    assert client.get(f"/admin/roster/imports/{job_id}").status_code == 403
+    assert client.get(f"/admin/roster/imports/{job_id}/links.csv").status_code == 403
+
+
+# --- the real thread -----------------------------------------------------------------------
+
+
+def test_the_upload_returns_at_once_and_a_thread_applies_the_rows(tmp_path):
+    """A file-based SQLite database built by the migrations; the job runs in the thread."""
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.testing.factories import Factories
+    from lms.testing.plugin import Client
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "thread-test-only-secret-key-long-enough",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            "BABEL_DEFAULT_LOCALE": "en",
+        }
+    )
+    assert app.config["LMS_ROSTER_JOBS"] == "thread"
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade()
+    factory = Factories(app)
+    unit = factory.unit(kind="commune", code="T-AD")
+    factory.position(code="T-POS")
+    admin = factory.user(roles=[Role.ADMIN], username="thread.admin", locale="en")
+    rows = [f"t{n:03d},Người Số {n},,T-AD,T-POS,2026-03-01," for n in range(120)]
+    data = ("\n".join([HEADER, *rows, "t.bad,Lỗi,,NOWHERE,T-POS,2026-03-01,"]) + "\n").encode()
+    client = app.test_client()
+    try:
+        client.submit("/login", {"username": admin.username, "password": admin.test_password})
+        response = client.submit(
+            "/admin/roster",
+            {"file": (io.BytesIO(data), "roster.csv")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        deadline = time.monotonic() + 60
+        while True:
+            page = client.get(response.location).get_data(as_text=True)
+            if REFRESH not in page or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert re.findall(r"<article><strong>(\d+)</strong>", page) == ["120", "0", "0", "1"]
+        with app.app_context():
+            made = db.session.scalar(
+                sa.select(sa.func.count(User.id)).where(User.username.like("t%"))
+            )
+            assert made == 120 + 1  # and thread.admin
+            job = db.session.scalars(sa.select(RosterImport)).one()
+            assert job.status == "done" and job.actor_id == admin.id and unit.code == "T-AD"
+    finally:
+        with app.app_context():
+            db.engine.dispose()
