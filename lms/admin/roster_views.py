@@ -3,8 +3,9 @@ results, templates, activation links."""
 
 from types import SimpleNamespace
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -84,13 +85,24 @@ def roster_import():
 
 @bp.route("/roster/imports/<int:import_id>")
 def roster_job(import_id: int):
-    """An import job: its progress while it runs (the page refreshes itself, without
-    JavaScript, unless ``?refresh=off``), then its results."""
+    """An import job: its progress while it runs, then its results. A script on the page
+    asks for the progress as JSON to move the bar; without it, the learner reloads."""
     job = roster.get_job(import_id)
     if job is None:
         abort(404)
     interrupted = roster.is_interrupted(job)
     running = not job.finished and not interrupted
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(
+            running=running,
+            done=job.rows_done,
+            total=job.total_rows,
+            text=_(
+                "%(done)s of %(total)s rows processed",
+                done=format_decimal(job.rows_done),
+                total=format_decimal(job.total_rows),
+            ),
+        )
     report = job.report or {}
     links_url = None
     if report.get("created_user_ids"):
@@ -110,7 +122,6 @@ def roster_job(import_id: int):
         job=job,
         running=running,
         interrupted=interrupted,
-        refresh=running and request.args.get("refresh") != "off",
         done=format_decimal(job.rows_done),
         total=format_decimal(job.total_rows),
         links_url=links_url,

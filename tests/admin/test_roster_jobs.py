@@ -1,5 +1,5 @@
 """Applying a roster as a job: its life from queued to done or failed, its page (progress
-refreshed without JavaScript, then the results), interruption, links, who may see it."""
+moved by a script or reloaded by hand, then the results), interruption, links, who may see it."""
 
 import csv
 import io
@@ -28,7 +28,7 @@ ROSTER = (
     + "\njob.bad,Lỗi Đơn Vị,,NOWHERE,ONE_STOP_T,2026-03-01,"
     + "\njob.three,Đỗ Thị Ba,,HP-AD,ONE_STOP_T,2026-03-01,\n"
 ).encode()
-REFRESH = '<meta http-equiv="refresh" content="2">'
+PROGRESS_SCRIPT = "js/roster-job.js"
 
 
 @pytest.fixture(autouse=True)
@@ -114,29 +114,34 @@ def test_job_goes_from_queued_through_running_to_done_with_counts(app, client, h
     assert job_row(app, job_id).finished_at == job.finished_at
 
 
-def test_page_refreshes_itself_only_while_the_job_runs(app, client, hr):
+def test_progress_shows_on_the_page_and_as_json_while_the_job_runs(app, client, hr):
     job_id = queue(app, hr)
-    waiting = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert REFRESH in waiting
+    url = f"/admin/roster/imports/{job_id}"
+    waiting = client.get(url).get_data(as_text=True)
+    assert PROGRESS_SCRIPT in waiting and "Show progress again" in waiting
     assert '<progress id="job-progress" max="4" value="0"' in waiting
     assert "0 of 4 rows processed" in waiting and 'class="stats"' not in waiting
-    still = client.get(f"/admin/roster/imports/{job_id}?refresh=off").get_data(as_text=True)
-    assert REFRESH not in still and "0 of 4 rows processed" in still
 
     with app.app_context():
         db.session.get(RosterImport, job_id).status = "running"
         db.session.get(RosterImport, job_id).rows_done = 3200
         db.session.get(RosterImport, job_id).total_rows = 10000
         db.session.commit()
-    running = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert REFRESH in running and "3,200 of 10,000 rows processed" in running
+    running = client.get(url, headers={"Accept": "application/json"}).get_json()
+    assert running == {
+        "running": True,
+        "done": 3200,
+        "total": 10000,
+        "text": "3,200 of 10,000 rows processed",
+    }
 
     with app.app_context():
         db.session.get(RosterImport, job_id).status = "queued"
         db.session.commit()
     run(app, job_id)
-    done = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert REFRESH not in done and "<progress" not in done
+    assert client.get(url, headers={"Accept": "application/json"}).get_json()["running"] is False
+    done = client.get(url).get_data(as_text=True)
+    assert PROGRESS_SCRIPT not in done and "<progress" not in done
     stats = re.findall(r"<article><strong>(\d+)</strong>", done)
     assert stats == ["3", "0", "0", "1"]
     assert "1 row has an error" in done
@@ -149,7 +154,7 @@ def test_a_job_whose_file_cannot_be_read_fails_with_the_reason(app, client, hr):
     assert job.status == "failed" and job.finished_at is not None and job.data is None
     assert "neither an Excel workbook" in job.error
     page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert REFRESH not in page
+    assert PROGRESS_SCRIPT not in page
     assert "The import failed" in page and "neither an Excel workbook" in page
 
 
@@ -184,12 +189,12 @@ def test_a_job_not_heard_from_is_shown_as_interrupted(app, client, hr, status):
         job.status = status
         job.heartbeat_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-    assert REFRESH in client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert PROGRESS_SCRIPT in client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
     with app.app_context():
         db.session.get(RosterImport, job_id).heartbeat_at = utcnow() - timedelta(minutes=3)
         db.session.commit()
     page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert REFRESH not in page
+    assert PROGRESS_SCRIPT not in page
     assert "The import was interrupted" in page
     assert "Import the same file again: that is safe" in page
 
@@ -279,7 +284,7 @@ def test_the_upload_returns_at_once_and_a_thread_applies_the_rows(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             page = client.get(response.location).get_data(as_text=True)
-            if REFRESH not in page or time.monotonic() > deadline:
+            if PROGRESS_SCRIPT not in page or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert re.findall(r"<article><strong>(\d+)</strong>", page) == ["120", "0", "0", "1"]

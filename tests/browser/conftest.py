@@ -56,13 +56,24 @@ def live_server(live_app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def launch_chromium(playwright):
+    """Start a Chromium of one's own (the caller closes it)."""
+    return lambda: playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser(launch_chromium):
+    chromium = launch_chromium()
+    yield chromium
+    chromium.close()
 
 
 class Visitor:

@@ -96,7 +96,10 @@ def sanitised(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def judge(browser):
+def judge(launch_chromium):
+    # A Chromium of its own: raw hostile payloads (the control) can take a browser down,
+    # and the other browser tests must not share its fate.
+    browser = launch_chromium()
     context = browser.new_context(java_script_enabled=True)
     context.add_init_script(HOOKS)
     context.route("**/*", lambda route: route.abort())
@@ -118,7 +121,8 @@ def judge(browser):
         return bool(fired or dialogs)
 
     yield executes
-    context.close()
+    if browser.is_connected():
+        browser.close()
 
 
 def test_no_payload_executes_after_sanitising_and_the_control_proves_the_judge(judge):
