@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
         assessment,
         catalogue,
         certificates,
+        classes,
         learning,
         notifications,
         org,
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         org,
         assessment,
         certificates,
+        classes,
         notifications,
         admin,
     ):
@@ -153,6 +155,7 @@ def _register_cli(app: Flask) -> None:
     from lms import cli
     from lms.accounts.cli import users_cli
     from lms.catalogue.cli import courses_cli
+    from lms.classes.cli import classes_cli
     from lms.demo.cli import demo_command
     from lms.learning.cli import assignments_cli
     from lms.notifications.cli import notifications_cli
@@ -164,3 +167,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(assignments_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(classes_cli)

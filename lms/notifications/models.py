@@ -13,7 +13,22 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 RENEWAL_OPEN = "renewal_open"
 CERTIFICATE_ISSUED = "certificate_issued"
-KINDS = (ASSIGNED, DUE_SOON, OVERDUE, RENEWAL_OPEN, CERTIFICATE_ISSUED)
+# Training sessions (lms.classes).
+SESSION_ENROLLED = "enrolled"
+SESSION_PROMOTED = "promoted"
+SESSION_CHANGED = "session_changed"
+SESSION_REMINDER = "session_reminder"
+KINDS = (
+    ASSIGNED,
+    DUE_SOON,
+    OVERDUE,
+    RENEWAL_OPEN,
+    CERTIFICATE_ISSUED,
+    SESSION_ENROLLED,
+    SESSION_PROMOTED,
+    SESSION_CHANGED,
+    SESSION_REMINDER,
+)
 
 # E-mail delivery of a notification.
 EMAIL_PENDING = "pending"

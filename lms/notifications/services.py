@@ -7,12 +7,12 @@ request: ``send_pending_email`` (run by ``lms notifications send-email`` and by 
 
 import logging
 import smtplib
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
@@ -29,6 +29,10 @@ from lms.notifications.models import (
     EMAIL_SKIPPED,
     OVERDUE,
     RENEWAL_OPEN,
+    SESSION_CHANGED,
+    SESSION_ENROLLED,
+    SESSION_PROMOTED,
+    SESSION_REMINDER,
     Notification,
 )
 
@@ -81,6 +85,29 @@ def text(notification: Notification, locale: str) -> str:
         )
     if notification.kind == CERTIFICATE_ISSUED:
         return _("Certificate %(serial)s issued: %(title)s.", serial=params["serial"], title=title)
+    starts = (
+        format_datetime(datetime.fromisoformat(params["starts_at"]), "short")
+        if params.get("starts_at")
+        else ""
+    )
+    if notification.kind == SESSION_ENROLLED:
+        return _(
+            "You are enrolled in the session %(title)s, %(starts)s.", title=title, starts=starts
+        )
+    if notification.kind == SESSION_PROMOTED:
+        return _(
+            "A place freed up: you are now enrolled in the session %(title)s, %(starts)s.",
+            title=title,
+            starts=starts,
+        )
+    if notification.kind == SESSION_CHANGED:
+        return _(
+            "The session %(title)s has changed; it now starts %(starts)s.",
+            title=title,
+            starts=starts,
+        )
+    if notification.kind == SESSION_REMINDER:
+        return _("Reminder: the session %(title)s starts %(starts)s.", title=title, starts=starts)
     return notification.kind
 
 

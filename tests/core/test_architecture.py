@@ -16,7 +16,7 @@ ALLOWED = {
     "learning": {"core", "accounts", "org", "catalogue", "plugins", "notifications"},
     "certificates": {"core", "accounts", "org", "catalogue", "learning", "notifications"},
     "needs": {"core", "org", "catalogue", "learning", "assessment"},
-    "classes": {"core", "accounts", "org", "catalogue", "learning"},
+    "classes": {"core", "accounts", "org", "catalogue", "learning", "notifications"},
 }
 # Shared plumbing every domain may use.
 COMMON = {"extensions", "config"}

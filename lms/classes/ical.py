@@ -1,0 +1,64 @@
+"""iCalendar (RFC 5545) output: a learner's feed and one session's download."""
+
+from datetime import datetime
+
+from icalendar import Calendar, Event
+
+from lms.classes.models import IN_PERSON, TrainingSession
+
+PRODUCT = "-//Digital Skills for Civil Servants//Training sessions//VI"
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _events(
+    session: TrainingSession, *, locale: str, host: str, url: str, stamp: datetime, show_link: bool
+):
+    where = ", ".join(p for p in (session.venue, session.address) if p)
+    for number, slot in enumerate(session.slots, start=1):
+        event = Event()
+        event.add("uid", f"session-{session.id}-slot-{slot.id}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", slot.starts_at)
+        event.add("dtend", slot.ends_at)
+        title = session.title(locale)
+        if len(session.slots) > 1:
+            title = f"{title} ({number}/{len(session.slots)})"
+        event.add("summary", title)
+        event.add("sequence", session.revision)
+        event.add("url", url)
+        if session.mode == IN_PERSON:
+            event.add("location", where)
+        elif show_link:
+            event.add("location", session.meeting_url)
+        yield event
+
+
+def session_calendar(
+    session: TrainingSession, *, locale: str, host: str, url: str, stamp: datetime, show_link: bool
+) -> bytes:
+    """One session, an event per time slot."""
+    calendar = _calendar(session.title(locale))
+    for event in _events(
+        session, locale=locale, host=host, url=url, stamp=stamp, show_link=show_link
+    ):
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def feed(sessions, *, name: str, locale: str, host: str, url_of, stamp: datetime) -> bytes:
+    """A person's sessions (they are enrolled in each, so online links are shown)."""
+    calendar = _calendar(name)
+    for session in sessions:
+        for event in _events(
+            session, locale=locale, host=host, url=url_of(session), stamp=stamp, show_link=True
+        ):
+            calendar.add_component(event)
+    return calendar.to_ical()
