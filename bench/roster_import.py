@@ -17,8 +17,8 @@ both date formats, some with e-mail and several positions) and times:
   admin, through the Flask test client: the upload request queues a job and returns (its
   time is printed as ``upload``, the figure that must stay well under a proxy's or gunicorn's
   request timeout, ~30 s); the job runs in its background thread as on a real server, and
-  the step ends when the job's page, polled every half second, shows it done (time from
-  upload to ``done``, including the polling).
+  the step ends when the job's progress (its page, asked for JSON every half second) says
+  it is done (time from upload to ``done``, including the polling).
 
 Prints seconds and rows/s per step and the counts, and exits 1 when a row failed or a count
 is not what the step should give. The figures depend on the machine.
@@ -206,11 +206,10 @@ def run_case(name: str, url: str, rows: int, web: bool, instance: Path) -> bool:
             if response.status_code != 302:
                 ok = False
                 return f"HTTP {response.status_code} instead of the job's page"
-            while True:
+            progress = {"Accept": "application/json"}
+            while client.get(response.location, headers=progress).get_json()["running"]:
                 time.sleep(0.5)
-                page = client.get(response.location).get_data(as_text=True)
-                if 'http-equiv="refresh"' not in page:
-                    break
+            page = client.get(response.location).get_data(as_text=True)
             stats = re.findall(r"<article><strong>(\d+)</strong>", page)
             if stats != [str(rows), "0", "0", "0"] or "links.csv" not in page:
                 ok = False

@@ -21,6 +21,7 @@ progress history with the version it was earned on and the date it was valid unt
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -95,33 +96,48 @@ def current_assignments(user_id: int) -> dict[int, ModuleAssignment]:
     return {assignment.module_id: assignment for assignment in db.session.scalars(query)}
 
 
-def _requirements(user: User, today: date, current: dict) -> dict[int, Requirement]:
+@cache
+def _curriculum_rows() -> sa.Select:
+    """What a person's current positions' curricula require; built once (the engine runs
+    per person, thousands of times in a roster import), with the person and day bound."""
     original = sa.orm.aliased(PositionAssignment)
     # A position that continues another (after a merge) counts from the original start.
     started = sa.func.coalesce(original.starts_on, PositionAssignment.starts_on)
-    rows = db.session.execute(
+    return (
         sa.select(CurriculumItem, started, PositionAssignment.position_id)
         .join(PositionAssignment, PositionAssignment.position_id == CurriculumItem.position_id)
         .outerjoin(original, original.id == PositionAssignment.continues_id)
         .join(Module, Module.id == CurriculumItem.module_id)
-        .where(PositionAssignment.user_id == user.id, holds_on(today), Module.retired_at.is_(None))
-    ).all()
+        .where(
+            PositionAssignment.user_id == sa.bindparam("user_id"),
+            holds_on(sa.bindparam("today", type_=sa.Date)),
+            Module.retired_at.is_(None),
+        )
+    )
+
+
+@cache
+def _manual_rows() -> sa.Select:
+    return (
+        sa.select(ManualAssignment)
+        .join(Module, Module.id == ManualAssignment.module_id)
+        .where(
+            ManualAssignment.user_id == sa.bindparam("user_id"),
+            ManualAssignment.withdrawn_on.is_(None),
+            Module.retired_at.is_(None),
+        )
+    )
+
+
+def _requirements(user: User, today: date, current: dict) -> dict[int, Requirement]:
+    bound = {"user_id": user.id, "today": today}
     wanted: dict[int, Requirement] = {}
-    for item, position_start, position_id in rows:
+    for item, position_start, position_id in db.session.execute(_curriculum_rows(), bound):
         assigned_on = current[item.module_id].assigned_on if item.module_id in current else today
         wanted.setdefault(item.module_id, Requirement()).require(
             _due(item, position_start, assigned_on), item.validity_months, f"position:{position_id}"
         )
-    manual = db.session.execute(
-        sa.select(ManualAssignment)
-        .join(Module, Module.id == ManualAssignment.module_id)
-        .where(
-            ManualAssignment.user_id == user.id,
-            ManualAssignment.withdrawn_on.is_(None),
-            Module.retired_at.is_(None),
-        )
-    ).scalars()
-    for assignment in manual:
+    for assignment in db.session.scalars(_manual_rows(), bound):
         wanted.setdefault(assignment.module_id, Requirement()).require(
             assignment.due_on, None, f"manual:{assignment.id}"
         )
