@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         learning,
         notifications,
         org,
+        reports,
     )
 
     for package in (
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         classes,
         notifications,
         admin,
+        reports,
     ):
         app.register_blueprint(package.bp)
 

@@ -26,6 +26,8 @@ def url_args(site) -> dict:
         "code": "AAAA-BBBB",
         "certificate_id": 1,
         "item_id": 1,
+        "table": "people",
+        "fmt": "csv",
         "session_id": 1,
         "slot_id": 1,
     }

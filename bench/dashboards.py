@@ -1,0 +1,164 @@
+"""Manager dashboards on the national dataset: p50/p95 and statements per page.
+
+    .venv/bin/python bench/make_national.py          # once: the country in lms_national
+    .venv/bin/python bench/dashboards.py [--database lms_national] [--repeat 20]
+        [--export-repeat 3] [--url URL]
+
+Runs the application in this process (no HTTP server: the figures are the application's and
+the database's time) against the database ``--database`` on the server of ``--url``, signed
+in as the demo admin. For the national dashboard (every province), a province, a commune,
+a drill-down page (a province's overdue assignments by due date) and the CSV export of one
+module's assignment across the country (one row per person: about as many rows as people),
+prints requests, p50 and p95 in milliseconds, SQL statements per request, and for the export
+its rows, megabytes and the growth of the process's peak memory.
+"""
+
+import argparse
+import re
+import resource
+import statistics
+import sys
+import time
+
+import sqlalchemy as sa
+from harness import postgres_url
+from make_national import DEMO_PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def sign_in(client, username: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = _CSRF.search(page).group(1)
+    response = client.post(
+        "/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"signing in as {username} failed ({response.status_code})")
+
+
+class Statements:
+    def __init__(self, engine):
+        self.engine = engine
+        self.n = 0
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self.count)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self.count)
+
+    def count(self, *_args):
+        self.n += 1
+
+
+def measure(client, engine, url: str, repeat: int) -> dict:
+    warm = client.get(url)
+    body = warm.get_data()
+    warm.close()
+    if warm.status_code != 200:
+        raise SystemExit(f"{url}: {warm.status_code}")
+    timings, statements = [], set()
+    for _ in range(repeat):
+        with Statements(engine) as counted:
+            started = time.perf_counter()
+            response = client.get(url)
+            body = response.get_data()
+            response.close()
+            timings.append((time.perf_counter() - started) * 1000)
+        statements.add(counted.n)
+    return {"timings": timings, "statements": statements, "bytes": len(body)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="lms_national")
+    parser.add_argument("--url", default=postgres_url())
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--export-repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    from lms import create_app
+    from lms.extensions import db
+
+    url = sa.engine.make_url(args.url).set(database=args.database)
+    app = create_app(
+        {
+            "SECRET_KEY": "national-bench-only-secret-key-long-enough",
+            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as connection:
+            first = connection.execute(
+                sa.text("SELECT id FROM org_units WHERE code = 'T01'")
+            ).scalar_one()
+            commune = connection.execute(
+                sa.text("SELECT id FROM org_units WHERE code = 'T01-X001'")
+            ).scalar_one()
+            module = connection.execute(
+                sa.text("SELECT id FROM modules WHERE slug = 'information-security'")
+            ).scalar_one()
+            sizes = {
+                table: connection.execute(
+                    sa.text(f"SELECT count(*) FROM {table}")  # noqa: S608  (our table names)
+                ).scalar_one()
+                for table in ("org_units", "users", "position_assignments", "module_assignments")
+            }
+    print(
+        "dataset: "
+        + ", ".join(f"{table} {count:,}" for table, count in sizes.items())
+        + f"; {args.repeat} requests per page"
+    )
+    client = app.test_client()
+    sign_in(client, "admin")
+    pages = [
+        ("national dashboard", "/reports/"),
+        ("province dashboard", f"/reports/units/{first}"),
+        ("commune dashboard", f"/reports/units/{commune}"),
+        ("drill-down page", f"/reports/units/{first}/people?status=overdue&sort=due"),
+    ]
+    print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'statements':>10} {'KB':>6}")
+    for name, path in pages:
+        found = measure(client, engine, path, args.repeat)
+        print(
+            f"{name:<22} {statistics.median(found['timings']):>8.0f} "
+            f"{percentile(found['timings'], 0.95):>8.0f} "
+            f"{'/'.join(str(n) for n in sorted(found['statements'])):>10} "
+            f"{found['bytes'] / 1024:>6.0f}"
+        )
+
+    path = f"/reports/export/people.csv?module={module}"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    timings, rows, size, statements = [], 0, 0, set()
+    for _ in range(args.export_repeat):
+        with Statements(engine) as counted:
+            started = time.perf_counter()
+            response = client.get(path, buffered=False)
+            rows, size = 0, 0
+            for chunk in response.response:
+                size += len(chunk)
+                rows += chunk.count(b"\n")
+            response.close()
+            timings.append(time.perf_counter() - started)
+        statements.add(counted.n)
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(
+        f"CSV export: {rows - 1:,} rows, {size / 1e6:.1f} MB, "
+        f"p50 {statistics.median(timings):.1f} s, max {max(timings):.1f} s, "
+        f"statements {'/'.join(str(n) for n in sorted(statements))}, "
+        f"peak memory grew {grown:.0f} MB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

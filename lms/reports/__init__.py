@@ -1,0 +1,7 @@
+"""Manager dashboards: completion by unit, position and module, drill-down, exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from lms.reports import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,447 @@
+"""Read-only figures of the manager dashboards, scoped to the actor in SQL.
+
+Every function takes the actor and restricts to the units they may see with
+``lms.org.queries.in_scope``; a unit outside the scope is looked up as absent. Each table is
+one grouped statement, whatever the number of units, people or assignments.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from lms.accounts.models import User
+from lms.assessment.models import FINISHED, QuizAttempt
+from lms.catalogue.models import Activity, Module, ModuleVersion
+from lms.catalogue.queries import titles_of
+from lms.certificates.models import POSITION, Certificate
+from lms.extensions import db
+from lms.learning.models import (
+    ASSIGNED,
+    COMPLETED,
+    EXPIRED,
+    IN_PROGRESS,
+    RENEWAL_OPEN,
+    ModuleAssignment,
+    ModuleProgress,
+)
+from lms.learning.queries import assignment_state, effective_due, is_overdue
+from lms.org.models import (
+    CurriculumItem,
+    ManagerUnit,
+    OrgUnit,
+    OrgUnitClosure,
+    Position,
+    PositionAssignment,
+)
+from lms.org.queries import holds_on, in_scope, subtree_ids
+
+# The statuses a drill-down can list, in the order the dashboard shows them.
+STATUSES = ("completed", "in_progress", "not_started", "expired", "overdue")
+
+_ma = ModuleAssignment
+_pa = PositionAssignment
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard or a list is restricted to: a unit's subtree (None: the actor's whole
+    scope), a position (its holders and its curriculum's modules), a module."""
+
+    unit_id: int | None = None
+    position_id: int | None = None
+    module_id: int | None = None
+
+
+def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """SQL: a position assignment held on ``today`` in a unit of the scope and filters."""
+    conditions = [holds_on(today), in_scope(actor, _pa.unit_id)]
+    if filters.unit_id is not None:
+        conditions.append(_pa.unit_id.in_(subtree_ids(filters.unit_id)))
+    if filters.position_id is not None:
+        conditions.append(_pa.position_id == filters.position_id)
+    return conditions
+
+
+def _holders(actor: User, today: date, filters: Filters) -> sa.Select:
+    """SQL: ids of people holding, on ``today``, a position in a unit of the scope."""
+    return sa.select(_pa.user_id).where(*_holding(actor, today, filters))
+
+
+def _current_assignment(filters: Filters) -> sa.ColumnElement[bool]:
+    """SQL: a current module assignment that the filters keep."""
+    conditions = [_ma.retired_on.is_(None)]
+    if filters.module_id is not None:
+        conditions.append(_ma.module_id == filters.module_id)
+    if filters.position_id is not None:
+        conditions.append(
+            _ma.module_id.in_(
+                sa.select(CurriculumItem.module_id).where(
+                    CurriculumItem.position_id == filters.position_id
+                )
+            )
+        )
+    return sa.and_(*conditions)
+
+
+def status_condition(status: str, today: date) -> sa.ColumnElement[bool]:
+    """SQL: a current assignment is in ``status`` (one of ``STATUSES``) on ``today``."""
+    state = assignment_state(today)
+    if status == "overdue":
+        return is_overdue(today)
+    return {
+        "completed": state.in_([COMPLETED, RENEWAL_OPEN]),
+        "in_progress": state == IN_PROGRESS,
+        "not_started": state == ASSIGNED,
+        "expired": state == EXPIRED,
+    }[status]
+
+
+def _counted(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+FIGURES = ("assignments", *STATUSES)
+
+
+def _figures(today: date) -> list:
+    """Aggregate columns over ``module_assignments`` rows: the number of assignments and
+    of each status. (Grouping by the computed state instead makes the planner expect
+    thousands of groups and sort millions of rows on disk: slower.)"""
+    return [sa.func.count(_ma.id).label("assignments")] + [
+        _counted(status_condition(status, today)).label(status) for status in STATUSES
+    ]
+
+
+def _fill(result, rows: dict) -> None:
+    """Set the figures of (key, *figures) result rows on the ``rows`` they are keyed by."""
+    for key, *figures in result:
+        if key in rows:
+            for name, value in zip(FIGURES, figures, strict=True):
+                setattr(rows[key], name, int(value or 0))
+
+
+@dataclass
+class Row:
+    """One line of a dashboard table: a label, who it is about, and its figures."""
+
+    key: int | None
+    label: str
+    people: int = 0
+    assignments: int = 0
+    completed: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    expired: int = 0
+    overdue: int = 0
+    certificates: int | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.assignments) if self.assignments else 0
+
+
+def visible_unit(actor: User, unit_id: int) -> OrgUnit | None:
+    """The unit with ``unit_id`` if ``actor`` may see it: a miss and a refusal look alike."""
+    return db.session.scalar(
+        sa.select(OrgUnit).where(OrgUnit.id == unit_id, in_scope(actor, OrgUnit.id))
+    )
+
+
+def visible_ancestors(actor: User, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above ``unit`` that ``actor`` may see, from the top down: the breadcrumbs."""
+    query = (
+        sa.select(OrgUnit)
+        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == OrgUnit.id)
+        .where(
+            OrgUnitClosure.descendant_id == unit.id,
+            OrgUnitClosure.depth > 0,
+            in_scope(actor, OrgUnit.id),
+        )
+        .order_by(OrgUnitClosure.depth.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def _child_units(actor: User, unit_id: int | None) -> sa.Select:
+    """SQL: ids of the units one table row each: the open children of ``unit_id``, or at the
+    top of the scope the roots (admins) or the managed units (managers)."""
+    if unit_id is not None:
+        return sa.select(OrgUnit.id).where(
+            OrgUnit.parent_id == unit_id, OrgUnit.valid_to.is_(None), in_scope(actor, OrgUnit.id)
+        )
+    roots = sa.select(OrgUnit.id).where(OrgUnit.parent_id.is_(None), OrgUnit.valid_to.is_(None))
+    managed = sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == actor.id)
+    return sa.select(OrgUnit.id).where(
+        sa.or_(OrgUnit.id.in_(roots), OrgUnit.id.in_(managed)),
+        in_scope(actor, OrgUnit.id),
+        # A managed unit below another managed unit is already counted in that one.
+        ~sa.exists().where(
+            OrgUnitClosure.descendant_id == OrgUnit.id,
+            OrgUnitClosure.depth > 0,
+            OrgUnitClosure.ancestor_id.in_(managed),
+        ),
+    )
+
+
+def headline(actor: User, today: date, filters: Filters) -> Row:
+    """The headline figures of the scope: two statements."""
+    holders = _holders(actor, today, filters)
+    people = sa.select(sa.func.count(sa.distinct(_pa.user_id))).where(
+        *_holding(actor, today, filters)
+    )
+    certificates = sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.kind == POSITION,
+        Certificate.revoked_at.is_(None),
+        sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > today),
+        Certificate.user_id.in_(holders),
+    )
+    if filters.position_id is not None:
+        certificates = certificates.where(Certificate.position_id == filters.position_id)
+    found = db.session.execute(
+        sa.select(people.scalar_subquery(), certificates.scalar_subquery())
+    ).one()
+    row = Row(key=None, label="", people=int(found[0] or 0), certificates=int(found[1] or 0))
+    query = sa.select(sa.literal(None).label("key"), *_figures(today)).where(
+        _ma.user_id.in_(holders), _current_assignment(filters)
+    )
+    _fill(db.session.execute(query), {None: row})
+    return row
+
+
+def _members(actor: User, today: date, filters: Filters, units: sa.Select) -> sa.Subquery:
+    """(unit, person) pairs: each of ``units`` with everyone holding a position in its
+    subtree, once however many positions they hold there."""
+    query = (
+        sa.select(OrgUnitClosure.ancestor_id.label("unit_id"), _pa.user_id)
+        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == _pa.unit_id)
+        .where(OrgUnitClosure.ancestor_id.in_(units), holds_on(today))
+        .where(in_scope(actor, _pa.unit_id))
+        .distinct()
+    )
+    if filters.position_id is not None:
+        query = query.where(_pa.position_id == filters.position_id)
+    return query.subquery("members")
+
+
+def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
+    """One row per child unit (or top unit of the scope), each rolled up its whole subtree
+    through the closure table; three statements whatever the number of units."""
+    units = _child_units(actor, filters.unit_id)
+    found = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
+    )
+    rows = {unit.id: Row(key=unit.id, label=unit.name(locale)) for unit in found}
+    members = _members(actor, today, filters, units)
+    people = sa.select(members.c.unit_id, sa.func.count()).group_by(members.c.unit_id)
+    for unit_id, count in db.session.execute(people):
+        rows[unit_id].people = count
+    members = _members(actor, today, filters, units)
+    query = (
+        sa.select(members.c.unit_id, *_figures(today))
+        .join(_ma, _ma.user_id == members.c.user_id)
+        .where(_current_assignment(filters))
+        .group_by(members.c.unit_id)
+    )
+    _fill(db.session.execute(query), rows)
+    return list(rows.values())
+
+
+def by_position(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
+    """One row per position held in the scope: its holders and their assignments of the
+    modules its curriculum requires; three statements."""
+    members = (
+        sa.select(_pa.position_id, _pa.user_id)
+        .where(*_holding(actor, today, filters))
+        .group_by(_pa.position_id, _pa.user_id)
+        .subquery("members")
+    )
+    people = dict(
+        db.session.execute(
+            sa.select(members.c.position_id, sa.func.count()).group_by(members.c.position_id)
+        ).all()
+    )
+    positions = db.session.scalars(
+        sa.select(Position).where(Position.id.in_(list(people))).order_by(Position.name_vi)
+    )
+    rows = {p.id: Row(key=p.id, label=p.name(locale), people=people[p.id]) for p in positions}
+    # Each assignment once per position whose curriculum requires its module, kept when its
+    # person holds that position: a semi-join, so holding a position twice counts once.
+    holding = sa.select(_pa.position_id, _pa.user_id).where(*_holding(actor, today, filters))
+    conditions = [
+        _ma.retired_on.is_(None),
+        sa.tuple_(CurriculumItem.position_id, _ma.user_id).in_(holding),
+    ]
+    if filters.module_id is not None:
+        conditions.append(_ma.module_id == filters.module_id)
+    query = (
+        sa.select(CurriculumItem.position_id, *_figures(today))
+        .join(CurriculumItem, CurriculumItem.module_id == _ma.module_id)
+        .where(*conditions)
+        .group_by(CurriculumItem.position_id)
+    )
+    _fill(db.session.execute(query), rows)
+    return list(rows.values())
+
+
+def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
+    """One row per module assigned in the scope; one statement (and one for the titles).
+    A person has at most one current assignment of a module, so its people are its
+    assignments."""
+    query = (
+        sa.select(_ma.module_id, *_figures(today))
+        .where(_ma.user_id.in_(_holders(actor, today, filters)), _current_assignment(filters))
+        .group_by(_ma.module_id)
+    )
+    found = db.session.execute(query).all()
+    titles = titles_of([row[0] for row in found], locale)
+    rows = {row[0]: Row(key=row[0], label=titles.get(row[0], "")) for row in found}
+    _fill(found, rows)
+    for row in rows.values():
+        row.people = row.assignments
+    return sorted(rows.values(), key=lambda row: row.label)
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    starts = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def completions_by_month(
+    actor: User, today: date, filters: Filters, months: int = 12
+) -> list[tuple[date, int]]:
+    """(first day of month, completions) for the last ``months`` months, this one included,
+    counting every completion (each cycle of a renewal too); one statement."""
+    starts = _month_starts(today, months)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    since = datetime.combine(starts[0], time.min, tzinfo=zone)
+    mp = ModuleProgress
+    # Months of the site's calendar, not UTC's: a completion at 01:00 on the 1st in Viet
+    # Nam belongs to the new month.
+    if db.session.get_bind().dialect.name == "postgresql":
+        month = sa.func.to_char(sa.func.timezone(zone.key, mp.completed_at), "YYYY-MM")
+    else:
+        offset = int(since.utcoffset().total_seconds() // 60)
+        month = sa.func.strftime("%Y-%m", mp.completed_at, f"{offset:+d} minutes")
+    query = (
+        sa.select(month.label("month"), sa.func.count().label("n"))
+        .where(mp.completed_at >= since, mp.user_id.in_(_holders(actor, today, filters)))
+        .group_by(month)
+    )
+    if filters.module_id is not None:
+        query = query.where(mp.module_id == filters.module_id)
+    if filters.position_id is not None:
+        query = query.where(
+            mp.module_id.in_(
+                sa.select(CurriculumItem.module_id).where(
+                    CurriculumItem.position_id == filters.position_id
+                )
+            )
+        )
+    counts = dict(db.session.execute(query).all())
+    return [(start, int(counts.get(start.strftime("%Y-%m"), 0))) for start in starts]
+
+
+# The sort orders of a people list.
+SORTS = ("name", "due")
+
+
+def people(
+    actor: User,
+    today: date,
+    filters: Filters,
+    *,
+    status: str = "",
+    sort: str = "name",
+    locale: str = "vi",
+) -> sa.Select:
+    """SQL: the people behind a figure, one row per person and current assignment (a person
+    with no assignment the filters keep appears once, with none), with their unit, the
+    assignment's state, due date, overdue flag and progress. Page it or stream it."""
+    state = assignment_state(today)
+    due = effective_due(today)
+    progress = aliased(
+        ModuleProgress,
+        sa.select(ModuleProgress).where(ModuleProgress.superseded_at.is_(None)).subquery("mp"),
+    )
+    unit_name = OrgUnit.name_en if locale == "en" else OrgUnit.name_vi
+    unit = (
+        sa.select(unit_name)
+        .join(_pa, _pa.unit_id == OrgUnit.id)
+        .where(_pa.user_id == User.id, holds_on(today), in_scope(actor, _pa.unit_id))
+        .order_by(_pa.starts_on, _pa.id)
+        .limit(1)
+    )
+    if filters.unit_id is not None:
+        unit = unit.where(_pa.unit_id.in_(subtree_ids(filters.unit_id)))
+    joined = sa.and_(_ma.user_id == User.id, _current_assignment(filters))
+    inner = bool(status) or filters.module_id is not None
+    rows = sa.join(User, _ma, joined, isouter=not inner).outerjoin(
+        progress, sa.and_(progress.user_id == _ma.user_id, progress.module_id == _ma.module_id)
+    )
+    query = (
+        sa.select(
+            User.id.label("user_id"),
+            User.full_name,
+            User.username,
+            unit.scalar_subquery().label("unit"),
+            _ma.module_id,
+            sa.case((_ma.id.is_(None), None), else_=state).label("state"),
+            due.label("due"),
+            sa.case((_ma.id.is_(None), False), else_=is_overdue(today)).label("overdue"),
+            sa.case(
+                (state.in_([COMPLETED, RENEWAL_OPEN]), 100),
+                else_=sa.func.coalesce(progress.progress_pct, 0),
+            ).label("progress_pct"),
+        )
+        .select_from(rows)
+        .where(User.id.in_(_holders(actor, today, filters)))
+    )
+    if status:
+        query = query.where(status_condition(status, today))
+    if sort == "due":
+        return query.order_by(due.is_(None), due, User.full_name, User.id, _ma.module_id)
+    return query.order_by(User.full_name, User.id, _ma.module_id)
+
+
+def module_titles(locale: str) -> dict[int, str]:
+    """Every module's title at its latest version, by id (a handful of rows)."""
+    return titles_of(list(db.session.scalars(sa.select(Module.id))), locale)
+
+
+def person_in_scope(actor: User, user_id: int, today: date) -> User | None:
+    """The user if they hold a position in the actor's scope today: else None, like absent."""
+    held = sa.select(_pa.user_id).where(
+        _pa.user_id == user_id, holds_on(today), in_scope(actor, _pa.unit_id)
+    )
+    return db.session.scalar(sa.select(User).where(User.id == user_id, User.id.in_(held)))
+
+
+def attempts_by_module(user: User) -> dict[int, tuple[int, float | None]]:
+    """module id -> (finished quiz attempts, best score 0–1) of ``user``; one statement."""
+    query = (
+        sa.select(
+            ModuleVersion.module_id, sa.func.count(QuizAttempt.id), sa.func.max(QuizAttempt.score)
+        )
+        .join(Activity, Activity.id == QuizAttempt.activity_id)
+        .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.state == FINISHED)
+        .group_by(ModuleVersion.module_id)
+    )
+    return {module_id: (count, best) for module_id, count, best in db.session.execute(query)}
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    query = (
+        sa.select(Certificate)
+        .where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,241 @@
+from flask import abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.core import clock
+from lms.core.forms import options
+from lms.core.paging import paginate_rows
+from lms.core.permissions import Role, require_role
+from lms.extensions import db
+from lms.learning.queries import my_assignments
+from lms.org import queries as org_queries
+from lms.reports import bp, exports, queries
+from lms.reports.exports import Column
+from lms.reports.forms import DashboardFilterForm, PeopleFilterForm
+from lms.reports.queries import STATUSES, Filters
+
+STATUS_LABELS = {
+    "completed": _l("Completed"),
+    "in_progress": _l("In progress"),
+    "not_started": _l("Not started"),
+    "expired": _l("Expired"),
+    "overdue": _l("Overdue"),
+}
+STATE_LABELS = {
+    "assigned": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "renewal_open": _l("Renewal open"),
+    "expired": _l("Expired"),
+}
+SORT_LABELS = {"name": _l("Name"), "due": _l("Due date")}
+TABLES = ("units", "positions", "modules", "months", "people")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _unit_or_404(unit_id: int | None):
+    if unit_id is None:
+        return None
+    unit = queries.visible_unit(_actor(), unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _filters(form_class, unit_id: int | None):
+    """The request's filters: unknown positions, modules or statuses are 404, like an
+    unknown unit."""
+    locale = _locale()
+    form = form_class(request.args)
+    everything = [(0, _("All"))]
+    form.position.choices = options(
+        everything + [(p.id, p.name(locale)) for p in org_queries.positions()]
+    )
+    titles = queries.module_titles(locale)
+    form.module.choices = options(everything + sorted(titles.items(), key=lambda choice: choice[1]))
+    if isinstance(form, PeopleFilterForm):
+        form.status.choices = [("", _("All"))] + [(s, STATUS_LABELS[s]) for s in STATUSES]
+        form.sort.choices = list(SORT_LABELS.items())
+    if not form.validate():
+        abort(404)
+    filters = Filters(
+        unit_id=unit_id,
+        position_id=form.position.data or None,
+        module_id=form.module.data or None,
+    )
+    return form, filters, titles
+
+
+def _dashboard_data(filters: Filters, titles: dict):
+    actor, today, locale = _actor(), clock.today(), _locale()
+    return {
+        "headline": queries.headline(actor, today, filters),
+        "units": queries.by_unit(actor, today, filters, locale),
+        "positions": queries.by_position(actor, today, filters, locale),
+        "modules": queries.by_module(actor, today, filters, locale),
+        "months": queries.completions_by_month(actor, today, filters),
+    }
+
+
+@bp.route("/")
+@bp.route("/units/<int:unit_id>")
+@require_role(Role.MANAGER, Role.ADMIN)
+def dashboard(unit_id: int | None = None):
+    unit = _unit_or_404(unit_id)
+    form, filters, titles = _filters(DashboardFilterForm, unit_id)
+    return render_template(
+        "reports/dashboard.html",
+        unit=unit,
+        ancestors=queries.visible_ancestors(_actor(), unit) if unit else [],
+        form=form,
+        filters=filters,
+        status_labels=STATUS_LABELS,
+        **_dashboard_data(filters, titles),
+    )
+
+
+def _people_select(form, filters: Filters):
+    return queries.people(
+        _actor(),
+        clock.today(),
+        filters,
+        status=form.status.data or "",
+        sort=form.sort.data or "name",
+        locale=_locale(),
+    )
+
+
+@bp.route("/people")
+@bp.route("/units/<int:unit_id>/people")
+@require_role(Role.MANAGER, Role.ADMIN)
+def people(unit_id: int | None = None):
+    unit = _unit_or_404(unit_id)
+    form, filters, titles = _filters(PeopleFilterForm, unit_id)
+    page = paginate_rows(_people_select(form, filters))
+    return render_template(
+        "reports/people_list.html",
+        unit=unit,
+        ancestors=queries.visible_ancestors(_actor(), unit) if unit else [],
+        form=form,
+        page=page,
+        titles=titles,
+        state_labels=STATE_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/people/<int:user_id>")
+@require_role(Role.MANAGER, Role.ADMIN)
+def person(user_id: int):
+    actor, today = _actor(), clock.today()
+    person = queries.person_in_scope(actor, user_id, today)
+    if person is None:
+        abort(404)
+    return render_template(
+        "reports/person_detail.html",
+        person=person,
+        positions=org_queries.assignments_in_scope(actor, person),
+        assignments=my_assignments(person, today),
+        titles=queries.module_titles(_locale()),
+        attempts=queries.attempts_by_module(person),
+        certificates=queries.certificates_of(person),
+        state_labels=STATE_LABELS,
+        today=today,
+    )
+
+
+def _figure_columns(first: str) -> list[Column]:
+    return [
+        Column(first, 40),
+        Column(_("People"), 10),
+        Column(_("Assignments"), 12),
+        Column(_("Completed"), 12),
+        Column(_("In progress"), 12),
+        Column(_("Not started"), 12),
+        Column(_("Expired"), 10),
+        Column(_("Overdue"), 10),
+        Column(_("Completion rate"), 12),
+    ]
+
+
+def _figure_rows(rows) -> list[tuple]:
+    return [
+        (
+            row.label,
+            row.people,
+            row.assignments,
+            row.completed,
+            row.in_progress,
+            row.not_started,
+            row.expired,
+            row.overdue,
+            row.percent,
+        )
+        for row in rows
+    ]
+
+
+def _people_rows(select, titles: dict, labels: dict, yes: str):
+    """The people list's rows, read in batches when first iterated (while the response is
+    sent): everything that needs the request is passed in already translated."""
+    result = db.session.execute(select.execution_options(yield_per=exports.BATCH))
+    for row in result:
+        yield (
+            row.full_name,
+            row.username,
+            row.unit,
+            titles.get(row.module_id, "") if row.module_id else "",
+            labels[row.state] if row.state else "",
+            row.due,
+            yes if row.overdue else "",
+            row.progress_pct if row.module_id else None,
+        )
+
+
+@bp.route("/export/<any(units, positions, modules, months, people):table>.<any(csv, xlsx):fmt>")
+@bp.route(
+    "/units/<int:unit_id>/export/"
+    "<any(units, positions, modules, months, people):table>.<any(csv, xlsx):fmt>"
+)
+@require_role(Role.MANAGER, Role.ADMIN)
+def export(table: str, fmt: str, unit_id: int | None = None):
+    unit = _unit_or_404(unit_id)
+    actor, today, locale = _actor(), clock.today(), _locale()
+    name = f"{table}-{unit.code.lower() if unit else 'all'}-{today.isoformat()}"
+    if table == "people":
+        form, filters, titles = _filters(PeopleFilterForm, unit_id)
+        columns = [
+            Column(_("Name"), 30),
+            Column(_("Username"), 20),
+            Column(_("Unit"), 40),
+            Column(_("Module"), 40),
+            Column(_("Status"), 14),
+            Column(_("Due date"), 12, is_date=True),
+            Column(_("Overdue"), 10),
+            Column(_("Progress (per cent)"), 18),
+        ]
+        labels = {state: str(label) for state, label in STATE_LABELS.items()}
+        rows = _people_rows(_people_select(form, filters), titles, labels, _("Yes"))
+        return exports.response(columns, rows, fmt=fmt, name=name)
+    form, filters, titles = _filters(DashboardFilterForm, unit_id)
+    if table == "months":
+        columns = [Column(_("Month"), 12, is_date=True), Column(_("Completions"), 14)]
+        rows = queries.completions_by_month(actor, today, filters)
+    else:
+        find, first = {
+            "units": (queries.by_unit, _("Unit")),
+            "positions": (queries.by_position, _("Position")),
+            "modules": (queries.by_module, _("Module")),
+        }[table]
+        columns = _figure_columns(first)
+        rows = _figure_rows(find(actor, today, filters, locale))
+    return exports.response(columns, rows, fmt=fmt, name=name)
