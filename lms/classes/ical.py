@@ -1,6 +1,6 @@
 """iCalendar (RFC 5545) output: a learner's feed and one session's download."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -53,12 +53,28 @@ def session_calendar(
     return calendar.to_ical()
 
 
-def feed(sessions, *, name: str, locale: str, host: str, url_of, stamp: datetime) -> bytes:
-    """A person's sessions (they are enrolled in each, so online links are shown)."""
+def due_event(uid: str, summary: str, day: date, url: str, stamp: datetime) -> Event:
+    """An all-day entry on the day a module is due; it does not make the person busy."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def feed(sessions, *, name: str, locale: str, host: str, url_of, stamp: datetime, due=()) -> bytes:
+    """A person's sessions (they are enrolled in each, so online links are shown) and the
+    ``due`` entries of the modules they must complete."""
     calendar = _calendar(name)
     for session in sessions:
         for event in _events(
             session, locale=locale, host=host, url=url_of(session), stamp=stamp, show_link=True
         ):
             calendar.add_component(event)
+    for event in due:
+        calendar.add_component(event)
     return calendar.to_ical()

@@ -14,14 +14,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.accounts.models import User
 from lms.catalogue.models import Module
-from lms.catalogue.queries import titles_of
+from lms.catalogue.queries import latest_versions, titles_of
 from lms.classes import bp, ical, queries, services, sheets
 from lms.classes.forms import (
     ActionForm,
@@ -39,6 +39,7 @@ from lms.core.forms import options
 from lms.core.permissions import Role, require_role
 from lms.core.urls import safe_next
 from lms.extensions import db
+from lms.learning.models import ASSIGNED, EXPIRED, IN_PROGRESS
 from lms.learning.queries import my_assignments
 from lms.org.queries import positions as all_positions
 
@@ -484,15 +485,37 @@ def feed(token: str):
     user = queries.user_of_feed(token)
     if user is None:
         abort(404)
-    body = ical.feed(
-        queries.feed_sessions(user),
-        name=_("Training sessions"),
-        locale=user.locale,
-        host=_host(),
-        url_of=lambda session: url_for("classes.detail", session_id=session.id, _external=True),
-        stamp=clock.now(),
-    )
+    stamp, host = clock.now(), _host()
+    with force_locale(user.locale):
+        body = ical.feed(
+            queries.feed_sessions(user),
+            name=_("Training sessions"),
+            locale=user.locale,
+            host=host,
+            url_of=lambda session: url_for("classes.detail", session_id=session.id, _external=True),
+            stamp=stamp,
+            due=_due_events(user, host, stamp),
+        )
     return Response(body, mimetype="text/calendar")
+
+
+def _due_events(user, host: str, stamp):
+    """Calendar entries of the modules the person still has to complete, on their due day."""
+    rows = [
+        row
+        for row in my_assignments(user, clock.today())
+        if row.due and row.state in (ASSIGNED, IN_PROGRESS, EXPIRED)
+    ]
+    versions = latest_versions([row[0].module_id for row in rows])
+    for row in rows:
+        version = versions[row[0].module_id]
+        yield ical.due_event(
+            f"due-{row[0].id}-{row.due.isoformat()}@{host}",
+            _("Due: %(module)s", module=version.title(user.locale)),
+            row.due,
+            url_for("learning.module", slug=version.module.slug, _external=True),
+            stamp,
+        )
 
 
 @bp.route("/sessions/<int:session_id>.ics")

@@ -4,7 +4,7 @@ calendars, and who may open what."""
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -14,6 +14,8 @@ from lms.classes import queries, services
 from lms.classes.models import ATTENDED
 from lms.core import clock as app_clock
 from lms.extensions import db
+from lms.org import services as org
+from lms.org.models import DUE_ON_DATE
 
 
 @pytest.fixture
@@ -311,3 +313,27 @@ def test_the_edit_form_shows_the_session_and_saves_a_change(client, world, login
     html = response.get_data(as_text=True)
     assert "người đã ghi danh được thông báo" in html, "a new room is news to the people enrolled"
     assert "Phòng họp tầng 3" in html and "2/25" in html
+
+
+def test_the_calendar_feed_carries_the_due_days_of_required_modules(
+    app, client, world, login_as, clock
+):
+    with app.app_context():
+        org.set_curriculum_item(
+            None,
+            db.session.merge(world.clerk),
+            world.module_id,
+            due_basis=DUE_ON_DATE,
+            due_on=date(2026, 3, 31),
+        )
+        db.session.commit()
+    login_as(client, world.learners[0])
+    feed = re.search(
+        r'id="feed-url" type="text" readonly value="([^"]+)"', page(client, "/calendar")
+    )
+    path = feed.group(1).split("localhost", 1)[1]
+    events = Calendar.from_ical(app.test_client().get(path).data).walk("VEVENT")
+    [due] = [e for e in events if str(e["uid"]).startswith("due-")]
+    assert due.decoded("dtstart") == date(2026, 3, 31)
+    assert str(due["summary"]).startswith("Hạn hoàn thành: ")
+    assert str(due["url"]).endswith("/modules/class-course")
