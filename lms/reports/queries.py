@@ -6,7 +6,7 @@ one grouped statement, whatever the number of units, people or assignments.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from lms.org.models import (
     PositionAssignment,
 )
 from lms.org.queries import holds_on, in_scope, subtree_ids
+from lms.reports.models import Target
 
 # The statuses a drill-down can list, in the order the dashboard shows them.
 STATUSES = ("completed", "in_progress", "not_started", "expired", "overdue")
@@ -49,11 +50,37 @@ _pa = PositionAssignment
 @dataclass(frozen=True)
 class Filters:
     """What a dashboard or a list is restricted to: a unit's subtree (None: the actor's whole
-    scope), a position (its holders and its curriculum's modules), a module."""
+    scope), a position (its holders and its curriculum's modules), a module, and a period
+    (``PERIODS``) that restricts the completion figures to completions since its first day
+    (``completed_since``, a day of the site's calendar)."""
 
     unit_id: int | None = None
     position_id: int | None = None
     module_id: int | None = None
+    period: str = ""
+    completed_since: date | None = None
+
+
+# The periods a dashboard can restrict its completion figures to ("": all time).
+PERIODS = ("", "month", "quarter", "year")
+
+
+def period_start(period: str, today: date) -> date | None:
+    """The first day of this month, quarter or year; None for all time."""
+    if period == "month":
+        return today.replace(day=1)
+    if period == "quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    if period == "year":
+        return date(today.year, 1, 1)
+    return None
+
+
+def _since_moment(since: date) -> datetime:
+    """The first moment of the site's day ``since``."""
+    return datetime.combine(
+        since, time.min, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    )
 
 
 def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -87,11 +114,16 @@ def _current_assignment(filters: Filters) -> sa.ColumnElement[bool]:
     return sa.and_(*conditions)
 
 
-def status_condition(status: str, today: date) -> sa.ColumnElement[bool]:
-    """SQL: a current assignment is in ``status`` (one of ``STATUSES``) on ``today``."""
+def status_condition(status: str, today: date, since: date | None = None) -> sa.ColumnElement[bool]:
+    """SQL: a current assignment is in ``status`` (one of ``STATUSES``) on ``today``; with
+    ``since``, "completed" only counts completions from that day on."""
     state = assignment_state(today)
     if status == "overdue":
         return is_overdue(today)
+    if status == "completed" and since is not None:
+        return sa.and_(
+            state.in_([COMPLETED, RENEWAL_OPEN]), _ma.completed_at >= _since_moment(since)
+        )
     return {
         "completed": state.in_([COMPLETED, RENEWAL_OPEN]),
         "in_progress": state == IN_PROGRESS,
@@ -107,12 +139,12 @@ def _counted(condition) -> sa.ColumnElement[int]:
 FIGURES = ("assignments", *STATUSES)
 
 
-def _figures(today: date) -> list:
+def _figures(today: date, since: date | None = None) -> list:
     """Aggregate columns over ``module_assignments`` rows: the number of assignments and
     of each status. (Grouping by the computed state instead makes the planner expect
     thousands of groups and sort millions of rows on disk: slower.)"""
     return [sa.func.count(_ma.id).label("assignments")] + [
-        _counted(status_condition(status, today)).label(status) for status in STATUSES
+        _counted(status_condition(status, today, since)).label(status) for status in STATUSES
     ]
 
 
@@ -205,9 +237,9 @@ def headline(actor: User, today: date, filters: Filters) -> Row:
         sa.select(people.scalar_subquery(), certificates.scalar_subquery())
     ).one()
     row = Row(key=None, label="", people=int(found[0] or 0), certificates=int(found[1] or 0))
-    query = sa.select(sa.literal(None).label("key"), *_figures(today)).where(
-        _ma.user_id.in_(holders), _current_assignment(filters)
-    )
+    query = sa.select(
+        sa.literal(None).label("key"), *_figures(today, filters.completed_since)
+    ).where(_ma.user_id.in_(holders), _current_assignment(filters))
     _fill(db.session.execute(query), {None: row})
     return row
 
@@ -241,7 +273,7 @@ def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row
         rows[unit_id].people = count
     members = _members(actor, today, filters, units)
     query = (
-        sa.select(members.c.unit_id, *_figures(today))
+        sa.select(members.c.unit_id, *_figures(today, filters.completed_since))
         .join(_ma, _ma.user_id == members.c.user_id)
         .where(_current_assignment(filters))
         .group_by(members.c.unit_id)
@@ -278,7 +310,7 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
     if filters.module_id is not None:
         conditions.append(_ma.module_id == filters.module_id)
     query = (
-        sa.select(CurriculumItem.position_id, *_figures(today))
+        sa.select(CurriculumItem.position_id, *_figures(today, filters.completed_since))
         .join(CurriculumItem, CurriculumItem.module_id == _ma.module_id)
         .where(*conditions)
         .group_by(CurriculumItem.position_id)
@@ -292,7 +324,7 @@ def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[R
     A person has at most one current assignment of a module, so its people are its
     assignments."""
     query = (
-        sa.select(_ma.module_id, *_figures(today))
+        sa.select(_ma.module_id, *_figures(today, filters.completed_since))
         .where(_ma.user_id.in_(_holders(actor, today, filters)), _current_assignment(filters))
         .group_by(_ma.module_id)
     )
@@ -318,7 +350,8 @@ def completions_by_month(
     actor: User, today: date, filters: Filters, months: int = 12
 ) -> list[tuple[date, int]]:
     """(first day of month, completions) for the last ``months`` months, this one included,
-    counting every completion (each cycle of a renewal too); one statement."""
+    counting every completion (each cycle of a renewal too) since the filters' period began;
+    one statement."""
     starts = _month_starts(today, months)
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     since = datetime.combine(starts[0], time.min, tzinfo=zone)
@@ -335,6 +368,8 @@ def completions_by_month(
         .where(mp.completed_at >= since, mp.user_id.in_(_holders(actor, today, filters)))
         .group_by(month)
     )
+    if filters.completed_since is not None:
+        query = query.where(mp.completed_at >= _since_moment(filters.completed_since))
     if filters.module_id is not None:
         query = query.where(mp.module_id == filters.module_id)
     if filters.position_id is not None:
@@ -405,7 +440,7 @@ def people(
         .where(User.id.in_(_holders(actor, today, filters)))
     )
     if status:
-        query = query.where(status_condition(status, today))
+        query = query.where(status_condition(status, today, filters.completed_since))
     if sort == "due":
         return query.order_by(due.is_(None), due, User.full_name, User.id, _ma.module_id)
     return query.order_by(User.full_name, User.id, _ma.module_id)
@@ -445,3 +480,228 @@ def certificates_of(user: User) -> list[Certificate]:
         .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+# Targets ------------------------------------------------------------------------------------
+
+# A target younger than this has no pace of its own yet: its projection uses the pace of
+# every completion since the earliest one instead.
+PACE_MIN_DAYS = 7
+TARGET_STATES = ("met", "on_track", "at_risk", "missed")
+
+
+@dataclass
+class TargetRow:
+    """A target with its figures on ``today``.
+
+    The projection, at the current pace: ``pace`` = completions since the start of the
+    window / days in the window, where the window runs from the day the target was created
+    to today (or, for a target less than ``PACE_MIN_DAYS`` days old, from the earliest
+    completion of its people: all their current completions); the projected count is
+    today's count plus ``pace`` × days left to the due date, capped at everyone in scope.
+    """
+
+    target: Target
+    unit_label: str
+    position_label: str | None
+    people: int = 0
+    done: int = 0
+    recent: int = 0
+    earliest: date | None = None
+    created_on: date | None = None
+    today: date | None = None
+
+    @property
+    def actual(self) -> int:
+        return 100 * self.done // self.people if self.people else 0
+
+    @property
+    def projected_count(self) -> float:
+        today, created_on = self.today, self.created_on
+        if (today - created_on).days >= PACE_MIN_DAYS:
+            start, completions = created_on, self.recent
+        elif self.earliest is not None:
+            start, completions = min(self.earliest, today), self.done
+        else:
+            return float(self.done)
+        pace = completions / max(1, (today - start).days)
+        days_left = max(0, (self.target.due_on - today).days)
+        return min(float(self.people), self.done + pace * days_left)
+
+    @property
+    def projected(self) -> int:
+        return min(100, int(100 * self.projected_count // self.people)) if self.people else 0
+
+    @property
+    def state(self) -> str:
+        """met (actual ≥ target), missed (due date passed below it), at_risk (the
+        projection falls short of it) or on_track."""
+        if self.people and 100 * self.done >= self.target.percent * self.people:
+            return "met"
+        if self.target.due_on < self.today:
+            return "missed"
+        if self.projected < self.target.percent:
+            return "at_risk"
+        return "on_track"
+
+
+def _visible_targets(actor: User, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """SQL: the targets a dashboard shows: set on its unit or any unit below (at the top,
+    anywhere in the scope), kept by its position and module filters."""
+    conditions = [in_scope(actor, Target.unit_id)]
+    if filters.unit_id is not None:
+        conditions.append(Target.unit_id.in_(subtree_ids(filters.unit_id)))
+    if filters.position_id is not None:
+        conditions.append(Target.position_id == filters.position_id)
+    if filters.module_id is not None:
+        conditions.append(Target.module_id == filters.module_id)
+    return conditions
+
+
+def visible_target(actor: User, target_id: int) -> Target | None:
+    """The target if ``actor`` may see it: a miss and a refusal look alike."""
+    return db.session.scalar(
+        sa.select(Target).where(Target.id == target_id, in_scope(actor, Target.unit_id))
+    )
+
+
+def targets(actor: User, today: date, filters: Filters, locale: str) -> list[TargetRow]:
+    """Every target the dashboard shows with its people, completions and projection; two
+    statements whatever the number of targets, units or people."""
+    unit_name = OrgUnit.name_en if locale == "en" else OrgUnit.name_vi
+    position_name = Position.name_en if locale == "en" else Position.name_vi
+    found = db.session.execute(
+        sa.select(Target, unit_name, position_name)
+        .join(OrgUnit, OrgUnit.id == Target.unit_id)
+        .outerjoin(Position, Position.id == Target.position_id)
+        .where(*_visible_targets(actor, filters))
+        .order_by(Target.due_on, unit_name, Target.id)
+    ).all()
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows = {
+        target.id: TargetRow(
+            target=target,
+            unit_label=unit,
+            position_label=position,
+            created_on=target.created_at.astimezone(zone).date(),
+            today=today,
+        )
+        for target, unit, position in found
+    }
+    if not rows:
+        return []
+    # (target, person) pairs: everyone holding the target's position (or any) today in the
+    # target unit's subtree, once however many positions they hold there. (The target's
+    # unit is in the actor's scope, so its whole subtree is.)
+    members = (
+        sa.select(
+            Target.id.label("target_id"),
+            Target.module_id,
+            Target.position_id,
+            Target.created_at,
+            _pa.user_id,
+        )
+        .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == Target.unit_id)
+        .join(_pa, _pa.unit_id == OrgUnitClosure.descendant_id)
+        .where(
+            Target.id.in_(list(rows)),
+            holds_on(today),
+            sa.or_(Target.position_id.is_(None), _pa.position_id == Target.position_id),
+        )
+        .distinct()
+        .subquery("members")
+    )
+    # A valid completion: the current assignment is completed or its renewal is open.
+    state = assignment_state(today)
+    valid_completions = (
+        sa.select(_ma.user_id, _ma.module_id, _ma.completed_at)
+        .where(_ma.retired_on.is_(None), state.in_([COMPLETED, RENEWAL_OPEN]))
+        .subquery("valid_completions")
+    )
+    certificates = (
+        sa.select(
+            Certificate.user_id,
+            Certificate.position_id,
+            sa.func.min(Certificate.issued_on).label("issued_on"),
+        )
+        .where(
+            Certificate.kind == POSITION,
+            Certificate.revoked_at.is_(None),
+            sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > today),
+        )
+        .group_by(Certificate.user_id, Certificate.position_id)
+        .subquery("valid_certificates")
+    )
+    m, vc, cert = members, valid_completions, certificates
+    done = sa.or_(vc.c.user_id.is_not(None), cert.c.user_id.is_not(None))
+    recent = sa.or_(
+        vc.c.completed_at >= m.c.created_at,
+        cert.c.issued_on >= sa.func.date(m.c.created_at),
+    )
+    query = (
+        sa.select(
+            m.c.target_id,
+            sa.func.count(),
+            _counted(done),
+            _counted(recent),
+            sa.func.min(vc.c.completed_at),
+            sa.func.min(cert.c.issued_on),
+        )
+        .select_from(m)
+        .outerjoin(
+            vc,
+            sa.and_(
+                m.c.module_id.is_not(None),
+                vc.c.user_id == m.c.user_id,
+                vc.c.module_id == m.c.module_id,
+            ),
+        )
+        .outerjoin(
+            cert,
+            sa.and_(
+                m.c.module_id.is_(None),
+                cert.c.user_id == m.c.user_id,
+                cert.c.position_id == m.c.position_id,
+            ),
+        )
+        .group_by(m.c.target_id)
+    )
+    for (
+        target_id,
+        people,
+        done_count,
+        recent_count,
+        first_completion,
+        first_issue,
+    ) in db.session.execute(query):
+        row = rows[target_id]
+        row.people, row.done, row.recent = int(people), int(done_count), int(recent_count)
+        if first_completion is not None:
+            if isinstance(first_completion, str):  # SQLite gives an aggregate back as text
+                first_completion = datetime.fromisoformat(first_completion).replace(tzinfo=UTC)
+            row.earliest = first_completion.astimezone(zone).date()
+        elif first_issue is not None:
+            row.earliest = (
+                date.fromisoformat(first_issue) if isinstance(first_issue, str) else first_issue
+            )
+    return list(rows.values())
+
+
+def target_units(actor: User, unit: OrgUnit | None, locale: str) -> list[tuple[int, str]]:
+    """(id, name) of the units a target can be set on from a dashboard: its unit and the
+    units one row each of its table (drill down to set one deeper); one statement."""
+    units = _child_units(actor, unit.id if unit else None)
+    found = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
+    )
+    return ([(unit.id, unit.name(locale))] if unit else []) + [
+        (child.id, child.name(locale)) for child in found
+    ]
+
+
+def position_by_id(position_id: int) -> Position | None:
+    return db.session.get(Position, position_id) if position_id else None
+
+
+def module_by_id(module_id: int) -> Module | None:
+    return db.session.get(Module, module_id) if module_id else None

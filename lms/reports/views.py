@@ -1,20 +1,25 @@
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.core import clock
-from lms.core.forms import options
+from lms.core.forms import options, submit
 from lms.core.paging import paginate_rows
 from lms.core.permissions import Role, require_role
 from lms.extensions import db
 from lms.learning.queries import my_assignments
 from lms.org import queries as org_queries
-from lms.reports import bp, exports, queries
+from lms.reports import bp, exports, queries, services
 from lms.reports.exports import Column
-from lms.reports.forms import DashboardFilterForm, PeopleFilterForm
-from lms.reports.queries import STATUSES, Filters
+from lms.reports.forms import (
+    DashboardFilterForm,
+    DeleteTargetForm,
+    PeopleFilterForm,
+    TargetForm,
+)
+from lms.reports.queries import PERIODS, STATUSES, Filters
 
 STATUS_LABELS = {
     "completed": _l("Completed"),
@@ -31,7 +36,19 @@ STATE_LABELS = {
     "expired": _l("Expired"),
 }
 SORT_LABELS = {"name": _l("Name"), "due": _l("Due date")}
-TABLES = ("units", "positions", "modules", "months", "people")
+PERIOD_LABELS = {
+    "": _l("All time"),
+    "month": _l("This month"),
+    "quarter": _l("This quarter"),
+    "year": _l("This year"),
+}
+TARGET_STATE_LABELS = {
+    "met": _l("Met"),
+    "on_track": _l("On track"),
+    "at_risk": _l("At risk"),
+    "missed": _l("Missed"),
+}
+TABLES = ("units", "positions", "modules", "months", "targets", "people")
 
 
 def _actor():
@@ -62,6 +79,7 @@ def _filters(form_class, unit_id: int | None):
     )
     titles = queries.module_titles(locale)
     form.module.choices = options(everything + sorted(titles.items(), key=lambda choice: choice[1]))
+    form.period.choices = [(period, PERIOD_LABELS[period]) for period in PERIODS]
     if isinstance(form, PeopleFilterForm):
         form.status.choices = [("", _("All"))] + [(s, STATUS_LABELS[s]) for s in STATUSES]
         form.sort.choices = list(SORT_LABELS.items())
@@ -71,6 +89,8 @@ def _filters(form_class, unit_id: int | None):
         unit_id=unit_id,
         position_id=form.position.data or None,
         module_id=form.module.data or None,
+        period=form.period.data or "",
+        completed_since=queries.period_start(form.period.data or "", clock.today()),
     )
     return form, filters, titles
 
@@ -83,7 +103,44 @@ def _dashboard_data(filters: Filters, titles: dict):
         "positions": queries.by_position(actor, today, filters, locale),
         "modules": queries.by_module(actor, today, filters, locale),
         "months": queries.completions_by_month(actor, today, filters),
+        "targets": queries.targets(actor, today, filters, locale),
     }
+
+
+def _target_form(form, titles: dict, units: list[tuple[int, str]]) -> TargetForm:
+    """The new-target form, its choices taken from what the dashboard already read."""
+    target_form = TargetForm(prefix="target")
+    target_form.unit.choices = options(units)
+    target_form.position.choices = options(
+        [(0, _("Everyone holding a position"))]
+        + [(choice.value, choice.label) for choice in form.position.choices if choice.value]
+    )
+    modules = sorted(titles.items(), key=lambda choice: choice[1])
+    target_form.module.choices = options(
+        [(0, _("The position certificate of that position")), *modules]
+    )
+    return target_form
+
+
+def _render_dashboard(unit, form, filters, titles, target_form=None, status=200):
+    data = _dashboard_data(filters, titles)
+    if target_form is None:
+        units = [(unit.id, unit.name(_locale()))] if unit else []
+        units += [(row.key, row.label) for row in data["units"]]
+        target_form = _target_form(form, titles, units)
+    return render_template(
+        "reports/dashboard.html",
+        unit=unit,
+        ancestors=queries.visible_ancestors(_actor(), unit) if unit else [],
+        form=form,
+        filters=filters,
+        status_labels=STATUS_LABELS,
+        target_form=target_form,
+        delete_form=DeleteTargetForm(),
+        target_state_labels=TARGET_STATE_LABELS,
+        titles=titles,
+        **data,
+    ), status
 
 
 @bp.route("/")
@@ -92,15 +149,61 @@ def _dashboard_data(filters: Filters, titles: dict):
 def dashboard(unit_id: int | None = None):
     unit = _unit_or_404(unit_id)
     form, filters, titles = _filters(DashboardFilterForm, unit_id)
-    return render_template(
-        "reports/dashboard.html",
-        unit=unit,
-        ancestors=queries.visible_ancestors(_actor(), unit) if unit else [],
-        form=form,
-        filters=filters,
-        status_labels=STATUS_LABELS,
-        **_dashboard_data(filters, titles),
-    )
+    return _render_dashboard(unit, form, filters, titles)
+
+
+@bp.route("/targets", methods=["POST"])
+@bp.route("/units/<int:unit_id>/targets", methods=["POST"])
+@require_role(Role.MANAGER, Role.ADMIN)
+def create_target(unit_id: int | None = None):
+    """Set a target on the dashboard's unit or a unit of its table; a unit outside the
+    scope is 404, like an absent one."""
+    actor, locale = _actor(), _locale()
+    unit = _unit_or_404(unit_id)
+    form, filters, titles = _filters(DashboardFilterForm, unit_id)
+    target_form = _target_form(form, titles, queries.target_units(actor, unit, locale))
+    chosen = request.form.get("target-unit", type=int)
+    if chosen is not None and queries.visible_unit(actor, chosen) is None:
+        abort(404)
+
+    def create():
+        services.create_target(
+            actor,
+            unit=queries.visible_unit(actor, target_form.unit.data),
+            position=queries.position_by_id(target_form.position.data or 0),
+            module=queries.module_by_id(target_form.module.data or 0),
+            percent=target_form.percent.data,
+            due_on=target_form.due_on.data,
+        )
+
+    if submit(target_form, create):
+        flash(_("Target saved."), "success")
+        return redirect(_dashboard_url(unit_id) + "#targets-title")
+    return _render_dashboard(unit, form, filters, titles, target_form, status=422)
+
+
+def _dashboard_url(unit_id: int | None) -> str:
+    if unit_id is None:
+        return url_for("reports.dashboard")
+    return url_for("reports.dashboard", unit_id=unit_id)
+
+
+@bp.route("/targets/<int:target_id>/delete", methods=["POST"])
+@bp.route("/units/<int:unit_id>/targets/<int:target_id>/delete", methods=["POST"])
+@require_role(Role.MANAGER, Role.ADMIN)
+def delete_target(target_id: int, unit_id: int | None = None):
+    """Delete a target, then go back to the dashboard it was deleted from."""
+    actor = _actor()
+    _unit_or_404(unit_id)
+    target = queries.visible_target(actor, target_id)
+    if target is None:
+        abort(404)
+    if not DeleteTargetForm().validate_on_submit():
+        abort(400)
+    services.delete_target(actor, target)
+    db.session.commit()
+    flash(_("Target deleted."), "success")
+    return redirect(_dashboard_url(unit_id) + "#targets-title")
 
 
 def _people_select(form, filters: Filters):
@@ -201,10 +304,12 @@ def _people_rows(select, titles: dict, labels: dict, yes: str):
         )
 
 
-@bp.route("/export/<any(units, positions, modules, months, people):table>.<any(csv, xlsx):fmt>")
+@bp.route(
+    "/export/<any(units, positions, modules, months, targets, people):table>.<any(csv, xlsx):fmt>"
+)
 @bp.route(
     "/units/<int:unit_id>/export/"
-    "<any(units, positions, modules, months, people):table>.<any(csv, xlsx):fmt>"
+    "<any(units, positions, modules, months, targets, people):table>.<any(csv, xlsx):fmt>"
 )
 @require_role(Role.MANAGER, Role.ADMIN)
 def export(table: str, fmt: str, unit_id: int | None = None):
@@ -230,6 +335,36 @@ def export(table: str, fmt: str, unit_id: int | None = None):
     if table == "months":
         columns = [Column(_("Month"), 12, is_date=True), Column(_("Completions"), 14)]
         rows = queries.completions_by_month(actor, today, filters)
+    elif table == "targets":
+        columns = [
+            Column(_("Unit"), 40),
+            Column(_("Who"), 30),
+            Column(_("What"), 40),
+            Column(_("Target (per cent)"), 12),
+            Column(_("People"), 10),
+            Column(_("People who reached it"), 14),
+            Column(_("Actual (per cent)"), 12),
+            Column(_("Projected (per cent)"), 12),
+            Column(_("Due date"), 12, is_date=True),
+            Column(_("State"), 14),
+        ]
+        rows = [
+            (
+                row.unit_label,
+                row.position_label or _("Everyone holding a position"),
+                titles.get(row.target.module_id, "")
+                if row.target.module_id
+                else _("Position certificate"),
+                row.target.percent,
+                row.people,
+                row.done,
+                row.actual,
+                row.projected,
+                row.target.due_on,
+                str(TARGET_STATE_LABELS[row.state]),
+            )
+            for row in queries.targets(actor, today, filters, locale)
+        ]
     else:
         find, first = {
             "units": (queries.by_unit, _("Unit")),

@@ -45,6 +45,18 @@ def test_city_manager_drills_down_to_a_person_and_downloads_the_list(window, tmp
     assert manager.page.locator("svg[role=img] title").count() == 2
     manager.screenshot("reports-city-dashboard-desktop")
 
+    # A target for everyone in the city: set through the form, listed with its state.
+    manager.page.click("details.target-new summary")
+    manager.page.select_option("#target-position", "0")
+    manager.page.select_option("#target-module", index=1)
+    manager.page.fill("#target-percent", "80")
+    manager.page.fill("#target-due_on", "2030-12-31")
+    manager.click("form.target-form button[type=submit]")
+    row = manager.page.locator("table.targets-table tbody tr.target-row")
+    assert row.count() == 1
+    assert "80%" in row.inner_text() and "31/12/2030" in row.inner_text()
+    assert "Thành phố Hải Phòng" in row.locator("th").inner_text()
+
     manager.click(f"{ROW_LINK}:has-text('Phường Hồng Bàng')")
     assert "Phường Hồng Bàng" in manager.page.locator("h1").inner_text()
     people_cell = manager.page.locator(

@@ -30,6 +30,7 @@ def url_args(site) -> dict:
         "fmt": "csv",
         "session_id": 1,
         "slot_id": 1,
+        "target_id": 1,
     }
 
 

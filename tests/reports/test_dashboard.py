@@ -1,6 +1,7 @@
 """The dashboard's figures, rolled up the tree, filtered, and drilled down to people."""
 
 import re
+from datetime import date
 
 
 def figures(page: str, label: str) -> list[str]:
@@ -107,3 +108,27 @@ def test_person_record(client, country, login_as):
     assert "An toàn thông tin" in page and "Văn bản điện tử" in page
     assert page.count("100%") == 2
     assert client.get(f"/reports/people/{country.dung.id}").status_code == 404
+
+
+def test_period_filter_counts_only_completions_in_the_period(client, clock, country, login_as):
+    clock.to(date(2026, 2, 15))
+    login_as(client, country.admin)
+    everything = client.get(f"/reports/units/{country.city.id}").get_data(as_text=True)
+    assert headline(everything)["completed"] == "3"
+    url = f"/reports/units/{country.city.id}?period=month"
+    page = client.get(url).get_data(as_text=True)
+    # Only Dũng's completion of 10 February is in this month.
+    assert headline(page)["completed"] == "1"
+    assert figures(page, "Phường Hồng Bàng")[2] == "0"
+    assert figures(page, "Xã An Dương")[2] == "1"
+    months = re.search(r'<table class="months-table">.*?</table>', page, re.S).group(0)
+    counts = re.findall(r'<td class="num">(\d+)</td>', months)
+    assert counts[-2:] == ["0", "1"]  # January's two are before the period
+    # The drill-down keeps the period: the people behind the 1.
+    link = re.search(r'<a href="([^"]*status=completed[^"]*)"', page).group(1)
+    assert "period=month" in link
+    people = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Phạm Văn Dũng" in people and "Nguyễn Văn An" not in people
+    assert client.get(f"/reports/units/{country.city.id}?period=decade").status_code == 404
+    year = client.get(f"/reports/units/{country.city.id}?period=year").get_data(as_text=True)
+    assert headline(year)["completed"] == "3"
