@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.core.permissions import Role
 from lms.extensions import db
+
+# Import jobs run within the upload request, inside the test's transaction.
+pytestmark = pytest.mark.usefixtures("jobs_inline")
 
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
 ROSTER = (
@@ -19,20 +21,6 @@ ROSTER = (
     + "\nvu.thi.hanh,Vũ Thị Hạnh,hanh@example.vn,HP-HB-1C,ONE_STOP_T,01/03/2026,"
     + "\nbui.van.khoa,Bùi Văn Khoa,,HP-AD,ONE_STOP_T,2026-03-01,learner;trainer\n"
 ).encode()
-
-
-@pytest.fixture(autouse=True)
-def jobs_inline(app, monkeypatch):
-    """Import jobs run within the upload request, inside the test's transaction."""
-    monkeypatch.setitem(app.config, "LMS_ROSTER_JOBS", "inline")
-
-
-@pytest.fixture
-def hr(site, factory, client, login_as):
-    """An administrator who reads the site in English, signed in."""
-    admin = factory.user(roles=[Role.ADMIN], username="hr", locale="en")
-    login_as(client, admin)
-    return admin
 
 
 def upload(client, data: bytes, *, name="roster.csv", dry_run=True):

@@ -20,6 +20,9 @@ from lms.extensions import db
 from lms.org import roster
 from lms.org.models import RosterImport
 
+# Import jobs run within the upload request, inside the test's transaction.
+pytestmark = pytest.mark.usefixtures("jobs_inline")
+
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
 ROSTER = (
     HEADER
@@ -29,18 +32,6 @@ ROSTER = (
     + "\njob.three,Đỗ Thị Ba,,HP-AD,ONE_STOP_T,2026-03-01,\n"
 ).encode()
 PROGRESS_SCRIPT = "js/roster-job.js"
-
-
-@pytest.fixture(autouse=True)
-def jobs_inline(app, monkeypatch):
-    monkeypatch.setitem(app.config, "LMS_ROSTER_JOBS", "inline")
-
-
-@pytest.fixture
-def hr(site, factory, client, login_as):
-    admin = factory.user(roles=[Role.ADMIN], username="hr", locale="en")
-    login_as(client, admin)
-    return admin
 
 
 def queue(app, admin, data: bytes = ROSTER, *, total=4) -> int:
