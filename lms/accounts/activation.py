@@ -213,6 +213,19 @@ def pending_users(user_ids) -> list[User]:
     return sorted(found, key=lambda user: (user.full_name, user.id))
 
 
+def issue_link(actor: User, user: User) -> str:
+    """A fresh activation link for one person who has not set a password yet (the first
+    was lost or has expired). Admins only; ``Invalid`` once the person has a password or
+    is deactivated. Recorded in the audit log."""
+    ensure_role(actor, Role.ADMIN)
+    if not user.active:
+        raise Invalid(_l("This account is deactivated; reactivate it first."))
+    if has_usable_password(user):
+        raise Invalid(_l("%(name)s has already set a password.", name=user.full_name))
+    audit.record(actor, "user.activation_link", user)
+    return url_for("accounts.activate", token=make_token(user), _external=True)
+
+
 def activation_links(user_ids) -> list[tuple[str, str, str]]:
     """(username, full name, link) for those of ``user_ids`` who still have no password.
     Needs a request context (for the site's address); every call signs fresh links."""

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts import activation
 from lms.accounts import queries as account_queries
 from lms.accounts import services as accounts
 from lms.accounts.models import User
@@ -115,7 +116,7 @@ def _user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def _render_user(user: User, status: int = 200, **forms):
+def _render_user(user: User, status: int = 200, **context):
     today = clock.today()
     defaults = {
         "profile_form": UserProfileForm(obj=user, formdata=None),
@@ -128,13 +129,15 @@ def _render_user(user: User, status: int = 200, **forms):
         "end_form": EndAssignmentForm(ends_on=today, formdata=None),
         "confirm_form": ConfirmForm(),
     }
-    defaults.update(forms)
+    defaults.update(context)
     defaults["assign_form"].position.choices = _position_choices()
     return render_template(
         "admin/user_detail.html",
         user=user,
         assignments=org_queries.assignments_of(user),
         today=today,
+        awaiting_activation=not activation.has_usable_password(user),
+        activation_days=activation.lifetime_seconds() // 86400,
         **defaults,
     ), status
 
@@ -150,6 +153,16 @@ def _position_choices():
 @bp.route("/users/<int:user_id>")
 def user_detail(user_id: int):
     return _render_user(_user_or_404(user_id))
+
+
+@bp.route("/users/<int:user_id>/activation-link", methods=["POST"])
+def user_activation_link(user_id: int):
+    user = _user_or_404(user_id)
+    form = ConfirmForm()
+    issued = []
+    if submit(form, lambda: issued.append(activation.issue_link(_actor(), user))):
+        return _render_user(user, activation_link=issued[0])
+    return _render_user(user, 422, confirm_form=form)
 
 
 def _user_form_post(user_id: int, form_name: str, form, action, message: str):
