@@ -9,13 +9,19 @@ holds an app context that the test client would then share between requests.
 import itertools
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Flask, has_app_context
+from werkzeug.datastructures import MultiDict
 
 from lms.accounts import services as accounts
+from lms.catalogue.models import Module
+from lms.catalogue.queries import activities_of, latest_version
 from lms.core.permissions import Role
 from lms.extensions import db
+from lms.learning import services as learning
+from lms.learning.runtime import Runtime
 from lms.org import services as org
-from lms.org.models import ManagerUnit
+from lms.org.models import DUE_FROM_ASSIGNMENT, ManagerUnit
 from lms.org.reference import seed_reference_data
 
 DEFAULT_PASSWORD = "Luyen-tap-ky-nang-42"
@@ -122,3 +128,54 @@ class Factories:
 
         self._persist(build)
         return manager
+
+    def curriculum_item(
+        self, position, slug: str, *, due_basis=DUE_FROM_ASSIGNMENT, due_days=30, **rule
+    ):
+        """``position`` requires the synced module ``slug`` (``due_on``, ``validity_months``
+        in ``rule``); everyone holding it is assigned the module."""
+        return self._persist(
+            lambda: org.set_curriculum_item(
+                None,
+                db.session.merge(position, load=True),
+                _module(slug).id,
+                due_basis=due_basis,
+                due_days=due_days,
+                **rule,
+            )
+        )
+
+    def start_module(self, user, slug: str) -> None:
+        """``user`` opens the first activity of module ``slug``."""
+
+        def build():
+            module = _module(slug)
+            first = activities_of(_learner_version(user, module).id)[0]
+            learning.open_activity(db.session.merge(user, load=True), module, first)
+            return []
+
+        self._persist(build)
+
+    def complete_lessons(self, user, slug: str) -> None:
+        """``user`` marks every lesson of module ``slug`` done, on the version they are on."""
+
+        def build():
+            learner = db.session.merge(user, load=True)
+            module = _module(slug)
+            runtime = Runtime(user_id=learner.id, locale="vi", action_url="")
+            for activity in activities_of(_learner_version(learner, module).id):
+                learning.submit_activity(
+                    learner, module, activity, MultiDict({"action": "done"}), runtime
+                )
+            return []
+
+        self._persist(build)
+
+
+def _module(slug: str) -> Module:
+    return db.session.scalar(sa.select(Module).where(Module.slug == slug))
+
+
+def _learner_version(user, module: Module):
+    progress = learning.current_progress(user, module)
+    return progress.version if progress is not None else latest_version(module.id)

@@ -3,26 +3,11 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
-from lms.catalogue.models import Module
-from lms.catalogue.queries import activities_of, latest_version
 from lms.certificates.models import Certificate
 from lms.core.permissions import Role
 from lms.extensions import db
-from lms.learning import services
-from lms.learning.runtime import Runtime
-from lms.org import services as org
-from lms.org.models import DUE_FROM_ASSIGNMENT
 from lms.testing.courses import sync, write_course
-
-
-def complete_module(user, slug: str) -> None:
-    """The learner marks every lesson of the module done, through the learning services."""
-    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-    runtime = Runtime(user_id=user.id, locale="vi", action_url="")
-    for activity in activities_of(latest_version(module.id).id):
-        services.submit_activity(user, module, activity, MultiDict({"action": "done"}), runtime)
 
 
 @pytest.fixture
@@ -38,21 +23,11 @@ def certified(app, factory, tmp_path):
     other = factory.user(full_name="Trần Văn Bình", username="binh")
     admin = factory.user(roles=[Role.ADMIN], username="admin")
     factory.assignment(holder, position, ward, starts_on=date(2026, 1, 1))
+    factory.curriculum_item(position, "an-toan-thong-tin", validity_months=12)
+    factory.curriculum_item(position, "van-ban-dien-tu")
+    factory.complete_lessons(holder, "an-toan-thong-tin")
+    factory.complete_lessons(holder, "van-ban-dien-tu")
     with app.app_context():
-        modules = {m.slug: m.id for m in db.session.scalars(sa.select(Module))}
-        for slug, months in (("an-toan-thong-tin", 12), ("van-ban-dien-tu", None)):
-            org.set_curriculum_item(
-                None,
-                db.session.merge(position),
-                modules[slug],
-                due_basis=DUE_FROM_ASSIGNMENT,
-                due_days=30,
-                validity_months=months,
-            )
-        person = db.session.merge(holder)
-        complete_module(person, "an-toan-thong-tin")
-        complete_module(person, "van-ban-dien-tu")
-        db.session.commit()
         certificates = {
             c.kind if c.kind == "position" else c.modules[0]["slug"]: (c.id, c.code, c.serial)
             for c in db.session.scalars(sa.select(Certificate))

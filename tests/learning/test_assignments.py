@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version
@@ -13,7 +12,6 @@ from lms.core.errors import PermissionDenied
 from lms.extensions import db
 from lms.learning import assignments, queries, services
 from lms.learning.models import ModuleAssignment
-from lms.learning.runtime import Runtime
 from lms.notifications.models import Notification
 from lms.org import services as org
 from lms.org.models import DUE_FROM_ASSIGNMENT, DUE_FROM_POSITION_START, DUE_ON_DATE
@@ -57,15 +55,6 @@ def rows(user) -> dict[int, tuple]:
         a.module_id: (state, due, overdue)
         for a, state, due, overdue, _pct in queries.my_assignments(user, clock.today())
     }
-
-
-def complete(user, module_id: int) -> None:
-    module = db.session.get(Module, module_id)
-    progress = services.current_progress(user, module)
-    version = progress.version if progress else latest_version(module_id)
-    runtime = Runtime(user_id=user.id, locale="vi", action_url="")
-    for activity in activities_of(version.id):
-        services.submit_activity(user, module, activity, MultiDict({"action": "done"}), runtime)
 
 
 def certificates(user, kind) -> list[Certificate]:
@@ -168,7 +157,7 @@ def test_a_reassignment_counts_an_earlier_completion_that_is_still_valid(
     person = factory.user()
     clock.to(date(2026, 1, 10))
     held = factory.assignment(person, leader, ward, starts_on=date(2026, 1, 1))
-    complete(person, modules["security"])
+    factory.complete_lessons(person, "security")
     org.end_assignment(admin, held, ends_on=date(2026, 2, 1))
     assert rows(person)[modules["security"]][0] == "completed", "held until the end date"
     clock.to(date(2026, 2, 1))
@@ -212,7 +201,7 @@ def test_renewal_window_expiry_and_recompletion_with_certificates_kept(
 
     services.open_activity(person, module, activities_of(latest_version(module.id).id)[0])
     assert rows(person)[module.id][0] == "in_progress"
-    complete(person, module.id)
+    factory.complete_lessons(person, module.slug)
     assert rows(person)[module.id][0] == "completed"
     [first] = certificates(person, MODULE)
     assert first.expires_on == date(2027, 1, 10)
@@ -232,7 +221,7 @@ def test_renewal_window_expiry_and_recompletion_with_certificates_kept(
 
     services.start_renewal(person, module)
     assert rows(person)[module.id][0] == "in_progress"
-    complete(person, module.id)
+    factory.complete_lessons(person, module.slug)
 
     assert rows(person)[module.id][0] == "completed"
     old, new = certificates(person, MODULE)
@@ -253,7 +242,7 @@ def test_a_renewal_starts_the_quiz_attempts_afresh_but_keeps_the_old_ones(
     person = factory.user()
     factory.assignment(person, leader, ward, starts_on=date(2026, 1, 1))
     module = db.session.get(Module, modules["counter"])
-    complete(person, module.id)
+    factory.complete_lessons(person, module.slug)
     with pytest.raises(services.Invalid):
         services.start_renewal(person, module)
     clock.advance(days=170)
@@ -271,9 +260,9 @@ def test_position_certificate_names_position_unit_and_module_versions(
     require(leader, modules["documents"])
     person = factory.user(full_name="Nguyễn Thị Hương")
     factory.assignment(person, leader, ward)
-    complete(person, modules["security"])
+    factory.complete_lessons(person, "security")
     assert certificates(person, POSITION) == []
-    complete(person, modules["documents"])
+    factory.complete_lessons(person, "documents")
 
     [certificate] = certificates(person, POSITION)
     assert certificate.holder_name == "Nguyễn Thị Hương"
@@ -290,10 +279,10 @@ def test_position_certificate_names_position_unit_and_module_versions(
 def test_serial_numbers_count_up_per_year(appctx, factory, clock, modules):
     people = [factory.user() for _ in range(3)]
     clock.to(date(2026, 12, 31))
-    complete(people[0], modules["security"])
-    complete(people[1], modules["security"])
+    factory.complete_lessons(people[0], "security")
+    factory.complete_lessons(people[1], "security")
     clock.to(date(2027, 1, 1))
-    complete(people[2], modules["security"])
+    factory.complete_lessons(people[2], "security")
     serials = [c.serial for p in people for c in certificates(p, MODULE)]
     assert serials[0][:5] == "2026-" and int(serials[1][5:]) == int(serials[0][5:]) + 1
     assert serials[2] == "2027-000001"
@@ -370,8 +359,8 @@ def test_states_are_counted_in_one_sql_statement(
     clock.to(date(2026, 1, 1))
     for person in people:
         factory.assignment(person, leader, ward, starts_on=date(2026, 1, 1))
-    complete(people[0], modules["security"])
-    complete(people[1], modules["security"])
+    factory.complete_lessons(people[0], "security")
+    factory.complete_lessons(people[1], "security")
     module = db.session.get(Module, modules["security"])
     services.open_activity(people[2], module, activities_of(latest_version(module.id).id)[0])
     clock.to(date(2026, 12, 1))

@@ -2,27 +2,8 @@
 
 from datetime import date
 
-import sqlalchemy as sa
-
-from lms.catalogue.models import Module
-from lms.extensions import db
-from lms.org import services as org
 from lms.org.models import DUE_FROM_POSITION_START
 from lms.testing.courses import sync, write_course
-
-
-def _curriculum(app, position, slugs):
-    with app.app_context():
-        for slug in slugs:
-            module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == slug))
-            org.set_curriculum_item(
-                None,
-                db.session.merge(position),
-                module_id,
-                due_basis=DUE_FROM_POSITION_START,
-                due_days=30,
-            )
-        db.session.commit()
 
 
 def test_home_lists_required_modules_overdue_first_in_as_many_queries_for_two_or_six(
@@ -34,8 +15,9 @@ def test_home_lists_required_modules_overdue_first_in_as_many_queries_for_two_or
     sync(app, tmp_path / "courses")
     ward = factory.unit()
     few, many = factory.position(), factory.position()
-    _curriculum(app, few, slugs[:2])
-    _curriculum(app, many, slugs)
+    for position, required in ((few, slugs[:2]), (many, slugs)):
+        for slug in required:
+            factory.curriculum_item(position, slug, due_basis=DUE_FROM_POSITION_START)
     learner = factory.user()
     factory.assignment(learner, few, ward, starts_on=date(2020, 1, 1))
     other = factory.user()
@@ -61,17 +43,9 @@ def test_a_learner_renews_an_expiring_completion_from_the_module_page(
     write_course(tmp_path / "courses", "renew-me", lessons=1)
     sync(app, tmp_path / "courses")
     ward, position = factory.unit(), factory.position()
-    with app.app_context():
-        module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "renew-me"))
-        org.set_curriculum_item(
-            None,
-            db.session.merge(position),
-            module_id,
-            due_basis=DUE_FROM_POSITION_START,
-            due_days=30,
-            validity_months=12,
-        )
-        db.session.commit()
+    factory.curriculum_item(
+        position, "renew-me", due_basis=DUE_FROM_POSITION_START, validity_months=12
+    )
     learner = factory.user()
     factory.assignment(learner, position, ward, starts_on=date(2026, 1, 1))
     login_as(client, learner)

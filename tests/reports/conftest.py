@@ -3,30 +3,11 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
 from lms.catalogue.models import Module
-from lms.catalogue.queries import activities_of, latest_version
 from lms.core.permissions import Role
 from lms.extensions import db
-from lms.learning import services
-from lms.learning.runtime import Runtime
-from lms.org import services as org
-from lms.org.models import DUE_FROM_ASSIGNMENT
 from lms.testing.courses import sync, write_course
-
-
-def complete_module(user, slug: str) -> None:
-    """The learner marks every lesson of the module done, through the learning services."""
-    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-    runtime = Runtime(user_id=user.id, locale="vi", action_url="")
-    for activity in activities_of(latest_version(module.id).id):
-        services.submit_activity(user, module, activity, MultiDict({"action": "done"}), runtime)
-
-
-def start_module(user, slug: str) -> None:
-    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-    services.open_activity(user, module, activities_of(latest_version(module.id).id)[0])
 
 
 @pytest.fixture
@@ -49,16 +30,8 @@ def country(app, factory, clock, tmp_path):
     other_position = factory.position(code="LD", name_vi="Lãnh đạo")
     with app.app_context():
         modules = {m.slug: m.id for m in db.session.scalars(sa.select(Module))}
-        for slug in modules:
-            org.set_curriculum_item(
-                None,
-                db.session.merge(position),
-                modules[slug],
-                due_basis=DUE_FROM_ASSIGNMENT,
-                due_days=30,
-                validity_months=None,
-            )
-        db.session.commit()
+    for slug in modules:
+        factory.curriculum_item(position, slug)
     an = factory.user(full_name="Nguyễn Văn An", username="nguyen.an")
     binh = factory.user(full_name="Trần Thị Bình", username="tran.binh")
     chi = factory.user(full_name="Lê Minh Chi", username="le.chi")
@@ -66,14 +39,12 @@ def country(app, factory, clock, tmp_path):
     for person, unit in ((an, section), (binh, section), (chi, ward), (dung, commune)):
         factory.assignment(person, position, unit, starts_on=date(2026, 1, 5))
     factory.assignment(chi, other_position, ward, starts_on=date(2026, 1, 5))
-    with app.app_context():
-        clock.to(date(2026, 1, 20))
-        complete_module(db.session.merge(an), "an-toan")
-        complete_module(db.session.merge(an), "van-ban")
-        start_module(db.session.merge(binh), "an-toan")
-        clock.to(date(2026, 2, 10))
-        complete_module(db.session.merge(dung), "van-ban")
-        db.session.commit()
+    clock.to(date(2026, 1, 20))
+    factory.complete_lessons(an, "an-toan")
+    factory.complete_lessons(an, "van-ban")
+    factory.start_module(binh, "an-toan")
+    clock.to(date(2026, 2, 10))
+    factory.complete_lessons(dung, "van-ban")
     clock.to(date(2026, 3, 1))
     return SimpleNamespace(
         city=city,
