@@ -49,6 +49,30 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database_kind", database_params(), scope="session")
 
 
+@contextmanager
+def committed_postgres_app(instance_path, *, connections: int, **config):
+    """An application on a PostgreSQL schema of its own, built by the migrations, whose data
+    is committed rather than rolled back: for tests of concurrent requests, each of which
+    needs a connection of its own (``connections`` at once). The schema is dropped after."""
+    schema = PostgresSchema()
+    settings = testing_config(schema.create(), instance_path)
+    settings.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": connections + 5, "max_overflow": 0}, **config
+    )
+    app = None
+    try:
+        app = create_app(settings)
+        app.test_client_class = Client
+        with app.app_context():
+            upgrade()
+        yield app
+    finally:
+        if app is not None:
+            with app.app_context():
+                db.engine.dispose()
+        schema.drop()
+
+
 @pytest.fixture(scope="session")
 def built_app(database_kind, tmp_path_factory):
     """One application per database, its schema built by the migrations."""

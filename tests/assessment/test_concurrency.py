@@ -29,9 +29,7 @@ from functools import wraps
 import pytest
 import sqlalchemy as sa
 import tomli_w
-from flask_migrate import upgrade
 
-from lms import create_app
 from lms.assessment import services
 from lms.assessment.models import FINISHED, AttemptAnswer, QuizAttempt
 from lms.catalogue.models import Activity
@@ -39,11 +37,9 @@ from lms.core import clock
 from lms.extensions import db
 from lms.learning.models import ActivityProgress, ModuleProgress
 from lms.plugins import registry
-from lms.testing import plugin
 from lms.testing.courses import sync
-from lms.testing.databases import PostgresSchema
 from lms.testing.factories import Factories
-from lms.testing.plugin import Client
+from lms.testing.plugin import Client, committed_postgres_app
 
 THREADS = 20
 QUESTIONS = THREADS
@@ -93,29 +89,13 @@ def live_app(database_kind, tmp_path_factory):
     """An application on a schema of its own whose data is committed, not rolled back."""
     if database_kind == "sqlite":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no concurrent writes to test")
-    schema = PostgresSchema()
-    config = plugin.testing_config(schema.create(), tmp_path_factory.mktemp("instance"))
-    config.update(
-        RATELIMIT_ENABLED=False,
-        # A connection for every thread at once, so no thread waits on the pool.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0},
-    )
-    app = None
-    try:
-        app = create_app(config)
-        app.test_client_class = Client
-        with app.app_context():
-            upgrade()
+    instance = tmp_path_factory.mktemp("instance")
+    with committed_postgres_app(instance, connections=THREADS, RATELIMIT_ENABLED=False) as app:
         courses = tmp_path_factory.mktemp("courses")
         write_race_course(courses)
         report = sync(app, courses)
         assert not report.failed, report.failed
         yield app
-    finally:
-        if app is not None:
-            with app.app_context():
-                db.engine.dispose()
-        schema.drop()
 
 
 @pytest.fixture

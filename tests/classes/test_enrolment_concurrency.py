@@ -13,18 +13,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from lms import create_app
 from lms.accounts.models import User
 from lms.classes import services
 from lms.classes.models import ENROLLED, WAITLISTED, Enrolment, TrainingSession
 from lms.core import clock
 from lms.core.permissions import Role
 from lms.extensions import db
-from lms.testing import plugin
-from lms.testing.databases import PostgresSchema
 from lms.testing.factories import Factories
+from lms.testing.plugin import committed_postgres_app
 
 PEOPLE = 50
 PLACES = 20
@@ -35,20 +32,8 @@ BARRIER_TIMEOUT = 15
 def live_app(database_kind, tmp_path_factory):
     if database_kind == "sqlite":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no concurrent writes to test")
-    schema = PostgresSchema()
-    config = plugin.testing_config(schema.create(), tmp_path_factory.mktemp("instance"))
-    config.update(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": PEOPLE + 5, "max_overflow": 0})
-    app = None
-    try:
-        app = create_app(config)
-        with app.app_context():
-            upgrade()
+    with committed_postgres_app(tmp_path_factory.mktemp("instance"), connections=PEOPLE) as app:
         yield app
-    finally:
-        if app is not None:
-            with app.app_context():
-                db.engine.dispose()
-        schema.drop()
 
 
 @pytest.fixture
