@@ -15,7 +15,9 @@ ALLOWED = {
     "notifications": {"core", "accounts"},
     "learning": {"core", "accounts", "org", "catalogue", "plugins", "notifications"},
     "certificates": {"core", "accounts", "org", "catalogue", "learning", "notifications"},
-    "needs": {"core", "org", "catalogue", "learning", "assessment"},
+    "needs": {"core", "accounts", "org", "catalogue", "learning", "assessment", "notifications"},
+    # Authoring builds module versions and previews them through the learner runtime.
+    "authoring": {"core", "accounts", "catalogue", "plugins", "assessment", "learning"},
     "classes": {"core", "accounts", "org", "catalogue", "learning", "notifications"},
 }
 # Shared plumbing every domain may use.

@@ -1,0 +1,1 @@
+from lms.authoring import bp  # noqa: F401

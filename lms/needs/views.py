@@ -1,0 +1,1 @@
+from lms.needs import bp  # noqa: F401
