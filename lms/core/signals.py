@@ -86,3 +86,12 @@ Learning listens, to bring the learner's progress up to date.
     @activity_state_changed.connect
     def refresh(activity, user_id): ...
 """
+
+quiz_attempt_finished = _signals.signal("quiz-attempt-finished")
+"""A quiz attempt was finished and graded (sent once per attempt, by the quiz activity type).
+Sender: the ``QuizAttempt`` (its ``score`` set); kwargs: ``activity``. Needs listens, to
+record pre-test and post-test results and the levels a diagnostic quiz shows.
+
+    @quiz_attempt_finished.connect
+    def record_result(attempt, activity): ...
+"""

@@ -1,1 +1,1 @@
-from lms.needs import bp  # noqa: F401
+from lms.needs import bp, models  # noqa: F401

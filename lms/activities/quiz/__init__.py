@@ -8,13 +8,13 @@ activity state only mirrors the outcome, so that completion rules and reports ca
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from lms.activities.quiz.settings import parse_settings
+from lms.activities.quiz.settings import parse_needs, parse_settings
 from lms.assessment import services
 from lms.assessment.gift import GiftError, dump, parse
 from lms.assessment.grading import BUILT_IN_TYPES
 from lms.assessment.rendering import inline_html, text_html
 from lms.assessment.services import bank_path
-from lms.core import clock
+from lms.core import clock, signals
 from lms.core.errors import Invalid
 from lms.plugins import hookimpl, registry
 from lms.plugins.activity import Parsed, Problem
@@ -46,6 +46,8 @@ class QuizActivity:
                     for problem in error.problems
                 ]
         problems += _check_draw(settings, banks, where)
+        needs, needs_problems = parse_needs(table, where)
+        problems += needs_problems + _check_measures(needs, banks, where)
         content = {
             "bank": bank,
             "settings": settings,
@@ -55,6 +57,8 @@ class QuizActivity:
             },
             "source": {"bank": bank, "settings": settings},
         }
+        if needs is not None:
+            content["needs"] = needs
         return Parsed(content=content, problems=problems)
 
     def export(self, content: dict) -> tuple[dict, dict[str, str]]:
@@ -64,7 +68,7 @@ class QuizActivity:
             bank_path(content["bank"], language): dump(map(Question.from_dict, questions))
             for language, questions in content["banks"].items()
         }
-        return {"bank": content["bank"], **content["settings"]}, files
+        return {"bank": content["bank"], **content["settings"], **content.get("needs", {})}, files
 
     def render(self, activity, state: dict, runtime) -> str:
         now = clock.now()
@@ -118,7 +122,7 @@ class QuizActivity:
                 raise Invalid(_l("This attempt belongs to another quiz."))
             self._save(attempt, activity, form, types, now, runtime)
             if action == "submit" and not attempt.is_finished:
-                services.finish(attempt, activity, types, now)
+                _finish(attempt, activity, types, now)
         return self.refresh(activity, state, runtime)
 
     @staticmethod
@@ -131,7 +135,7 @@ class QuizActivity:
         answered = form.getlist("slot", type=int)
         answers.update({slot: [] for slot in answered if slot not in answers})
         if services.is_overdue(attempt, now):
-            services.finish(attempt, activity, types, now)
+            _finish(attempt, activity, types, now)
             runtime.messages.append(
                 _l("Time was up: answers sent after the deadline were not saved.")
             )
@@ -144,7 +148,7 @@ class QuizActivity:
         summary = services.summary(runtime.user_id, activity, now, runtime.since)
         attempt = summary.in_progress
         if attempt is not None and services.is_overdue(attempt, now):
-            services.finish(attempt, activity, registry().question_types, now)
+            _finish(attempt, activity, registry().question_types, now)
             summary = services.summary(runtime.user_id, activity, now, runtime.since)
         return {
             **state,
@@ -157,10 +161,34 @@ class QuizActivity:
         return 1.0 if self.is_completed(activity, state) else 0.0
 
     def is_completed(self, activity, state: dict) -> bool:
+        # A diagnostic pre-test measures where the learner starts: taking it is enough.
+        if activity.content.get("needs", {}).get("diagnostic"):
+            return bool(state.get("attempts"))
         return bool(state.get("passed"))
 
     def score(self, activity, state: dict) -> float | None:
         return state.get("grade")
+
+
+def _finish(attempt, activity, types, now) -> None:
+    if services.finish(attempt, activity, types, now) and attempt.is_finished:
+        signals.quiz_attempt_finished.send(attempt, activity=activity)
+
+
+def _check_measures(needs: dict | None, banks: dict, where: str) -> list[Problem]:
+    problems = []
+    for language, questions in banks.items():
+        categories = {question.category for question in questions}
+        for index, rule in enumerate((needs or {}).get("measures", ())):
+            if rule["category"] not in categories:
+                problems.append(
+                    Problem(
+                        bank_path("*", language),
+                        f"{where}.measures[{index}].category",
+                        f"category {rule['category']!r} is not in the bank",
+                    )
+                )
+    return problems
 
 
 def _check_draw(settings: dict, banks: dict, where: str) -> list[Problem]:

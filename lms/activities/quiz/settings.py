@@ -66,3 +66,38 @@ def _parse_draw(rules, problem) -> list[dict]:
         else:
             parsed.append({"category": category, "count": count})
     return parsed
+
+
+def parse_needs(table: dict, where: str) -> tuple[dict | None, list[Problem]]:
+    """What a quiz tells the training-needs domain (``docs/needs.md``): ``diagnostic = true``
+    makes it a pre-test whose results are evidence of levels, and ``measures`` maps bank
+    categories to the competency and the level each one tests. None when the quiz says
+    neither, so an ordinary quiz's content (and hash) is unchanged."""
+    problems = []
+
+    def problem(name: str, message: str) -> None:
+        problems.append(Problem("manifest.toml", f"{where}.{name}", message))
+
+    diagnostic = table.get("diagnostic", False)
+    if not isinstance(diagnostic, bool):
+        problem("diagnostic", "true or false")
+        diagnostic = False
+    rules = table.get("measures", [])
+    measures = []
+    if not isinstance(rules, list):
+        problem("measures", "a list of {category, competency, level} tables")
+        rules = []
+    for index, rule in enumerate(rules):
+        rule = rule if isinstance(rule, dict) else {}
+        category, code, level = rule.get("category"), rule.get("competency"), rule.get("level")
+        if not isinstance(category, str) or not category:
+            problem(f"measures[{index}].category", "a category name of the bank")
+        elif not isinstance(code, str) or not code:
+            problem(f"measures[{index}].competency", 'a competency code such as "DS.1"')
+        elif not _is_whole(level) or not 1 <= level <= 4:
+            problem(f"measures[{index}].level", "a level from 1 to 4")
+        else:
+            measures.append({"category": category, "competency": code, "level": level})
+    if not diagnostic and not measures:
+        return None, problems
+    return {"diagnostic": diagnostic, "measures": measures}, problems
