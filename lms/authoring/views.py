@@ -1,1 +1,660 @@
-from lms.authoring import bp  # noqa: F401
+"""Trainers' module authoring pages. The blueprint lets in trainers and admins only; every
+change goes through ``lms.authoring.services`` with the signed-in user as the actor."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.assessment import gift
+from lms.assessment.grading import BUILT_IN_TYPES
+from lms.assessment.rendering import inline_html, text_html
+from lms.authoring import bp, forms, preview, queries, services
+from lms.authoring.forms import QUESTION_FORMS
+from lms.authoring.question_forms import TYPE_LABELS, form_data, question_from
+from lms.core.errors import Invalid, PermissionDenied
+from lms.core.forms import submit
+from lms.core.markdown import scrollable_tables
+from lms.core.permissions import Role, require_role
+from lms.extensions import db
+from lms.plugins import registry
+
+MAX_GIFT_BYTES = 1024 * 1024
+
+
+@bp.before_request
+@require_role(Role.TRAINER, Role.ADMIN)
+def _trainers_only():
+    """Authoring is for trainers and admins, checked once for every page."""
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _module(slug: str, *, edit: bool = False):
+    """The module by id (404), which the actor may see (403) or edit (403)."""
+    module = queries.module_by_slug(slug)
+    if module is None:
+        abort(404)
+    if edit:
+        services.ensure_editable(_actor(), module)
+    else:
+        services.ensure_viewable(_actor(), module)
+    return module
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _overview(slug: str):
+    return redirect(url_for("authoring.module_detail", slug=slug))
+
+
+@bp.route("/")
+def module_list():
+    return render_template(
+        "authoring/module_list.html", rows=queries.modules_for(_actor()), web=services.WEB
+    )
+
+
+@bp.route("/modules/new", methods=["GET", "POST"])
+def module_create():
+    form = forms.ModuleForm()
+    if request.method == "GET":
+        form.estimated_minutes.data = 30
+    created = {}
+
+    def create():
+        fields = form.fields()
+        if fields is None:
+            raise Invalid(_("Check the competencies."))
+        created["module"] = services.create_module(_actor(), slug=form.slug.data, **fields)
+
+    if submit(form, create):
+        flash(_("Module created. Add its lessons and quizzes, then publish it."), "success")
+        return _overview(created["module"].slug)
+    return render_template("authoring/module_form.html", form=form, module=None)
+
+
+@bp.route("/modules/<slug>")
+def module_detail(slug: str):
+    module = _module(slug)
+    actor = _actor()
+    editable = module.source == services.WEB
+    view = services.working_copy(module)
+    draft = services.draft_of(module)
+    versions = queries.versions(module)
+    return render_template(
+        "authoring/module_detail.html",
+        module=module,
+        view=view,
+        draft=draft,
+        editable=editable,
+        versions=versions,
+        authors=queries.authors(module) if editable else [],
+        is_owner=editable
+        and any(user.id == actor.id and owner for user, owner in queries.authors(module)),
+        activity_form=forms.ActivityForm(),
+        coauthor_form=forms.CoauthorForm(),
+        slug_form=forms.SlugForm(),
+        media_form=forms.MediaForm(),
+        problems=services.draft_problems(view) if draft else [],
+    )
+
+
+@bp.route("/modules/<slug>/settings", methods=["GET", "POST"])
+def module_settings(slug: str):
+    module = _module(slug, edit=True)
+    form = forms.ModuleForm()
+    if request.method == "GET":
+        form.fill(services.working_copy(module).manifest)
+    form.slug.data = module.slug
+
+    def save():
+        fields = form.fields()
+        if fields is None:
+            raise Invalid(_("Check the competencies."))
+        services.update_settings(_actor(), module, **fields)
+
+    if submit(form, save):
+        flash(_("Module settings saved in the draft."), "success")
+        return _overview(slug)
+    return render_template("authoring/module_form.html", form=form, module=module)
+
+
+@bp.route("/modules/<slug>/activities", methods=["POST"])
+def activity_add(slug: str):
+    module = _module(slug, edit=True)
+    form = forms.ActivityForm()
+    added = {}
+
+    def add():
+        added["key"] = services.add_activity(
+            _actor(), module, type_id=form.type_id.data, key=form.key.data, title=form.titles()
+        )
+
+    if submit(form, add):
+        flash(_("Activity added to the draft."), "success")
+        endpoint = (
+            "authoring.lesson_edit" if form.type_id.data == "lesson" else "authoring.quiz_edit"
+        )
+        return redirect(url_for(endpoint, slug=slug, key=added["key"]))
+    for error in [*form.form_errors, *[e for f in form for e in f.errors]]:
+        flash(str(error), "error")
+    return _overview(slug)
+
+
+def _simple_change(slug: str, action, done: str):
+    """Run a one-button change (CSRF-checked) and go back to the module."""
+    module = _module(slug, edit=True)
+    form = forms.Form()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(module)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return module
+
+
+@bp.route("/modules/<slug>/activities/<key>/move", methods=["POST"])
+def activity_move(slug: str, key: str):
+    offset = -1 if request.form.get("direction") == "up" else 1
+    _simple_change(
+        slug,
+        lambda module: services.move_activity(_actor(), module, key, offset),
+        _("Activity moved."),
+    )
+    return _overview(slug)
+
+
+@bp.route("/modules/<slug>/activities/<key>/remove", methods=["POST"])
+def activity_remove(slug: str, key: str):
+    _simple_change(
+        slug,
+        lambda module: services.remove_activity(_actor(), module, key),
+        _("Activity removed from the draft."),
+    )
+    return _overview(slug)
+
+
+# Lessons ----------------------------------------------------------------------------------
+
+
+@bp.route("/modules/<slug>/lessons/<key>", methods=["GET", "POST"])
+def lesson_edit(slug: str, key: str):
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    if table["type"] != services.LESSON:
+        abort(404)
+    form = forms.LessonForm()
+    languages = view.manifest["languages"]
+    if request.method == "GET":
+        for code in languages:
+            getattr(form, f"title_{code}").data = table["title"].get(code, "")
+            getattr(form, f"text_{code}").data = view.files.get(
+                services.lesson_path(table, code), ""
+            )
+    previews = None
+    if request.method == "POST" and request.form.get("action") == "preview":
+        # Rendered by the server through the path learners get; nothing is saved.
+        if form.validate_on_submit():
+            previews = {
+                code: _lesson_body(preview.lesson_html(slug, form.texts("text")[code], view.media))
+                for code in languages
+            }
+    elif submit(
+        form,
+        lambda: services.save_lesson(
+            _actor(), module, key, title=form.texts("title"), texts=form.texts("text")
+        ),
+    ):
+        flash(_("Lesson saved in the draft."), "success")
+        return redirect(url_for("authoring.lesson_edit", slug=slug, key=key))
+    return render_template(
+        "authoring/lesson_form.html",
+        module=module,
+        view=view,
+        table=table,
+        form=form,
+        languages=languages,
+        previews=previews,
+        media_form=forms.MediaForm(),
+        uploaded=request.args.get("uploaded"),
+    )
+
+
+def _lesson_body(html: str) -> str:
+    return scrollable_tables(html, _("Table (scrolls sideways on small screens)"))
+
+
+@bp.route("/modules/<slug>/media", methods=["POST"])
+def media_upload(slug: str):
+    module = _module(slug, edit=True)
+    form = forms.MediaForm()
+    back = request.form.get("lesson")
+    target = (
+        url_for("authoring.lesson_edit", slug=slug, key=back)
+        if back
+        else url_for("authoring.module_detail", slug=slug)
+    )
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return redirect(target)
+    upload = form.file.data
+    data = upload.read(services.MAX_MEDIA_BYTES + 1)
+    try:
+        path = services.upload_media(_actor(), module, upload.filename or "file", data)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(target)
+    db.session.commit()
+    flash(
+        _("File uploaded. Put it in a lesson with: %(snippet)s", snippet=_snippet(path)), "success"
+    )
+    if back:
+        return redirect(url_for("authoring.lesson_edit", slug=slug, key=back, uploaded=path))
+    return redirect(target)
+
+
+def _snippet(path: str) -> str:
+    if path.endswith(".pdf"):
+        return f"[{path}](../../media/{path})"
+    return f"![{_('Describe the image')}](../../media/{path})"
+
+
+@bp.route("/modules/<slug>/media/<digest>/<path:path>")
+def media(slug: str, digest: str, path: str):
+    module = _module(slug)
+    draft = services.draft_of(module)
+    blob = queries.media_blob(module, digest, path, draft.data["media"] if draft else {})
+    if blob is None or len(digest) < 8:
+        abort(404)
+    response = Response(blob.data, mimetype=blob.content_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# Quizzes ----------------------------------------------------------------------------------
+
+
+def _quiz_page(module, view, table, settings_form, gift_form, **extra):
+    languages = view.manifest["languages"]
+    banks, bank_problems = {}, []
+    for code in languages:
+        try:
+            banks[code] = services.questions_of(view, table["key"], code)
+        except gift.GiftError as error:
+            banks[code] = []
+            bank_problems += error.problems
+    return render_template(
+        "authoring/quiz_form.html",
+        module=module,
+        view=view,
+        table=table,
+        form=settings_form,
+        gift_form=gift_form,
+        banks=banks,
+        bank_problems=bank_problems,
+        languages=languages,
+        type_labels=TYPE_LABELS,
+        text_html=text_html,
+        **extra,
+    )
+
+
+@bp.route("/modules/<slug>/quizzes/<key>", methods=["GET", "POST"])
+def quiz_edit(slug: str, key: str):
+    from lms.assessment.services import QuizSettings
+
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    if table["type"] != services.QUIZ:
+        abort(404)
+    form = forms.QuizSettingsForm()
+    if request.method == "GET":
+        form.fill(table, QuizSettings())
+    gift_form = forms.GiftForm(formdata=None)
+    forms.gift_language_choices(gift_form, view.manifest["languages"])
+
+    def save():
+        services.save_quiz_settings(
+            _actor(), module, key, title=form.titles(), settings=form.settings()
+        )
+
+    if submit(form, save):
+        flash(_("Quiz settings saved in the draft."), "success")
+        return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
+    return _quiz_page(module, view, table, form, gift_form)
+
+
+@bp.route("/modules/<slug>/quizzes/<key>/gift", methods=["POST"])
+def quiz_gift(slug: str, key: str):
+    from lms.assessment.services import QuizSettings
+
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    if table["type"] != services.QUIZ:
+        abort(404)
+    gift_form = forms.GiftForm()
+    forms.gift_language_choices(gift_form, view.manifest["languages"])
+    settings_form = forms.QuizSettingsForm(formdata=None)
+    settings_form.fill(table, QuizSettings())
+    problems = []
+    if gift_form.validate_on_submit():
+        data = gift_form.gift_file.data.read(MAX_GIFT_BYTES + 1)
+        try:
+            if len(data) > MAX_GIFT_BYTES:
+                raise Invalid(_("The file is larger than 1 MiB."))
+            text = data.decode("utf-8-sig")
+            count = services.import_gift(_actor(), module, key, gift_form.language.data, text)
+        except UnicodeDecodeError:
+            gift_form.gift_file.errors.append(_("The file is not UTF-8 text: save it as UTF-8."))
+        except gift.GiftError as error:
+            db.session.rollback()
+            problems = error.problems
+        except Invalid as error:
+            db.session.rollback()
+            gift_form.gift_file.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("%(count)d questions added to the draft.", count=count), "success")
+            return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
+    return _quiz_page(module, view, table, settings_form, gift_form, gift_problems=problems), 422
+
+
+def _question_form(type_id: str, question=None):
+    form_class = QUESTION_FORMS.get(type_id)
+    if form_class is None:
+        abort(404)
+    if question is not None and request.method == "GET":
+        return form_class(data=form_data(question))
+    return form_class()
+
+
+@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/new", methods=["GET", "POST"])
+@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/<int:index>", methods=["GET", "POST"])
+def question_edit(slug: str, key: str, language: str, index: int | None = None):
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    if table["type"] != services.QUIZ or language not in view.manifest["languages"]:
+        abort(404)
+    existing = None
+    if index is not None:
+        questions = services.questions_of(view, key, language)
+        if not 0 <= index < len(questions):
+            abort(404)
+        existing = questions[index]
+        type_id = existing.type_id
+    else:
+        type_id = request.args.get("type", "single_choice")
+    form = _question_form(type_id, existing)
+
+    def save():
+        question = question_from(
+            form,
+            type_id,
+            category=existing.category if existing else "",
+            weight=existing.weight if existing else 1.0,
+        )
+        services.save_question(_actor(), module, key, language, index, question)
+
+    if submit(form, save):
+        flash(_("Question saved in the draft."), "success")
+        return redirect(url_for("authoring.quiz_edit", slug=slug, key=key) + "#bank-" + language)
+    return render_template(
+        "authoring/question_form.html",
+        module=module,
+        view=view,
+        table=table,
+        form=form,
+        type_id=type_id,
+        type_label=TYPE_LABELS.get(type_id, type_id),
+        language=language,
+        index=index,
+    )
+
+
+@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/<int:index>/remove", methods=["POST"])
+def question_remove(slug: str, key: str, language: str, index: int):
+    _simple_change(
+        slug,
+        lambda module: services.remove_question(_actor(), module, key, language, index),
+        _("Question removed from the draft."),
+    )
+    return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
+
+
+# Publishing, versions, preview ------------------------------------------------------------
+
+
+@bp.route("/modules/<slug>/publish", methods=["POST"])
+def module_publish(slug: str):
+    module = _module(slug, edit=True)
+    if not forms.Form().validate_on_submit():
+        abort(400)
+    try:
+        version = services.publish(_actor(), module, registry())
+    except services.DraftProblems as error:
+        db.session.rollback()
+        return _problems_page(module, error), 422
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _overview(slug)
+    db.session.commit()
+    flash(
+        _(
+            "Version %(number)d is published. Learners who started or completed an earlier "
+            "version keep it and are told about the new one.",
+            number=version.number,
+        ),
+        "success",
+    )
+    return _overview(slug)
+
+
+def _problems_page(module, error):
+    return render_template(
+        "authoring/problems.html", module=module, message=error.message, problems=error.problems
+    )
+
+
+@bp.route("/modules/<slug>/discard", methods=["POST"])
+def module_discard(slug: str):
+    _simple_change(
+        slug,
+        lambda module: services.discard(_actor(), module),
+        _("Draft discarded: the module is as its latest version."),
+    )
+    return _overview(slug)
+
+
+@bp.route("/modules/<slug>/versions")
+def module_versions(slug: str):
+    module = _module(slug)
+    versions = queries.versions(module)
+    numbers = [version.number for version, _name in versions]
+    old = request.args.get("from", type=int)
+    new = request.args.get("to", type=int)
+    changes = None
+    if old and new:
+        if old not in numbers or new not in numbers:
+            abort(404)
+        changes = queries.diff(
+            services.version_of(module, old), services.version_of(module, new), registry()
+        )
+    elif len(numbers) >= 2:
+        new, old = numbers[0], numbers[1]
+    return render_template(
+        "authoring/version_list.html",
+        module=module,
+        versions=versions,
+        numbers=numbers,
+        old=old,
+        new=new,
+        changes=changes,
+    )
+
+
+def _preview_source(module):
+    """(activities, title texts, label) of the version asked for, else of the draft."""
+    number = request.args.get("version", type=int)
+    if number is not None:
+        version = services.version_of(module, number)
+        return preview.of_version(version), version.manifest, number
+    view = services.working_copy(module)
+    return preview.of_draft(module.slug, view), view.manifest, None
+
+
+@bp.route("/modules/<slug>/preview", methods=["GET", "POST"])
+def module_preview(slug: str):
+    """The module as a learner sees it, activity by activity; answers to a quiz are graded
+    on the page and nothing is recorded."""
+    module = _module(slug)
+    activities, manifest, number = _preview_source(module)
+    if not activities:
+        flash(_("The module has no activities to preview yet."), "info")
+        return _overview(slug)
+    key = request.args.get("key") or activities[0].key
+    index = next((i for i, a in enumerate(activities) if a.key == key), None)
+    if index is None:
+        abort(404)
+    locale = _locale() if _locale() in manifest["languages"] else manifest["languages"][0]
+    activity = activities[index]
+    graded = None
+    if activity.type_id == services.QUIZ and request.method == "POST":
+        if not forms.Form().validate_on_submit():
+            abort(400)
+        graded = _grade_preview(activity.banks.get(locale, []))
+    return render_template(
+        "authoring/module_preview.html",
+        module=module,
+        manifest=manifest,
+        number=number,
+        activities=activities,
+        activity=activity,
+        position=index,
+        locale_shown=locale,
+        body=_lesson_body(activity.html.get(locale, "")) if activity.type_id == "lesson" else "",
+        questions=_public(activity.banks.get(locale, [])),
+        graded=graded,
+        text_html=text_html,
+        inline_html=inline_html,
+    )
+
+
+def _types():
+    return {question_type.type_id: question_type for question_type in BUILT_IN_TYPES}
+
+
+def _public(questions):
+    types = _types()
+    return [types[q.type_id].public(q) for q in questions if q.type_id in types]
+
+
+def _grade_preview(questions):
+    """Per question: (fraction, feedback, right answers), from the posted answers; nothing
+    is stored."""
+    types = _types()
+    results = []
+    for slot, question in enumerate(questions):
+        question_type = types.get(question.type_id)
+        if question_type is None:
+            continue
+        try:
+            response = question_type.parse_response(
+                question, request.form.getlist(f"answer-{slot}")
+            )
+        except Invalid:
+            response = None
+        graded = question_type.grade(question, response)
+        results.append(
+            (
+                graded.fraction,
+                [*graded.feedback, question.general_feedback],
+                question_type.correct_answers(question),
+            )
+        )
+    return results
+
+
+# Export, import, duplicate, co-authors ----------------------------------------------------
+
+
+@bp.route("/modules/<slug>/export")
+def module_export(slug: str):
+    module = _module(slug)
+    version = services.version_of(module, request.args.get("version", type=int))
+    data = services.export_zip(_actor(), module, version, registry())
+    db.session.commit()
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{module.slug}-v{version.number}.zip"'
+        },
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def module_import():
+    form = forms.ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        data = form.package.data.read(services.packages.MAX_ZIP_BYTES + 1)
+        try:
+            module = services.import_zip(_actor(), data, registry())
+        except services.DraftProblems as error:
+            db.session.rollback()
+            problems = error.problems
+            form.form_errors.append(error.message)
+        except (Invalid, PermissionDenied) as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Module imported and published."), "success")
+            return _overview(module.slug)
+    status = 422 if request.method == "POST" else 200
+    return render_template("authoring/module_import.html", form=form, problems=problems), status
+
+
+@bp.route("/modules/<slug>/duplicate", methods=["POST"])
+def module_duplicate(slug: str):
+    module = _module(slug)
+    form = forms.SlugForm()
+    copied = {}
+
+    def copy():
+        copied["module"] = services.duplicate(_actor(), module, form.slug.data)
+
+    if submit(form, copy):
+        flash(_("Copy made: you can edit it and publish it as a module of its own."), "success")
+        return _overview(copied["module"].slug)
+    for error in [*form.form_errors, *form.slug.errors]:
+        flash(str(error), "error")
+    return _overview(slug)
+
+
+@bp.route("/modules/<slug>/authors", methods=["POST"])
+def author_add(slug: str):
+    module = _module(slug, edit=True)
+    form = forms.CoauthorForm()
+    if submit(form, lambda: services.add_coauthor(_actor(), module, form.username.data)):
+        flash(_("Co-author added."), "success")
+    else:
+        for error in [*form.form_errors, *form.username.errors]:
+            flash(str(error), "error")
+    return _overview(slug)

@@ -1,0 +1,308 @@
+"""Forms of module authoring. Texts per language are one field per language of the site."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as RowForm
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.assessment.services import HIGHEST, LAST, REVIEW_ANSWERS, REVIEW_FEEDBACK, REVIEW_SCORE
+from lms.core.forms import Form, options
+from lms.core.i18n import LOCALE_NAMES
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ModuleForm(Form):
+    slug = StringField(
+        _l("Module id (used in addresses and exports)"),
+        validators=[
+            DataRequired(),
+            Regexp(ID_PATTERN, message=_l("Lowercase letters, digits and dashes, 3 to 64.")),
+        ],
+    )
+    languages = CheckboxesField(_l("Languages"), choices=list(LOCALE_NAMES.items()), default=["vi"])
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    summary_vi = TextAreaField(
+        _l("Summary in Vietnamese"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    summary_en = TextAreaField(
+        _l("Summary in English"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
+    estimated_minutes = IntegerField(
+        _l("Estimated time (minutes)"), validators=[DataRequired(), NumberRange(1, 10000)]
+    )
+    competencies = StringField(_l("Competencies"), validators=[Optional(), Length(max=500)])
+    completion_rule = SelectField(
+        _l("Completion rule"),
+        choices=[("all-required", _l("Every required activity done (quizzes passed)"))],
+    )
+
+    def texts(self, name: str) -> dict[str, str]:
+        return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}
+
+    def competency_list(self) -> list[dict] | None:
+        """``DG.1:2, DG.3:1`` as [{code, level}], or None with an error on the field."""
+        items = []
+        for part in (self.competencies.data or "").replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            code, _, level = part.strip().partition(":")
+            if not level.strip().isdigit():
+                self.competencies.errors.append(
+                    _l('Write each competency as code:level, such as "DG.1:2".')
+                )
+                return None
+            items.append({"code": code.strip().upper(), "level": int(level)})
+        return items
+
+    def fields(self) -> dict | None:
+        competencies = self.competency_list()
+        if competencies is None:
+            return None
+        return {
+            "languages": self.languages.data or [],
+            "title": self.texts("title"),
+            "summary": self.texts("summary"),
+            "estimated_minutes": self.estimated_minutes.data,
+            "competencies": competencies,
+            "completion_rule": self.completion_rule.data,
+        }
+
+    def fill(self, manifest: dict) -> None:
+        self.slug.data = manifest["id"]
+        self.languages.data = manifest["languages"]
+        for code in LOCALE_NAMES:
+            getattr(self, f"title_{code}").data = manifest["title"].get(code, "")
+            getattr(self, f"summary_{code}").data = manifest["summary"].get(code, "")
+        self.estimated_minutes.data = manifest["estimated_minutes"]
+        self.competencies.data = ", ".join(
+            f"{item['code']}:{item['level']}" for item in manifest.get("competencies", [])
+        )
+        self.completion_rule.data = manifest.get("completion", {}).get("rule", "all-required")
+
+
+class ActivityForm(Form):
+    type_id = SelectField(_l("Type"), choices=[("lesson", _l("Lesson")), ("quiz", _l("Quiz"))])
+    key = StringField(
+        _l("Key (short, unique in the module)"),
+        validators=[
+            DataRequired(),
+            Regexp(KEY_PATTERN, message=_l("Lowercase letters, digits and dashes.")),
+        ],
+    )
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+
+    def titles(self) -> dict[str, str]:
+        return {code: getattr(self, f"title_{code}").data or "" for code in LOCALE_NAMES}
+
+
+class LessonForm(Form):
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    text_vi = TextAreaField(
+        _l("Lesson text in Vietnamese (Markdown)"),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"rows": 18, "class": "markdown-editor"},
+    )
+    text_en = TextAreaField(
+        _l("Lesson text in English (Markdown)"),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"rows": 18, "class": "markdown-editor"},
+    )
+
+    def texts(self, name: str) -> dict[str, str]:
+        return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}
+
+
+class MediaForm(Form):
+    file = FileField(_l("Image (PNG, JPEG, GIF) or PDF, at most 5 MiB"), [FileRequired()])
+
+
+class SlugForm(Form):
+    slug = StringField(
+        _l("Id of the copy"),
+        validators=[
+            DataRequired(),
+            Regexp(ID_PATTERN, message=_l("Lowercase letters, digits and dashes, 3 to 64.")),
+        ],
+    )
+
+
+class CoauthorForm(Form):
+    username = StringField(
+        _l("Username of the trainer"), validators=[DataRequired(), Length(max=64)]
+    )
+
+
+class ImportForm(Form):
+    package = FileField(_l("Module zip (course plugin format, at most 25 MiB)"), [FileRequired()])
+
+
+class QuizSettingsForm(Form):
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    pass_mark = IntegerField(_l("Pass mark (%)"), validators=[DataRequired(), NumberRange(0, 100)])
+    attempts = IntegerField(
+        _l("Attempts allowed (0: unlimited)"),
+        validators=[Optional(), NumberRange(0, 100)],
+        default=0,
+    )
+    time_limit_minutes = IntegerField(
+        _l("Time limit in minutes (0: none)"),
+        validators=[Optional(), NumberRange(0, 1440)],
+        default=0,
+    )
+    wait_minutes = IntegerField(
+        _l("Minutes to wait between attempts"),
+        validators=[Optional(), NumberRange(0, 43200)],
+        default=0,
+    )
+    grading = SelectField(
+        _l("Grade kept"), choices=[(HIGHEST, _l("Highest attempt")), (LAST, _l("Last attempt"))]
+    )
+    review = SelectField(
+        _l("After an attempt, learners see"),
+        choices=[
+            (REVIEW_SCORE, _l("Their score only")),
+            (REVIEW_FEEDBACK, _l("Their score and the feedback")),
+            (REVIEW_ANSWERS, _l("Their score, the feedback and the right answers")),
+        ],
+    )
+    shuffle_questions = BooleanField(_l("Shuffle the questions"))
+    shuffle_options = BooleanField(_l("Shuffle the options of each question"))
+    answers_after_last_attempt = BooleanField(
+        _l("Show the right answers only once no attempt is left or the quiz is passed")
+    )
+
+    NUMBERS = ("pass_mark", "attempts", "time_limit_minutes", "wait_minutes")
+    FLAGS = ("shuffle_questions", "shuffle_options", "answers_after_last_attempt")
+
+    def settings(self) -> dict:
+        values = {name: getattr(self, name).data or 0 for name in self.NUMBERS}
+        values.update({name: bool(getattr(self, name).data) for name in self.FLAGS})
+        values.update(grading=self.grading.data, review=self.review.data)
+        return values
+
+    def fill(self, table: dict, defaults) -> None:
+        for name in (*self.NUMBERS, *self.FLAGS, "grading", "review"):
+            getattr(self, name).data = table.get(name, getattr(defaults, name))
+        for code in LOCALE_NAMES:
+            getattr(self, f"title_{code}").data = table["title"].get(code, "")
+
+    def titles(self) -> dict[str, str]:
+        return {code: getattr(self, f"title_{code}").data or "" for code in LOCALE_NAMES}
+
+
+class GiftForm(Form):
+    gift_file = FileField(_l("GIFT file (UTF-8 text, at most 1 MiB)"), [FileRequired()])
+    language = SelectField(_l("Language of the questions"), choices=[])
+
+
+# Questions --------------------------------------------------------------------------------
+
+
+class OptionRow(RowForm):
+    text = StringField(_l("Answer"), validators=[Optional(), Length(max=1000)])
+    mark = DecimalField(
+        _l("Mark (%)"), places=None, validators=[Optional(), NumberRange(-100, 100)]
+    )
+    feedback = StringField(_l("Feedback"), validators=[Optional(), Length(max=1000)])
+
+
+class NumberRow(RowForm):
+    value = DecimalField(_l("Answer"), places=None, validators=[Optional()])
+    tolerance = DecimalField(
+        _l("Accepted error (±)"), places=None, validators=[Optional(), NumberRange(0)]
+    )
+    mark = DecimalField(
+        _l("Mark (%)"), places=None, validators=[Optional(), NumberRange(-100, 100)]
+    )
+    feedback = StringField(_l("Feedback"), validators=[Optional(), Length(max=1000)])
+
+
+class PairRow(RowForm):
+    item = StringField(_l("Item"), validators=[Optional(), Length(max=500)])
+    match = StringField(_l("Its match"), validators=[Optional(), Length(max=500)])
+
+
+class QuestionForm(Form):
+    name = StringField(
+        _l("Short name (optional, for reports)"), validators=[Optional(), Length(max=200)]
+    )
+    text = TextAreaField(
+        _l("Question"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4}
+    )
+    general_feedback = TextAreaField(
+        _l("General feedback (shown after answering, whatever the answer)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 2},
+    )
+
+
+class ChoiceQuestionForm(QuestionForm):
+    options = FieldList(FormField(OptionRow), min_entries=5, max_entries=10)
+
+
+class TrueFalseQuestionForm(QuestionForm):
+    correct = SelectField(
+        _l("The statement is"), choices=[("true", _l("True")), ("false", _l("False"))]
+    )
+    feedback_right = StringField(
+        _l("Feedback for a right answer"), validators=[Optional(), Length(max=1000)]
+    )
+    feedback_wrong = StringField(
+        _l("Feedback for a wrong answer"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class ShortAnswerQuestionForm(QuestionForm):
+    options = FieldList(FormField(OptionRow), min_entries=4, max_entries=10)
+    ignore_case = BooleanField(_l("Ignore upper and lower case"), default=True)
+    ignore_diacritics = BooleanField(_l("Ignore Vietnamese diacritics"))
+
+
+class NumericQuestionForm(QuestionForm):
+    answers = FieldList(FormField(NumberRow), min_entries=3, max_entries=10)
+    other_feedback = StringField(
+        _l("Feedback for any other number"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class MatchingQuestionForm(QuestionForm):
+    pairs = FieldList(FormField(PairRow), min_entries=5, max_entries=12)
+
+
+QUESTION_FORMS = {
+    "single_choice": ChoiceQuestionForm,
+    "multiple_choice": ChoiceQuestionForm,
+    "true_false": TrueFalseQuestionForm,
+    "short_answer": ShortAnswerQuestionForm,
+    "numeric": NumericQuestionForm,
+    "matching": MatchingQuestionForm,
+}
+
+
+def gift_language_choices(form: GiftForm, languages: list[str]) -> None:
+    form.language.choices = options([(code, LOCALE_NAMES.get(code, code)) for code in languages])

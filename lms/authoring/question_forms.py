@@ -1,0 +1,179 @@
+"""Between the question forms and ``Question``: what a trainer types, as the data each
+built-in type grades (shapes documented in ``lms.assessment.grading``), and back."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from lms.assessment.questions import Question, item_id
+from lms.core.errors import Invalid
+
+TYPE_LABELS = {
+    "single_choice": _l("Single choice"),
+    "multiple_choice": _l("Multiple choice"),
+    "true_false": _l("True/false"),
+    "short_answer": _l("Short answer"),
+    "numeric": _l("Numeric"),
+    "matching": _l("Matching"),
+}
+
+
+def _fraction(mark, default: float) -> float:
+    return default if mark is None else round(float(mark) / 100, 4)
+
+
+def _choice_data(form, type_id: str) -> dict:
+    rows = [row for row in form.options.data if (row["text"] or "").strip()]
+    if len(rows) < 2:
+        raise Invalid(_l("Give at least two answers."))
+    options = [
+        {
+            "id": item_id(row["text"].strip()),
+            "text": row["text"].strip(),
+            "fraction": _fraction(row["mark"], 0.0),
+            "feedback": (row["feedback"] or "").strip(),
+        }
+        for row in rows
+    ]
+    if len({option["id"] for option in options}) != len(options):
+        raise Invalid(_l("Two answers have the same text."))
+    if type_id == "single_choice" and not any(o["fraction"] == 1 for o in options):
+        raise Invalid(_l("Give one answer a mark of 100%."))
+    if type_id == "multiple_choice":
+        right = sum(o["fraction"] for o in options if o["fraction"] > 0)
+        if abs(right - 1) > 0.01:
+            raise Invalid(_l("The marks of the right answers must add up to 100%."))
+    return {"options": options}
+
+
+def _short_data(form) -> dict:
+    rows = [row for row in form.options.data if (row["text"] or "").strip()]
+    answers = [
+        {
+            "text": row["text"].strip(),
+            "fraction": _fraction(row["mark"], 1.0),
+            "feedback": (row["feedback"] or "").strip(),
+        }
+        for row in rows
+    ]
+    if not any(answer["fraction"] == 1 for answer in answers):
+        raise Invalid(_l("Give at least one accepted answer with a mark of 100%."))
+    return {
+        "answers": answers,
+        "ignore_case": bool(form.ignore_case.data) or bool(form.ignore_diacritics.data),
+        "ignore_diacritics": bool(form.ignore_diacritics.data),
+    }
+
+
+def _number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _numeric_data(form) -> dict:
+    answers = [
+        {
+            "value": _number(row["value"]),
+            "tolerance": _number(row["tolerance"] or Decimal(0)),
+            "fraction": _fraction(row["mark"], 1.0),
+            "feedback": (row["feedback"] or "").strip(),
+        }
+        for row in form.answers.data
+        if row["value"] is not None
+    ]
+    if not any(answer["fraction"] == 1 for answer in answers):
+        raise Invalid(_l("Give at least one accepted number with a mark of 100%."))
+    return {"answers": answers, "other_feedback": (form.other_feedback.data or "").strip()}
+
+
+def _matching_data(form) -> dict:
+    pairs = [
+        (row["item"].strip(), (row["match"] or "").strip())
+        for row in form.pairs.data
+        if (row["item"] or "").strip()
+    ]
+    if len(pairs) < 3 or not all(match for _item, match in pairs):
+        raise Invalid(_l("Give at least three items, each with its match."))
+    choices = list(dict.fromkeys(match for _item, match in pairs))
+    return {
+        "items": [{"id": item_id(item), "text": item, "match": item_id(m)} for item, m in pairs],
+        "choices": [{"id": item_id(text), "text": text} for text in choices],
+    }
+
+
+def question_from(form, type_id: str, *, category: str = "", weight: float = 1.0) -> Question:
+    """The question the form describes; ``Invalid`` says what is missing."""
+    if type_id in ("single_choice", "multiple_choice"):
+        data = _choice_data(form, type_id)
+    elif type_id == "true_false":
+        data = {
+            "correct": form.correct.data == "true",
+            "feedback_right": (form.feedback_right.data or "").strip(),
+            "feedback_wrong": (form.feedback_wrong.data or "").strip(),
+        }
+    elif type_id == "short_answer":
+        data = _short_data(form)
+    elif type_id == "numeric":
+        data = _numeric_data(form)
+    else:
+        data = _matching_data(form)
+    return Question(
+        type_id=type_id,
+        text=form.text.data.strip(),
+        name=(form.name.data or "").strip(),
+        category=category,
+        general_feedback=(form.general_feedback.data or "").strip(),
+        weight=weight,
+        data=data,
+    )
+
+
+def form_data(question: Question) -> dict:
+    """The form's fields for an existing question (``formdata`` of the edit form)."""
+    values = {
+        "name": question.name,
+        "text": question.text,
+        "general_feedback": question.general_feedback,
+    }
+    data = question.data
+    if question.type_id in ("single_choice", "multiple_choice"):
+        values["options"] = [
+            {
+                "text": o["text"],
+                "mark": Decimal(str(o["fraction"] * 100)),
+                "feedback": o["feedback"],
+            }
+            for o in data["options"]
+        ]
+    elif question.type_id == "true_false":
+        values.update(
+            correct="true" if data["correct"] else "false",
+            feedback_right=data["feedback_right"],
+            feedback_wrong=data["feedback_wrong"],
+        )
+    elif question.type_id == "short_answer":
+        values["options"] = [
+            {
+                "text": a["text"],
+                "mark": Decimal(str(a["fraction"] * 100)),
+                "feedback": a["feedback"],
+            }
+            for a in data["answers"]
+        ]
+        values.update(ignore_case=data["ignore_case"], ignore_diacritics=data["ignore_diacritics"])
+    elif question.type_id == "numeric":
+        values["answers"] = [
+            {
+                "value": Decimal(str(a.get("value", a.get("min", 0)))),
+                "tolerance": Decimal(str(a.get("tolerance", 0))),
+                "mark": Decimal(str(a["fraction"] * 100)),
+                "feedback": a["feedback"],
+            }
+            for a in data["answers"]
+        ]
+        values["other_feedback"] = data.get("other_feedback", "")
+    elif question.type_id == "matching":
+        choices = {choice["id"]: choice["text"] for choice in data["choices"]}
+        values["pairs"] = [
+            {"item": item["text"], "match": choices[item["match"]]} for item in data["items"]
+        ]
+    return values
