@@ -298,3 +298,32 @@ def _write_files(folder: Path, files: dict[str, str]) -> None:
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+
+
+def version_files(version: ModuleVersion, registry) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """A version as the course plugin folder it exports to, without writing anything: the
+    manifest table (activities included), the text files by path (lessons, banks,
+    README) and the media by path under ``media/`` → sha256 of its ``MediaBlob``."""
+    manifest = {k: v for k, v in version.manifest.items() if k != "files"}
+    manifest["activities"] = []
+    files: dict[str, str] = {}
+    activities = db.session.scalars(
+        sa.select(Activity).where(Activity.version_id == version.id).order_by(Activity.position)
+    )
+    for activity in activities:
+        fields, activity_files = registry.activity_type(activity.type_id).export(activity.content)
+        table = {"key": activity.key, "type": activity.type_id, **fields}
+        if not activity.required:
+            table["required"] = False
+        table["title"] = activity.titles
+        manifest["activities"].append(table)
+        files.update(activity_files)
+    files.update(version.manifest.get("files", {}))
+    media = dict(
+        db.session.execute(
+            sa.select(VersionMedia.path, VersionMedia.sha256).where(
+                VersionMedia.version_id == version.id
+            )
+        ).all()
+    )
+    return manifest, files, media
