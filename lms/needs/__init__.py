@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("needs", __name__)
 
-from lms.needs import views  # noqa: E402,F401  (registers the routes)
+from lms.needs import cli, services, views  # noqa: E402,F401  (routes, commands, listeners)
