@@ -26,6 +26,7 @@ def demo_command() -> None:
         raise click.ClickException(f"LMS_DEMO_PASSWORD: {error.message}") from error
     courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
     curriculum_items = data.seed_curricula()
+    data.seed_standards()
     db.session.commit()
     for course_id, problems in courses.failed.items():
         click.echo(f"warning: course {course_id} not loaded: {problems[0]}", err=True)

@@ -327,3 +327,32 @@ def seed_curricula() -> int:
                 )
                 added += 1
     return added
+
+
+# The level each demo position requires per competency of the default framework.
+DEFAULT_STANDARDS = {
+    "LEADER": {"DG.1": 3, "DG.2": 2, "DOC.1": 2, "DS.1": 2},
+    "OFFICE_DOC": {"DOC.1": 3, "IT.1": 3, "DS.1": 2, "DG.1": 2},
+    "ONE_STOP": {"PS.1": 3, "ID.1": 3, "COM.1": 2, "DS.2": 2, "DS.1": 2},
+    "JUSTICE": {"ID.1": 3, "DS.2": 2, "PS.2": 2},
+    "INFOSEC": {"DS.1": 3, "DS.2": 3, "IT.1": 3},
+    "COMMUNITY_DT": {"COM.1": 2, "PS.1": 2, "IT.1": 2},
+}
+
+
+def seed_standards() -> int:
+    """Load the default competency framework and give each demo position its standards,
+    unless the position has some already. Returns how many positions got standards."""
+    from lms.needs import services as needs
+    from lms.needs.models import PositionStandard
+
+    needs.load_framework()
+    admin = db.session.scalars(sa.select(User).where(User.username == "admin")).one()
+    positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
+    done = set(db.session.scalars(sa.select(PositionStandard.position_id)))
+    seeded = 0
+    for code, levels in DEFAULT_STANDARDS.items():
+        if code in positions and positions[code].id not in done:
+            needs.set_standards(admin, positions[code], levels)
+            seeded += 1
+    return seeded
