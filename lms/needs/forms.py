@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core import clock
-from lms.core.forms import Form
+from lms.core.forms import Form, options
 from lms.needs.models import LEVELS
 
 NOT_YET = 0
@@ -31,7 +31,7 @@ def level_choices(competency, locale: str, *, with_not_yet: bool = True) -> list
     choices = [(NOT_YET, _l("Not yet: I have not done this"))] if with_not_yet else []
     for level in competency.levels:
         choices.append((level.level, f"{level.level} — {level.description(locale)}"))
-    return choices
+    return options(choices)
 
 
 def assessment_form(competencies, locale: str, *, required: bool, data=None):
@@ -81,12 +81,14 @@ class FollowUpForm(Form):
     module_id = IntegerField(validators=[DataRequired()])
     rating = RadioField(
         _l("Applies it in daily work"),
-        choices=[
-            (1, _l("1 — not yet")),
-            (2, _l("2 — sometimes, with help")),
-            (3, _l("3 — usually, on their own")),
-            (4, _l("4 — always, and helps others")),
-        ],
+        choices=options(
+            [
+                (1, _l("1 — not yet")),
+                (2, _l("2 — sometimes, with help")),
+                (3, _l("3 — usually, on their own")),
+                (4, _l("4 — always, and helps others")),
+            ]
+        ),
         coerce=int,
         validators=[InputRequired()],
     )
@@ -101,13 +103,16 @@ def standards_form(competencies, locale: str, data=None):
             validators=[InputRequired(), NumberRange(min=1, max=3650)],
         )
 
-    choices = [(0, _l("Not required"))] + [(n, _l("Level %(n)d", n=n)) for n in LEVELS]
+    choices = options([(0, _l("Not required"))] + [(n, _l("Level %(n)d", n=n)) for n in LEVELS])
     for competency in competencies:
         setattr(
             StandardsForm,
             field_name(competency.code),
             SelectField(
-                f"{competency.code} {competency.name(locale)}", choices=choices, coerce=int
+                f"{competency.code} {competency.name(locale)}",
+                choices=choices,
+                coerce=int,
+                default=0,
             ),
         )
     return StandardsForm(data=data)
