@@ -382,9 +382,12 @@ def _question_form(type_id: str, question=None):
     return form_class()
 
 
-@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/new", methods=["GET", "POST"])
-@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/<int:index>", methods=["GET", "POST"])
-def question_edit(slug: str, key: str, language: str, index: int | None = None):
+@bp.route("/modules/<slug>/quizzes/<key>/questions/new", methods=["GET", "POST"])
+@bp.route("/modules/<slug>/quizzes/<key>/questions/<int:item_id>", methods=["GET", "POST"])
+def question_edit(slug: str, key: str, item_id: int | None = None):
+    """A question's form; ``item_id`` is its index in the bank of ``?language=``."""
+    index = item_id
+    language = request.args.get("language", "")
     module = _module(slug, edit=True)
     view = services.working_copy(module)
     table = view.activity(key)
@@ -426,11 +429,12 @@ def question_edit(slug: str, key: str, language: str, index: int | None = None):
     )
 
 
-@bp.route("/modules/<slug>/quizzes/<key>/<language>/questions/<int:index>/remove", methods=["POST"])
-def question_remove(slug: str, key: str, language: str, index: int):
+@bp.route("/modules/<slug>/quizzes/<key>/questions/<int:item_id>/remove", methods=["POST"])
+def question_remove(slug: str, key: str, item_id: int):
+    language = request.form.get("language", "")
     _simple_change(
         slug,
-        lambda module: services.remove_question(_actor(), module, key, language, index),
+        lambda module: services.remove_question(_actor(), module, key, language, item_id),
         _("Question removed from the draft."),
     )
     return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))

@@ -136,7 +136,9 @@ def build_module(client, slug: str = SLUG, *, questions=QUESTIONS):
     )
     assert response.status_code == 302
     for type_id, fields in questions:
-        response = post(client, f"{base}/quizzes/kiem-tra/vi/questions/new?type={type_id}", fields)
+        response = post(
+            client, f"{base}/quizzes/kiem-tra/questions/new?language=vi&type={type_id}", fields
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
     response = post(
         client,

@@ -269,7 +269,7 @@ def test_every_change_is_in_the_audit_log(app, client, people, login_as):
     login_as(client, people.trainer)
     base = build_module(client)
     post(client, f"{base}/activities/bai-2/move", {"direction": "up"})
-    post(client, f"{base}/quizzes/kiem-tra/vi/questions/0/remove")
+    post(client, f"{base}/quizzes/kiem-tra/questions/0/remove", {"language": "vi"})
     publish(client)
     with app.app_context():
         entries = db.session.scalars(
