@@ -20,7 +20,7 @@
     button("unordered-list", window.EasyMDE.toggleUnorderedList, "•", "list"),
     button("ordered-list", window.EasyMDE.toggleOrderedList, "1.", "numbered"),
     button("quote", window.EasyMDE.toggleBlockquote, "❝", "quote"),
-    button("link", window.EasyMDE.drawLink, "🔗", "link"),
+    button("link", window.EasyMDE.drawLink, "URL", "link"),
     button("table", window.EasyMDE.drawTable, "▦", "table"),
     "|",
     button("undo", window.EasyMDE.undo, "↶", "undo"),

@@ -93,6 +93,7 @@ def _build(trainer) -> None:
         image=True,
     )
     assert trainer.page.locator("p.flash-success").count() == 1  # saved
+    trainer.screenshot("authoring-lesson-1280")
     _lesson(trainer, "bai-2", "## Bảo vệ khóa\n\nKhông cho mượn USB token.\n")
     _add_activity(trainer, "quiz", "kiem-tra", "Kiểm tra cuối bài")
     choices = [
@@ -194,3 +195,15 @@ def test_trainer_builds_publishes_and_republishes_while_a_learner_keeps_version_
     assert "(2)" in content
     assert learner.page.locator("p.flash-success").count() == 1  # completed, on version 1
     learner.screenshot("authoring-learner-version-2-notice-390")
+
+    phone = window(390, 844)
+    phone.sign_in("trainer.hoa")
+    for name, path in (
+        ("module", BASE),
+        ("lesson", f"{BASE}/lessons/bai-1"),
+        ("quiz", f"{BASE}/quizzes/kiem-tra"),
+        ("question", f"{BASE}/quizzes/kiem-tra/questions/0?language=vi"),
+        ("list", "/authoring/"),
+    ):
+        phone.open(path)
+        phone.screenshot(f"authoring-{name}-390")
