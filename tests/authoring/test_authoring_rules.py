@@ -19,7 +19,7 @@ from lms.core.models import AuditEntry
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.plugins import registry_of
-from lms.testing.plugin import testing_config
+from lms.testing.plugin import testing_config as config_for
 
 CORPORA = Path("/work/shared/corpora")
 
@@ -200,9 +200,7 @@ def test_export_validates_and_imports_into_a_fresh_database_to_the_same_hash(
     assert not list(folder.rglob("*.py"))
     result = app.test_cli_runner().invoke(args=["courses", "validate", str(folder / SLUG)])
     assert result.exit_code == 0, result.output
-    fresh = create_app(
-        testing_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", tmp_path / "instance")
-    )
+    fresh = create_app(config_for(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", tmp_path / "instance"))
     with fresh.app_context():
         from flask_migrate import upgrade
 
