@@ -2,6 +2,7 @@
 the one-action assignment (managers), the needs and effectiveness reports (planners), the
 framework and position standards (admins)."""
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -254,13 +255,14 @@ def effectiveness_list():
     return render_template("needs/effectiveness_list.html", modules=modules, titles=titles)
 
 
-@bp.route("/needs/effectiveness/<int:module_id>")
+@bp.route("/needs/effectiveness/<slug>")
 @require_role(Role.MANAGER, Role.ADMIN)
-def effectiveness(module_id: int):
-    version = latest_versions([module_id]).get(module_id)
+def effectiveness(slug: str):
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    version = latest_versions([module.id]).get(module.id) if module is not None else None
     if version is None:
         abort(404)
-    total, by_cohort, by_unit = queries.effectiveness(_actor(), module_id, clock.today())
+    total, by_cohort, by_unit = queries.effectiveness(_actor(), module.id, clock.today())
     return render_template(
         "needs/effectiveness_detail.html",
         version=version,
