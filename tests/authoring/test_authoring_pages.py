@@ -1,7 +1,7 @@
 """Building, previewing and publishing a module through the authoring pages."""
 
 import sqlalchemy as sa
-from conftest import SLUG, build_module, publish, text_of
+from authoring_helpers import SLUG, build_module, publish, text_of
 
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.core.models import AuditEntry

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import EXE, PNG, SLUG, build_module, count, post, publish, text_of
+from authoring_helpers import EXE, PNG, SLUG, build_module, count, post, publish, text_of
 
 from lms import create_app
 from lms.accounts import services as accounts
