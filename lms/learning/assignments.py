@@ -33,6 +33,7 @@ from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock, signals
 from lms.core.errors import Invalid, PermissionDenied
 from lms.extensions import db
+from lms.learning import summaries
 from lms.learning.models import ASSIGNED as ASSIGNED_STATE
 from lms.learning.models import (
     IN_PROGRESS,
@@ -187,6 +188,7 @@ def sync_user(user: User, *, today: date | None = None) -> SyncResult:
             result.retired += 1
     db.session.flush()
     if result.changed:
+        summaries.touch([user.id])
         signals.module_assignments_changed.send(user)
     return result
 
@@ -272,6 +274,7 @@ def record_start(user_id: int, module_id: int, started_at) -> None:
         )
         .values(started_at=started_at)
     )
+    summaries.touch([user_id])
 
 
 def record_completion(progress: ModuleProgress) -> None:
@@ -281,6 +284,8 @@ def record_completion(progress: ModuleProgress) -> None:
     if assignment is not None:
         _apply_completion(assignment, progress)
     db.session.flush()
+    # Completions count in the chart even when the module is not assigned.
+    summaries.touch([progress.user_id])
 
 
 def sync_users(user_ids, *, today: date | None = None) -> SyncResult:
@@ -378,15 +383,18 @@ def notify_due_dates(today: date) -> int:
 @signals.position_assigned.connect
 def _on_position_assigned(assignment: PositionAssignment, actor) -> None:
     sync_user(assignment.user)
+    summaries.touch([assignment.user_id], [assignment.unit_id])
 
 
 @signals.position_ended.connect
 def _on_position_ended(assignment: PositionAssignment, actor) -> None:
     sync_user(assignment.user)
+    summaries.touch([assignment.user_id], [assignment.unit_id])
 
 
 @signals.org_unit_merged.connect
 def _on_unit_merged(source, target, actor, on) -> None:
+    summaries.mark_stale()
     sync_users(
         sa.select(PositionAssignment.user_id).where(
             PositionAssignment.unit_id.in_([source.id, target.id])
@@ -396,4 +404,5 @@ def _on_unit_merged(source, target, actor, on) -> None:
 
 @signals.curriculum_changed.connect
 def _on_curriculum_changed(position, actor) -> None:
+    summaries.mark_stale()
     sync_users(holders_of(position.id, today=clock.today()))

@@ -3,7 +3,7 @@ from flask.cli import with_appcontext
 
 from lms.core import clock
 from lms.extensions import db
-from lms.learning import assignments
+from lms.learning import assignments, summaries
 from lms.notifications import services as notifications
 
 
@@ -17,12 +17,16 @@ def assignments_cli() -> None:
 def sync() -> None:
     """Bring everyone's assignments up to date, tell people what fell due, send e-mail.
 
-    Idempotent; run it daily from cron (it is also what every change runs for the people
-    it concerns).
+    Idempotent; run it daily from cron, soon after midnight (it is also what every change
+    runs for the people it concerns). It ends by rebuilding the dashboards' summary rows for
+    the new day; until then the dashboards aggregate live.
     """
     today = clock.today()
+    # Rows are rebuilt once at the end, not unit by unit as each person syncs.
+    summaries.mark_stale()
     result = assignments.sync_everyone(today=today)
     told = assignments.notify_due_dates(today)
+    summaries.rebuild(today)
     db.session.commit()
     sent, failed = notifications.send_pending_email()
     db.session.commit()

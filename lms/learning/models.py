@@ -146,3 +146,74 @@ class ManualAssignment(Base):
     )
     created_at: Mapped[datetime]
     withdrawn_on: Mapped[date | None]
+
+
+# The dashboards' summary rows. They hold, for one day (``FiguresAsOf``), what the reports
+# would otherwise aggregate from millions of assignments on every page view
+# (``lms.learning.summaries`` says how they are kept current). Each table has three kinds of
+# row: a unit's OWN people; a unit's whole subtree (TREE), summed when the rows are rebuilt;
+# and the CHANGES of a unit's own rows since then, appended (old row negated, new row), so
+# a subtree's figures are its tree row plus the changes below it and concurrent changes
+# never update the same row. ``position_id`` EVERYONE means "everyone, counted once at the
+# unit of their main position"; a position's id means "the holders of that position in the
+# unit, and the modules its curriculum requires". Rows are rebuilt, not edited, so they
+# carry no foreign keys.
+EVERYONE = 0
+OWN, TREE, CHANGE = 0, 1, 2
+
+
+class _SummaryRow:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[int] = mapped_column(sa.SmallInteger)
+    unit_id: Mapped[int]
+    position_id: Mapped[int]
+
+
+class UnitFigures(_SummaryRow, Base):
+    """Assignments in one module, by status."""
+
+    __tablename__ = "unit_figures"
+
+    module_id: Mapped[int]
+    assignments: Mapped[int]
+    completed: Mapped[int]
+    in_progress: Mapped[int]
+    not_started: Mapped[int]
+    expired: Mapped[int]
+    overdue: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_unit_figures_kind", "kind", "unit_id", "position_id"),)
+
+
+class UnitPeople(_SummaryRow, Base):
+    """How many people (of a position, or everyone at their main unit)."""
+
+    __tablename__ = "unit_people"
+
+    people: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_unit_people_kind", "kind", "unit_id", "position_id"),)
+
+
+class UnitCompletions(_SummaryRow, Base):
+    """Completions (every cycle) of one module in one month."""
+
+    __tablename__ = "unit_completions"
+
+    module_id: Mapped[int]
+    # "YYYY-MM" of the site's calendar.
+    month: Mapped[str] = mapped_column(sa.String(7))
+    completions: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_unit_completions_kind", "kind", "unit_id", "position_id"),)
+
+
+class FiguresAsOf(Base):
+    """The day the summary rows are true for; one row. Another day (or none) means the
+    rows are stale and the dashboards aggregate live until the daily job rebuilds them."""
+
+    __tablename__ = "figures_as_of"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date | None]
+    rebuilt_at: Mapped[datetime | None]

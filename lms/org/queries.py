@@ -48,6 +48,32 @@ def holds_on(on: date) -> sa.ColumnElement[bool]:
     )
 
 
+def main_units(on: date, among: sa.Select | None = None) -> sa.Subquery:
+    """SQL: (user_id, unit_id) of everyone holding a position on ``on``, with the unit of
+    their main position: the one they have held longest (then the first recorded).
+
+    Dashboards count a person once, in this unit, so a subtree's figures are the sum of its
+    units' figures even for someone who also holds a position elsewhere. ``among`` (user
+    ids) restricts it to some people.
+    """
+    pa = PositionAssignment
+    ranked = sa.select(
+        pa.user_id,
+        pa.unit_id,
+        sa.func.row_number()
+        .over(partition_by=pa.user_id, order_by=(pa.starts_on, pa.id))
+        .label("rank"),
+    ).where(holds_on(on))
+    if among is not None:
+        ranked = ranked.where(pa.user_id.in_(among))
+    ranked = ranked.subquery("ranked")
+    return (
+        sa.select(ranked.c.user_id, ranked.c.unit_id)
+        .where(ranked.c.rank == 1)
+        .subquery("main_units")
+    )
+
+
 def subtree_ids(unit_id: int) -> sa.Select:
     return sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit_id)
 

@@ -6,7 +6,7 @@ one grouped statement, whatever the number of units, people or assignments.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,17 +18,30 @@ from lms.assessment.models import FINISHED, QuizAttempt
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.queries import titles_of
 from lms.certificates.models import POSITION, Certificate
+from lms.core.permissions import Role
 from lms.extensions import db
+from lms.learning import summaries
 from lms.learning.models import (
-    ASSIGNED,
     COMPLETED,
-    EXPIRED,
-    IN_PROGRESS,
+    EVERYONE,
     RENEWAL_OPEN,
     ModuleAssignment,
     ModuleProgress,
+    UnitCompletions,
+    UnitFigures,
+    UnitPeople,
 )
-from lms.learning.queries import assignment_state, effective_due, is_overdue
+from lms.learning.queries import (
+    FIGURES,
+    assignment_state,
+    completion_month,
+    counted,
+    effective_due,
+    is_overdue,
+    since_moment,
+    status_condition,
+    status_figures,
+)
 from lms.org.models import (
     CurriculumItem,
     ManagerUnit,
@@ -37,11 +50,8 @@ from lms.org.models import (
     Position,
     PositionAssignment,
 )
-from lms.org.queries import holds_on, in_scope, subtree_ids
+from lms.org.queries import holds_on, in_scope, main_units, subtree_ids
 from lms.reports.models import Target
-
-# The statuses a drill-down can list, in the order the dashboard shows them.
-STATUSES = ("completed", "in_progress", "not_started", "expired", "overdue")
 
 _ma = ModuleAssignment
 _pa = PositionAssignment
@@ -76,13 +86,6 @@ def period_start(period: str, today: date) -> date | None:
     return None
 
 
-def _since_moment(since: date) -> datetime:
-    """The first moment of the site's day ``since``."""
-    return datetime.combine(
-        since, time.min, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    )
-
-
 def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElement[bool]]:
     """SQL: a position assignment held on ``today`` in a unit of the scope and filters."""
     conditions = [holds_on(today), in_scope(actor, _pa.unit_id)]
@@ -94,8 +97,15 @@ def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElemen
 
 
 def _holders(actor: User, today: date, filters: Filters) -> sa.Select:
-    """SQL: ids of people holding, on ``today``, a position in a unit of the scope."""
-    return sa.select(_pa.user_id).where(*_holding(actor, today, filters))
+    """SQL: ids of the people a dashboard counts on ``today``: the holders of the filters'
+    position in the scope, or everyone whose main position (``main_units``) is in it."""
+    if filters.position_id is not None:
+        return sa.select(_pa.user_id).where(*_holding(actor, today, filters))
+    main = main_units(today)
+    query = sa.select(main.c.user_id).where(in_scope(actor, main.c.unit_id))
+    if filters.unit_id is not None:
+        query = query.where(main.c.unit_id.in_(subtree_ids(filters.unit_id)))
+    return query
 
 
 def _current_assignment(filters: Filters) -> sa.ColumnElement[bool]:
@@ -112,40 +122,6 @@ def _current_assignment(filters: Filters) -> sa.ColumnElement[bool]:
             )
         )
     return sa.and_(*conditions)
-
-
-def status_condition(status: str, today: date, since: date | None = None) -> sa.ColumnElement[bool]:
-    """SQL: a current assignment is in ``status`` (one of ``STATUSES``) on ``today``; with
-    ``since``, "completed" only counts completions from that day on."""
-    state = assignment_state(today)
-    if status == "overdue":
-        return is_overdue(today)
-    if status == "completed" and since is not None:
-        return sa.and_(
-            state.in_([COMPLETED, RENEWAL_OPEN]), _ma.completed_at >= _since_moment(since)
-        )
-    return {
-        "completed": state.in_([COMPLETED, RENEWAL_OPEN]),
-        "in_progress": state == IN_PROGRESS,
-        "not_started": state == ASSIGNED,
-        "expired": state == EXPIRED,
-    }[status]
-
-
-def _counted(condition) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-FIGURES = ("assignments", *STATUSES)
-
-
-def _figures(today: date, since: date | None = None) -> list:
-    """Aggregate columns over ``module_assignments`` rows: the number of assignments and
-    of each status. (Grouping by the computed state instead makes the planner expect
-    thousands of groups and sort millions of rows on disk: slower.)"""
-    return [sa.func.count(_ma.id).label("assignments")] + [
-        _counted(status_condition(status, today, since)).label(status) for status in STATUSES
-    ]
 
 
 def _fill(result, rows: dict) -> None:
@@ -219,43 +195,94 @@ def _child_units(actor: User, unit_id: int | None) -> sa.Select:
     )
 
 
+def _summarised(today: date, filters: Filters) -> bool:
+    """Whether the summary rows can answer: they are true for today, and the figures are
+    not restricted to a period (the rows count completions of every date)."""
+    return filters.completed_since is None and summaries.day() == today
+
+
+def _tops(actor: User, filters: Filters) -> sa.Select:
+    """SQL: ids of the units whose subtrees are the scope, without overlaps: the filters'
+    unit, else the roots (admins) or the managed units not below another managed one."""
+    if filters.unit_id is not None:
+        return sa.select(OrgUnit.id).where(OrgUnit.id == filters.unit_id)
+    if actor.has_any_role({Role.ADMIN}):
+        return sa.select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))
+    return _child_units(actor, None)
+
+
+def _summary_figures(model, actor: User, filters: Filters, group=(), units=None, positions=None):
+    """Rows of the summary ``model`` over the scope (or the subtrees of ``units``), for the
+    filters' position (or the ``positions`` condition) and module, summed by ``group``."""
+    if positions is None:
+        positions = model.position_id == (filters.position_id or EVERYONE)
+    where = [positions]
+    if filters.module_id is not None and hasattr(model, "module_id"):
+        where.append(model.module_id == filters.module_id)
+    # A list of ids, not a subquery: the planner cannot guess how few units a subquery
+    # gives and would scan every summary row.
+    tops = units if units is not None else list(db.session.scalars(_tops(actor, filters)))
+    return db.session.execute(summaries.subtree_sums(model, tops, group, where)).all()
+
+
 def headline(actor: User, today: date, filters: Filters) -> Row:
-    """The headline figures of the scope: two statements."""
+    """The headline figures of the scope: two statements (three from the summary rows)."""
     holders = _holders(actor, today, filters)
-    people = sa.select(sa.func.count(sa.distinct(_pa.user_id))).where(
-        *_holding(actor, today, filters)
-    )
-    certificates = sa.select(sa.func.count(Certificate.id)).where(
+    valid = [
         Certificate.kind == POSITION,
         Certificate.revoked_at.is_(None),
         sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > today),
-        Certificate.user_id.in_(holders),
-    )
+    ]
     if filters.position_id is not None:
-        certificates = certificates.where(Certificate.position_id == filters.position_id)
+        valid += [Certificate.position_id == filters.position_id, Certificate.user_id.in_(holders)]
+    else:
+        # The main unit of each certificate's holder, looked up per certificate: far
+        # cheaper than finding everyone's main unit for a few thousand certificates.
+        main_unit = (
+            sa.select(_pa.unit_id)
+            .where(_pa.user_id == Certificate.user_id, holds_on(today))
+            .order_by(_pa.starts_on, _pa.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        valid += [main_unit.is_not(None), in_scope(actor, main_unit)]
+        if filters.unit_id is not None:
+            valid.append(main_unit.in_(subtree_ids(filters.unit_id)))
+    certificates = sa.select(sa.func.count(Certificate.id)).where(*valid)
+    if _summarised(today, filters):
+        row = Row(key=None, label="", certificates=db.session.scalar(certificates))
+        row.people = int(_summary_figures(UnitPeople, actor, filters)[0].people)
+        _fill(
+            ((None, *found) for found in _summary_figures(UnitFigures, actor, filters)), {None: row}
+        )
+        return row
+    people = sa.select(sa.func.count(sa.distinct(holders.subquery().c.user_id)))
     found = db.session.execute(
         sa.select(people.scalar_subquery(), certificates.scalar_subquery())
     ).one()
     row = Row(key=None, label="", people=int(found[0] or 0), certificates=int(found[1] or 0))
     query = sa.select(
-        sa.literal(None).label("key"), *_figures(today, filters.completed_since)
+        sa.literal(None).label("key"), *status_figures(today, filters.completed_since)
     ).where(_ma.user_id.in_(holders), _current_assignment(filters))
     _fill(db.session.execute(query), {None: row})
     return row
 
 
 def _members(actor: User, today: date, filters: Filters, units: sa.Select) -> sa.Subquery:
-    """(unit, person) pairs: each of ``units`` with everyone holding a position in its
+    """(unit, person) pairs: each of ``units`` with the people ``_holders`` counts in its
     subtree, once however many positions they hold there."""
+    if filters.position_id is None:
+        main = main_units(today)
+        held_in, user_id, conditions = main.c.unit_id, main.c.user_id, []
+    else:
+        held_in, user_id = _pa.unit_id, _pa.user_id
+        conditions = [holds_on(today), _pa.position_id == filters.position_id]
     query = (
-        sa.select(OrgUnitClosure.ancestor_id.label("unit_id"), _pa.user_id)
-        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == _pa.unit_id)
-        .where(OrgUnitClosure.ancestor_id.in_(units), holds_on(today))
-        .where(in_scope(actor, _pa.unit_id))
+        sa.select(OrgUnitClosure.ancestor_id.label("unit_id"), user_id.label("user_id"))
+        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == held_in)
+        .where(OrgUnitClosure.ancestor_id.in_(units), in_scope(actor, held_in), *conditions)
         .distinct()
     )
-    if filters.position_id is not None:
-        query = query.where(_pa.position_id == filters.position_id)
     return query.subquery("members")
 
 
@@ -267,24 +294,57 @@ def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row
         sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
     )
     rows = {unit.id: Row(key=unit.id, label=unit.name(locale)) for unit in found}
-    members = _members(actor, today, filters, units)
-    people = sa.select(members.c.unit_id, sa.func.count()).group_by(members.c.unit_id)
-    for unit_id, count in db.session.execute(people):
-        rows[unit_id].people = count
-    members = _members(actor, today, filters, units)
-    query = (
-        sa.select(members.c.unit_id, *_figures(today, filters.completed_since))
-        .join(_ma, _ma.user_id == members.c.user_id)
-        .where(_current_assignment(filters))
-        .group_by(members.c.unit_id)
-    )
-    _fill(db.session.execute(query), rows)
+    if _summarised(today, filters):
+        people = _summary_figures(UnitPeople, actor, filters, ("unit_id",), list(rows))
+        figures = _summary_figures(UnitFigures, actor, filters, ("unit_id",), list(rows))
+    else:
+        members = _members(actor, today, filters, units)
+        people = db.session.execute(
+            sa.select(members.c.unit_id, sa.func.count()).group_by(members.c.unit_id)
+        )
+        members = _members(actor, today, filters, units)
+        figures = db.session.execute(
+            sa.select(members.c.unit_id, *status_figures(today, filters.completed_since))
+            .join(_ma, _ma.user_id == members.c.user_id)
+            .where(_current_assignment(filters))
+            .group_by(members.c.unit_id)
+        )
+    for unit_id, count in people:
+        if unit_id in rows:
+            rows[unit_id].people = int(count)
+    _fill(figures, rows)
     return list(rows.values())
 
 
 def by_position(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
     """One row per position held in the scope: its holders and their assignments of the
     modules its curriculum requires; three statements."""
+    if _summarised(today, filters):
+        held = (
+            UnitPeople.position_id != EVERYONE
+            if filters.position_id is None
+            else UnitPeople.position_id == filters.position_id
+        )
+        people = dict(_summary_figures(UnitPeople, actor, filters, ("position_id",), None, held))
+        figures = _summary_figures(
+            UnitFigures,
+            actor,
+            filters,
+            ("position_id",),
+            None,
+            sa.and_(UnitFigures.position_id != EVERYONE, UnitFigures.position_id.in_(list(people))),
+        )
+    else:
+        people, figures = _by_position_live(actor, today, filters)
+    positions = db.session.scalars(
+        sa.select(Position).where(Position.id.in_(list(people))).order_by(Position.name_vi)
+    )
+    rows = {p.id: Row(key=p.id, label=p.name(locale), people=int(people[p.id])) for p in positions}
+    _fill(figures, rows)
+    return list(rows.values())
+
+
+def _by_position_live(actor: User, today: date, filters: Filters) -> tuple[dict, list]:
     members = (
         sa.select(_pa.position_id, _pa.user_id)
         .where(*_holding(actor, today, filters))
@@ -296,10 +356,6 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
             sa.select(members.c.position_id, sa.func.count()).group_by(members.c.position_id)
         ).all()
     )
-    positions = db.session.scalars(
-        sa.select(Position).where(Position.id.in_(list(people))).order_by(Position.name_vi)
-    )
-    rows = {p.id: Row(key=p.id, label=p.name(locale), people=people[p.id]) for p in positions}
     # Each assignment once per position whose curriculum requires its module, kept when its
     # person holds that position: a semi-join, so holding a position twice counts once.
     holding = sa.select(_pa.position_id, _pa.user_id).where(*_holding(actor, today, filters))
@@ -310,25 +366,28 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
     if filters.module_id is not None:
         conditions.append(_ma.module_id == filters.module_id)
     query = (
-        sa.select(CurriculumItem.position_id, *_figures(today, filters.completed_since))
+        sa.select(CurriculumItem.position_id, *status_figures(today, filters.completed_since))
         .join(CurriculumItem, CurriculumItem.module_id == _ma.module_id)
         .where(*conditions)
         .group_by(CurriculumItem.position_id)
     )
-    _fill(db.session.execute(query), rows)
-    return list(rows.values())
+    return people, db.session.execute(query).all()
 
 
 def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
     """One row per module assigned in the scope; one statement (and one for the titles).
     A person has at most one current assignment of a module, so its people are its
     assignments."""
-    query = (
-        sa.select(_ma.module_id, *_figures(today, filters.completed_since))
-        .where(_ma.user_id.in_(_holders(actor, today, filters)), _current_assignment(filters))
-        .group_by(_ma.module_id)
-    )
-    found = db.session.execute(query).all()
+    if _summarised(today, filters):
+        found = _summary_figures(UnitFigures, actor, filters, ("module_id",))
+        found = [row for row in found if row.assignments]
+    else:
+        query = (
+            sa.select(_ma.module_id, *status_figures(today, filters.completed_since))
+            .where(_ma.user_id.in_(_holders(actor, today, filters)), _current_assignment(filters))
+            .group_by(_ma.module_id)
+        )
+        found = db.session.execute(query).all()
     titles = titles_of([row[0] for row in found], locale)
     rows = {row[0]: Row(key=row[0], label=titles.get(row[0], "")) for row in found}
     _fill(found, rows)
@@ -337,39 +396,46 @@ def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[R
     return sorted(rows.values(), key=lambda row: row.label)
 
 
-def _month_starts(today: date, months: int) -> list[date]:
-    starts = []
-    year, month = today.year, today.month
-    for _ in range(months):
-        starts.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return starts[::-1]
-
-
 def completions_by_month(
-    actor: User, today: date, filters: Filters, months: int = 12
+    actor: User, today: date, filters: Filters, months: int = summaries.MONTHS
 ) -> list[tuple[date, int]]:
     """(first day of month, completions) for the last ``months`` months, this one included,
     counting every completion (each cycle of a renewal too) since the filters' period began;
-    one statement."""
-    starts = _month_starts(today, months)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    since = datetime.combine(starts[0], time.min, tzinfo=zone)
-    mp = ModuleProgress
-    # Months of the site's calendar, not UTC's: a completion at 01:00 on the 1st in Viet
-    # Nam belongs to the new month.
-    if db.session.get_bind().dialect.name == "postgresql":
-        month = sa.func.to_char(sa.func.timezone(zone.key, mp.completed_at), "YYYY-MM")
+    one statement (two from the summary rows)."""
+    first = summaries.first_month(today, months)
+    starts = [date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, 1)
+              for n in range(months)]  # fmt: skip
+    since = max(first, filters.completed_since or first)
+    if summaries.day() == today and months == summaries.MONTHS:
+        counts = dict(
+            _summary_figures(
+                UnitCompletions,
+                actor,
+                filters,
+                ("month",),
+                None,
+                sa.and_(
+                    UnitCompletions.position_id == (filters.position_id or EVERYONE),
+                    UnitCompletions.month >= since.strftime("%Y-%m"),
+                ),
+            )
+        )
     else:
-        offset = int(since.utcoffset().total_seconds() // 60)
-        month = sa.func.strftime("%Y-%m", mp.completed_at, f"{offset:+d} minutes")
+        counts = _completions_live(actor, today, filters, since)
+    return [(start, int(counts.get(start.strftime("%Y-%m"), 0))) for start in starts]
+
+
+def _completions_live(actor: User, today: date, filters: Filters, since: date) -> dict:
+    mp = ModuleProgress
+    month = completion_month(mp.completed_at)
     query = (
         sa.select(month.label("month"), sa.func.count().label("n"))
-        .where(mp.completed_at >= since, mp.user_id.in_(_holders(actor, today, filters)))
+        .where(
+            mp.completed_at >= since_moment(since),
+            mp.user_id.in_(_holders(actor, today, filters)),
+        )
         .group_by(month)
     )
-    if filters.completed_since is not None:
-        query = query.where(mp.completed_at >= _since_moment(filters.completed_since))
     if filters.module_id is not None:
         query = query.where(mp.module_id == filters.module_id)
     if filters.position_id is not None:
@@ -380,8 +446,7 @@ def completions_by_month(
                 )
             )
         )
-    counts = dict(db.session.execute(query).all())
-    return [(start, int(counts.get(start.strftime("%Y-%m"), 0))) for start in starts]
+    return dict(db.session.execute(query).all())
 
 
 # The sort orders of a people list.
@@ -642,8 +707,8 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         sa.select(
             m.c.target_id,
             sa.func.count(),
-            _counted(done),
-            _counted(recent),
+            counted(done),
+            counted(recent),
             sa.func.min(vc.c.completed_at),
             sa.func.min(cert.c.issued_on),
         )

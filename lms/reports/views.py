@@ -9,7 +9,7 @@ from lms.core.forms import options, submit
 from lms.core.paging import paginate_rows
 from lms.core.permissions import Role, require_role
 from lms.extensions import db
-from lms.learning.queries import my_assignments
+from lms.learning.queries import STATUSES, my_assignments
 from lms.org import queries as org_queries
 from lms.reports import bp, exports, queries, services
 from lms.reports.exports import Column
@@ -19,7 +19,7 @@ from lms.reports.forms import (
     PeopleFilterForm,
     TargetForm,
 )
-from lms.reports.queries import PERIODS, STATUSES, Filters
+from lms.reports.queries import PERIODS, Filters
 
 STATUS_LABELS = {
     "completed": _l("Completed"),

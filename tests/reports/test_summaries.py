@@ -1,0 +1,155 @@
+"""The dashboards' summary rows answer exactly what the live aggregates answer, stay
+current when people learn, and step aside when they are stale."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.extensions import db
+from lms.learning import summaries
+from lms.reports import queries
+from lms.reports.queries import Filters
+
+# The day the ``country`` fixture leaves the clock on.
+TODAY = date(2026, 3, 1)
+
+
+def _figures(actor_id: int, filters: Filters, today: date) -> tuple:
+    actor = db.session.get(User, actor_id)
+    return (
+        queries.headline(actor, today, filters),
+        queries.by_unit(actor, today, filters, "vi"),
+        queries.by_position(actor, today, filters, "vi"),
+        queries.by_module(actor, today, filters, "vi"),
+        queries.completions_by_month(actor, today, filters),
+    )
+
+
+def _cases(country) -> list[tuple[int, Filters]]:
+    an_toan = country.modules["an-toan"]
+    return [
+        (country.admin.id, Filters()),
+        (country.admin.id, Filters(unit_id=country.ward.id)),
+        (country.admin.id, Filters(position_id=country.position.id)),
+        (country.admin.id, Filters(module_id=an_toan)),
+        (country.admin.id, Filters(unit_id=country.city.id, position_id=country.position.id)),
+        (country.manager.id, Filters()),
+        (country.manager.id, Filters(unit_id=country.section.id, module_id=an_toan)),
+    ]
+
+
+def _live_and_summarised(app, country, today: date) -> list[tuple]:
+    with app.app_context():
+        summaries.mark_stale()
+        live = [_figures(actor, filters, today) for actor, filters in _cases(country)]
+        summaries.rebuild(today)
+        db.session.commit()
+        summarised = [_figures(actor, filters, today) for actor, filters in _cases(country)]
+    return list(zip(live, summarised, strict=True))
+
+
+@pytest.fixture
+def two_units(country, factory):
+    """Dũng also holds a position in the ward's section, taken up after his commune one:
+    he counts once, at the commune (his main position)."""
+    factory.assignment(
+        country.dung, country.other_position, country.section, starts_on=date(2026, 2, 1)
+    )
+    return country
+
+
+def test_summary_rows_answer_what_live_aggregates_answer(app, two_units, clock):
+    for live, summarised in _live_and_summarised(app, two_units, TODAY):
+        assert summarised == live
+    with app.app_context():
+        headline = _figures(two_units.admin.id, Filters(), TODAY)[0]
+    assert (headline.people, headline.assignments, headline.completed) == (4, 8, 3)
+
+
+def test_a_person_counts_once_at_the_unit_of_their_main_position(app, two_units, clock):
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        admin = db.session.get(User, two_units.admin.id)
+        units = {row.key: row for row in queries.by_unit(admin, TODAY, Filters(), "vi")}
+        ward = queries.by_unit(admin, TODAY, Filters(unit_id=two_units.city.id), "vi")
+    assert units[two_units.city.id].people == 4
+    by_key = {row.key: row.people for row in ward}
+    assert by_key == {two_units.ward.id: 3, two_units.commune.id: 1}
+
+
+def test_learning_keeps_the_summary_current_without_a_rebuild(app, country, factory, clock):
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        db.session.commit()
+        before = _figures(country.admin.id, Filters(), TODAY)[0]
+    factory.complete_lessons(country.binh, "an-toan")
+    factory.start_module(country.chi, "van-ban")
+    with app.app_context():
+        assert summaries.day() == TODAY
+        after = _figures(country.admin.id, Filters(), TODAY)
+        summaries.mark_stale()
+        live = _figures(country.admin.id, Filters(), TODAY)
+    assert after == live
+    assert after[0].completed == before.completed + 1
+    assert after[0].in_progress == before.in_progress  # Bình finished one, Chi began one
+    assert sum(count for _month, count in after[4]) == 4
+
+
+def test_a_new_position_moves_the_person_into_the_unit_figures(app, country, factory, clock):
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        db.session.commit()
+    newcomer = factory.user(full_name="Đỗ Thị Hạnh", username="do.hanh")
+    factory.assignment(newcomer, country.position, country.commune, starts_on=TODAY)
+    with app.app_context():
+        summarised = _figures(country.admin.id, Filters(unit_id=country.commune.id), TODAY)
+        summaries.mark_stale()
+        live = _figures(country.admin.id, Filters(unit_id=country.commune.id), TODAY)
+    assert summarised == live
+    assert summarised[0].people == 2
+
+
+def test_on_a_new_day_the_dashboards_aggregate_live_until_the_daily_job(
+    app, country, factory, clock
+):
+    newcomer = factory.user(full_name="Đỗ Thị Hạnh", username="do.hanh")
+    factory.assignment(newcomer, country.position, country.commune, starts_on=TODAY)
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        db.session.commit()
+        yesterday = _figures(country.admin.id, Filters(), TODAY)[0]
+    later = TODAY + timedelta(days=40)
+    clock.to(later)
+    with app.app_context():
+        assert summaries.day() != later
+        today = _figures(country.admin.id, Filters(), later)[0]
+    # Due dates passed in between: the live figures say so, not yesterday's rows.
+    assert today.overdue > yesterday.overdue
+    result = app.test_cli_runner().invoke(args=["assignments", "sync"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert summaries.day() == later
+        assert _figures(country.admin.id, Filters(), later)[0] == today
+
+
+def test_summary_rows_stay_scoped_to_the_manager(app, country, clock):
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        manager = db.session.get(User, country.manager.id)
+        units = queries.by_unit(manager, TODAY, Filters(), "vi")
+        headline = queries.headline(manager, TODAY, Filters())
+    assert [row.key for row in units] == [country.ward.id]
+    assert headline.people == 3  # An, Bình, Chi: not Dũng of the commune
+
+
+def test_summary_rows_count_the_same_on_sqlite_and_postgresql(app, country, clock):
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        kinds = dict(
+            db.session.execute(
+                sa.text("SELECT kind, count(*) FROM unit_figures GROUP BY kind")
+            ).all()
+        )
+    assert set(kinds) == {0, 1}
