@@ -19,7 +19,7 @@ from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
 from lms.core import clock
 from lms.extensions import db
 from lms.needs import evidence
-from lms.needs.models import Competency, Gap, PositionStandard
+from lms.needs.models import Competency, Gap, GapCount, PositionStandard
 from lms.org.models import PositionAssignment
 from lms.org.queries import holds_on
 
@@ -232,13 +232,20 @@ def _required(today: date, users=None) -> sa.Subquery:
 
 
 def refresh(users=None, *, today: date | None = None) -> int:
-    """Rewrite the stored gaps of ``users`` (ids or a select of ids; None: everyone) as
-    today's standards and evidence make them. Two statements; returns the gaps stored."""
+    """Rewrite the stored gaps of ``users`` (a list of ids, a select of ids, or None for
+    everyone) as today's standards and evidence make them, and the per-unit counts the
+    report reads: for a list, only its people's units; otherwise every unit. A handful of
+    statements whatever the number of people; returns the gaps stored."""
     today = today or clock.today()
+    few = users is not None and not isinstance(users, sa.Select)
+    if few:
+        users = list(users)
     delete = sa.delete(Gap)
+    touched: set[int] = set()
     if users is not None:
-        users = list(users) if not isinstance(users, sa.Select) else users
         delete = delete.where(Gap.user_id.in_(users))
+        if few:
+            touched |= _units_of(users)
     db.session.execute(delete.execution_options(synchronize_session=False))
     required = _required(today, users)
     shown = evidence.current(today, users)
@@ -261,10 +268,58 @@ def refresh(users=None, *, today: date | None = None) -> int:
         )
         .where(required.c.n == 1, level < required.c.level)
     )
-    result = db.session.execute(
+    db.session.execute(
         sa.insert(Gap).from_select(
             ["user_id", "competency_code", "unit_id", "required", "current"], select
         )
     )
+    if few:
+        touched |= _units_of(users)
+        _count(sorted(touched))
+    else:
+        _count(None)
     db.session.flush()
-    return result.rowcount
+    query = sa.select(sa.func.count()).select_from(Gap)
+    if users is not None:
+        query = query.where(Gap.user_id.in_(users))
+    return db.session.scalar(query)
+
+
+def _units_of(user_ids: list[int]) -> set[int]:
+    return set(db.session.scalars(sa.select(Gap.unit_id).where(Gap.user_id.in_(user_ids))))
+
+
+def _count(unit_ids: list[int] | None) -> None:
+    """Recount the gaps of ``unit_ids`` (None: every unit) into ``competency_gap_counts``."""
+    delete = sa.delete(GapCount)
+    aggregate = sa.select(
+        Gap.unit_id,
+        Gap.competency_code,
+        sa.func.count(),
+        sa.func.sum(Gap.required - Gap.current),
+        sa.func.sum(sa.case((Gap.required - Gap.current == 1, 1), else_=0)),
+        sa.func.sum(sa.case((Gap.required - Gap.current == 2, 1), else_=0)),
+        sa.func.sum(sa.case((Gap.required - Gap.current >= 3, 1), else_=0)),
+        sa.func.max(Gap.required),
+    ).group_by(Gap.unit_id, Gap.competency_code)
+    if unit_ids is not None:
+        if not unit_ids:
+            return
+        delete = delete.where(GapCount.unit_id.in_(unit_ids))
+        aggregate = aggregate.where(Gap.unit_id.in_(unit_ids))
+    db.session.execute(delete.execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.insert(GapCount).from_select(
+            [
+                "unit_id",
+                "competency_code",
+                "people",
+                "levels",
+                "gap1",
+                "gap2",
+                "gap3",
+                "required",
+            ],
+            aggregate,
+        )
+    )

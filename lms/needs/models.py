@@ -164,6 +164,27 @@ class Gap(Base):
     __table_args__ = (sa.Index("ix_competency_gaps_unit", "unit_id", "competency_code"),)
 
 
+class GapCount(Base):
+    """The gaps of one unit (its own people, not its subtree) in one competency, counted:
+    what the planners' report rolls up the closure table, so a country-wide report reads
+    thousands of rows, not every gap. Kept by ``gaps.refresh`` with ``competency_gaps``."""
+
+    __tablename__ = "competency_gap_counts"
+
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("competencies.code", ondelete="CASCADE"), primary_key=True
+    )
+    people: Mapped[int]
+    levels: Mapped[int]  # levels missing, summed over the people
+    gap1: Mapped[int]  # people one level below
+    gap2: Mapped[int]
+    gap3: Mapped[int]  # three levels or more below
+    required: Mapped[int]  # the highest level required of any of them
+
+
 class TestResult(Base):
     """A finished attempt at a module's pre-test (a diagnostic quiz) or post-test."""
 

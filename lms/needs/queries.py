@@ -16,6 +16,7 @@ from lms.needs.models import (
     Competency,
     FollowUpRating,
     Gap,
+    GapCount,
     PositionNeedsSetting,
     PositionStandard,
     TestResult,
@@ -142,9 +143,11 @@ def report_units(actor: User, unit_id: int | None) -> tuple[OrgUnit | None, list
         if actor.has_any_role({Role.ADMIN}):
             parent = OrgUnit.parent_id.is_(None)
         else:
-            parent = OrgUnit.id.in_(
-                sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == actor.id)
+            managed = sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == actor.id)
+            under_another = sa.select(OrgUnitClosure.descendant_id).where(
+                OrgUnitClosure.ancestor_id.in_(managed), OrgUnitClosure.depth > 0
             )
+            parent = sa.and_(OrgUnit.id.in_(managed), OrgUnit.id.not_in(under_another))
     children = list(
         db.session.scalars(
             sa.select(OrgUnit).where(parent, OrgUnit.valid_to.is_(None)).order_by(OrgUnit.name_vi)
@@ -156,41 +159,26 @@ def report_units(actor: User, unit_id: int | None) -> tuple[OrgUnit | None, list
 def needs_report(actor: User, unit: OrgUnit | None, children: list[OrgUnit]) -> NeedsReport:
     """Per child unit (its whole subtree) and competency: people below standard, by how
     much, and the modules that would close it; and the same for the unit as a whole.
-    Two aggregate statements (gaps per unit, then rolled up the closure table)."""
-    per_unit = (
-        sa.select(
-            Gap.unit_id,
-            Gap.competency_code,
-            sa.func.count().label("people"),
-            sa.func.sum(Gap.required - Gap.current).label("levels"),
-            sa.func.sum(sa.case((Gap.required - Gap.current == 1, 1), else_=0)).label("gap1"),
-            sa.func.sum(sa.case((Gap.required - Gap.current == 2, 1), else_=0)).label("gap2"),
-            sa.func.sum(sa.case((Gap.required - Gap.current >= 3, 1), else_=0)).label("gap3"),
-            sa.func.max(Gap.required).label("required"),
-        )
-        .where(in_scope(actor, Gap.unit_id))
-        .group_by(Gap.unit_id, Gap.competency_code)
-    )
+    One aggregate statement over the per-unit gap counts, rolled up the closure table."""
     cells: dict[tuple, Cell] = {}
     tops = [child.id for child in children]
     if unit is not None:
         tops.append(unit.id)
     if tops:
-        grouped = per_unit.subquery()
         rolled = (
             sa.select(
                 OrgUnitClosure.ancestor_id,
-                grouped.c.competency_code,
-                sa.func.sum(grouped.c.people),
-                sa.func.sum(grouped.c.levels),
-                sa.func.sum(grouped.c.gap1),
-                sa.func.sum(grouped.c.gap2),
-                sa.func.sum(grouped.c.gap3),
-                sa.func.max(grouped.c.required),
+                GapCount.competency_code,
+                sa.func.sum(GapCount.people),
+                sa.func.sum(GapCount.levels),
+                sa.func.sum(GapCount.gap1),
+                sa.func.sum(GapCount.gap2),
+                sa.func.sum(GapCount.gap3),
+                sa.func.max(GapCount.required),
             )
-            .join(OrgUnitClosure, OrgUnitClosure.descendant_id == grouped.c.unit_id)
-            .where(OrgUnitClosure.ancestor_id.in_(tops))
-            .group_by(OrgUnitClosure.ancestor_id, grouped.c.competency_code)
+            .join(OrgUnitClosure, OrgUnitClosure.descendant_id == GapCount.unit_id)
+            .where(OrgUnitClosure.ancestor_id.in_(tops), in_scope(actor, GapCount.unit_id))
+            .group_by(OrgUnitClosure.ancestor_id, GapCount.competency_code)
         )
         for ancestor, code, people, levels, g1, g2, g3, required in db.session.execute(rolled):
             key = (None if unit is not None and ancestor == unit.id else ancestor, code)
@@ -198,20 +186,14 @@ def needs_report(actor: User, unit: OrgUnit | None, children: list[OrgUnit]) -> 
                 int(people), int(levels), {1: int(g1), 2: int(g2), 3: int(g3)}, int(required)
             )
     if unit is None:
-        grouped = per_unit.subquery()
-        everything = sa.select(
-            grouped.c.competency_code,
-            sa.func.sum(grouped.c.people),
-            sa.func.sum(grouped.c.levels),
-            sa.func.sum(grouped.c.gap1),
-            sa.func.sum(grouped.c.gap2),
-            sa.func.sum(grouped.c.gap3),
-            sa.func.max(grouped.c.required),
-        ).group_by(grouped.c.competency_code)
-        for code, people, levels, g1, g2, g3, required in db.session.execute(everything):
-            cells[(None, code)] = Cell(
-                int(people), int(levels), {1: int(g1), 2: int(g2), 3: int(g3)}, int(required)
-            )
+        # The top units do not overlap (``report_units``): the whole is their sum.
+        for (_, code), cell in list(cells.items()):
+            total = cells.setdefault((None, code), Cell(by_gap={1: 0, 2: 0, 3: 0}))
+            total.people += cell.people
+            total.levels += cell.levels
+            for size, count in cell.by_gap.items():
+                total.by_gap[size] = total.by_gap.get(size, 0) + count
+            total.required = max(total.required, cell.required)
     framework = competencies()
     catalogue = offers()
     modules = {}

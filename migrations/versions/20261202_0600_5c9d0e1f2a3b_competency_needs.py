@@ -130,6 +130,32 @@ def upgrade():
         )
 
     op.create_table(
+        "competency_gap_counts",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("competency_code", sa.String(length=16), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("levels", sa.Integer(), nullable=False),
+        sa.Column("gap1", sa.Integer(), nullable=False),
+        sa.Column("gap2", sa.Integer(), nullable=False),
+        sa.Column("gap3", sa.Integer(), nullable=False),
+        sa.Column("required", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["competency_code"],
+            ["competencies.code"],
+            name=op.f("fk_competency_gap_counts_competency_code_competencies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["org_units.id"],
+            name=op.f("fk_competency_gap_counts_unit_id_org_units"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "unit_id", "competency_code", name=op.f("pk_competency_gap_counts")
+        ),
+    )
+    op.create_table(
         "competency_levels",
         sa.Column("competency_code", sa.String(length=16), nullable=False),
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
@@ -273,6 +299,7 @@ def downgrade():
 
     op.drop_table("position_standards")
     op.drop_table("competency_levels")
+    op.drop_table("competency_gap_counts")
     with op.batch_alter_table("competency_gaps", schema=None) as batch_op:
         batch_op.drop_index("ix_competency_gaps_unit")
 
