@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
+from lms.assessment.models import FINISHED, QuizAttempt
 from lms.assessment.services import saved_answers, slot_questions
 from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
 from lms.core import audit, clock, signals
@@ -343,6 +344,9 @@ def record_attempt(attempt, activity) -> TestResult | None:
     the levels its categories measure), any other quiz's a post-test result."""
     if attempt.score is None:
         return None
+    done = sa.select(TestResult).where(TestResult.attempt_id == attempt.id)
+    if (recorded := db.session.scalar(done)) is not None:
+        return recorded
     version_id = activity.version_id
     module_levels = dict(
         db.session.execute(
@@ -446,6 +450,24 @@ def record_completion(progress, user) -> None:
 @signals.quiz_attempt_finished.connect
 def _on_attempt_finished(attempt, activity) -> None:
     record_attempt(attempt, activity)
+
+
+@signals.activity_state_changed.connect
+def _on_activity_state_changed(activity, user_id) -> None:
+    """Attempts finished outside the learner's request (``lms quizzes close-overdue``)."""
+    if activity.type_id != "quiz":
+        return
+    recorded = sa.select(TestResult.attempt_id)
+    attempts = db.session.scalars(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.activity_id == activity.id,
+            QuizAttempt.state == FINISHED,
+            QuizAttempt.id.not_in(recorded),
+        )
+    )
+    for attempt in list(attempts):
+        record_attempt(attempt, activity)
 
 
 @signals.module_completed.connect
