@@ -6,7 +6,9 @@
 
 Runs the application in this process (no HTTP server: the figures are the application's and
 the database's time) against the database ``--database`` on the server of ``--url``, signed
-in as the demo admin. For the national dashboard (every province), a province, a commune,
+in as the demo admin, twice: aggregating live over the assignments, and reading the summary
+rows (``lms.learning.summaries``), whose daily rebuild and per-change refresh it also times.
+For the national dashboard (every province), a province, a commune,
 a drill-down page (a province's overdue assignments by due date) and the CSV export of one
 module's assignment across the country (one row per person: about as many rows as people),
 prints requests, p50 and p95 in milliseconds, SQL statements per request, and for the export
@@ -76,6 +78,25 @@ def measure(client, engine, url: str, repeat: int) -> dict:
     return {"timings": timings, "statements": statements, "bytes": len(body)}
 
 
+def refresh_ms(app) -> float:
+    """Median time to commit one learner's change with the summary rows of their units
+    computed again (what every start, completion or assignment change adds)."""
+    from lms.extensions import db
+    from lms.learning import summaries
+
+    timings = []
+    with app.app_context():
+        people = db.session.scalars(
+            sa.text("SELECT user_id FROM position_assignments ORDER BY id LIMIT 20")
+        ).all()
+        for user_id in people:
+            started = time.perf_counter()
+            summaries.touch([user_id])
+            db.session.commit()
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="lms_national")
@@ -86,6 +107,7 @@ def main(argv=None) -> int:
 
     from lms import create_app
     from lms.extensions import db
+    from lms.learning import summaries
 
     url = sa.engine.make_url(args.url).set(database=args.database)
     app = create_app(
@@ -126,15 +148,28 @@ def main(argv=None) -> int:
         ("commune dashboard", f"/reports/units/{commune}"),
         ("drill-down page", f"/reports/units/{first}/people?status=overdue&sort=due"),
     ]
-    print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'statements':>10} {'KB':>6}")
-    for name, path in pages:
-        found = measure(client, engine, path, args.repeat)
-        print(
-            f"{name:<22} {statistics.median(found['timings']):>8.0f} "
-            f"{percentile(found['timings'], 0.95):>8.0f} "
-            f"{'/'.join(str(n) for n in sorted(found['statements'])):>10} "
-            f"{found['bytes'] / 1024:>6.0f}"
-        )
+    for approach in ("live aggregates", "summary rows"):
+        with app.app_context():
+            started = time.perf_counter()
+            if approach == "summary rows":
+                summaries.rebuild()
+            else:
+                summaries.mark_stale()
+            db.session.commit()
+            took = time.perf_counter() - started
+        if approach == "summary rows":
+            print(f"summary rows rebuilt for the whole country in {took:.1f} s")
+            print(f"one learner's change refreshes its units in {refresh_ms(app):.0f} ms")
+        print(f"{approach}:")
+        print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'statements':>10} {'KB':>6}")
+        for name, path in pages:
+            found = measure(client, engine, path, args.repeat)
+            print(
+                f"{name:<22} {statistics.median(found['timings']):>8.0f} "
+                f"{percentile(found['timings'], 0.95):>8.0f} "
+                f"{'/'.join(str(n) for n in sorted(found['statements'])):>10} "
+                f"{found['bytes'] / 1024:>6.0f}"
+            )
 
     path = f"/reports/export/people.csv?module={module}"
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
