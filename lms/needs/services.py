@@ -287,6 +287,8 @@ def rate_person(actor: User, person: User, levels: dict[str, int]) -> None:
     """A manager's rating of someone in their units, for the competencies rated."""
     ensure_role(actor, Role.MANAGER, Role.ADMIN)
     _ensure_in_scope(actor, person)
+    if not levels:
+        raise Invalid(_l("Choose a level for at least one competency."))
     _check_levels(levels, set(required_competencies(person)))
     evidence.record(person.id, levels, source=MANAGER, recorded_by=actor)
     audit.record(actor, "needs.manager_rated", person, competencies=len(levels))

@@ -189,16 +189,30 @@ def test_needs_loop_from_self_assessment_to_measured_effect(people, needs_app):
     assert ds1_below(manager) == before - 1
 
 
+def fits(person: Person, width: int, path: str, name: str) -> None:
+    person.open(path)
+    person.shot(name)
+    scroll = person.page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width + 1, f"{path} scrolls sideways at {width}"
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_needs_pages_fit_desktop_and_phone(people, width):
+    manager = people(width, 844)
+    manager.sign_in("manager.hongbang")
+    for path, name in [
+        ("/my-skills", "needs-my-skills-manager"),
+        ("/my-skills/assessment", "needs-self-assessment-manager"),
+        ("/needs/people", "needs-people"),
+        ("/needs/effectiveness", "needs-effectiveness-list"),
+    ]:
+        fits(manager, width, path, name)
     admin = people(width, 844)
     admin.sign_in("admin")
     for path, name in [
         ("/needs/report", "needs-report-admin"),
         ("/needs/framework", "needs-framework"),
+        ("/needs/framework/DS.1", "needs-competency"),
         ("/needs/positions/1/standards", "needs-standards"),
     ]:
-        admin.open(path)
-        admin.shot(name)
-        scroll = admin.page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width + 1, f"{path} scrolls sideways at {width}"
+        fits(admin, width, path, name)

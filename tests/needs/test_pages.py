@@ -210,3 +210,16 @@ def test_manager_follow_up_rating_shows_beside_effectiveness(client, login_as, w
     )
     page = client.get(f"/needs/people/{ward.learner.id}").get_data(as_text=True)
     assert 'value="3" selected' in page
+
+
+def test_manager_rating_needs_at_least_one_level_and_counts_above_self(client, login_as, ward, app):
+    login_as(client, ward.manager)
+    url = f"/needs/people/{ward.learner.id}/rating"
+    assert client.submit(url, {}).status_code == 422
+    assert client.submit(url, {field("DS.1"): "3"}).status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Evidence.competency_code, Evidence.level, Evidence.source)
+        ).all()
+        assert rows == [("DS.1", 3, "manager")]
+        assert db.session.get(Gap, (ward.learner.id, "DS.1")) is None
