@@ -119,7 +119,7 @@ class NeedsReport:
     children: list[OrgUnit]
     competencies: list[Competency]
     cells: dict[tuple[int | None, str], Cell]  # (unit id or None for the total, code)
-    modules: dict[str, list[Offer]]  # per competency: modules that close its gaps
+    modules: dict[str, list[Offer]]  # per competency: modules that build it, best first
 
     def cell(self, unit_id, code) -> Cell:
         return self.cells.get((unit_id, code), Cell())
@@ -201,9 +201,11 @@ def needs_report(actor: User, unit: OrgUnit | None, children: list[OrgUnit]) -> 
         total = cells.get((None, code))
         if total is None or not total.people:
             continue
+        # Those that reach the highest level required first; then those that close the
+        # smaller gaps only (the report shows the level each builds).
         modules[code] = sorted(
-            (o for o in catalogue.values() if o.levels.get(code, 0) >= total.required),
-            key=lambda offer: (offer.minutes, offer.slug),
+            (o for o in catalogue.values() if o.levels.get(code, 0) > 0),
+            key=lambda offer: (-min(offer.levels[code], total.required), offer.minutes, offer.slug),
         )
     return NeedsReport(unit, children, list(framework.values()), cells, modules)
 

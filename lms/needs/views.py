@@ -212,7 +212,10 @@ def _report_rows(data):
                 cell.by_gap.get(2, 0),
                 cell.by_gap.get(3, 0),
                 cell.levels,
-                "; ".join(o.slug for o in data.modules.get(competency.code, [])),
+                "; ".join(
+                    f"{o.slug} ({o.levels[competency.code]})"
+                    for o in data.modules.get(competency.code, [])
+                ),
             )
 
 
@@ -231,7 +234,7 @@ def report_export(kind: str):
         _("2 levels below"),
         _("3 or more levels below"),
         _("Levels missing in all"),
-        _("Modules that close it"),
+        _("Modules that build it (level)"),
     ]
     rows = list(_report_rows(data))
     name = f"needs-{data.unit.code if data.unit else 'all'}-{clock.today().isoformat()}"
