@@ -196,7 +196,9 @@ class UnitPeople(_SummaryRow, Base):
 
 
 class UnitCompletions(_SummaryRow, Base):
-    """Completions (every cycle) of one module in one month."""
+    """Completions of one module in one month: every one (each cycle of a renewal too), and
+    those of current assignments still completed today, for the period filter. The two
+    come from different rows of the same key, which are summed."""
 
     __tablename__ = "unit_completions"
 
@@ -204,6 +206,7 @@ class UnitCompletions(_SummaryRow, Base):
     # "YYYY-MM" of the site's calendar.
     month: Mapped[str] = mapped_column(sa.String(7))
     completions: Mapped[int]
+    completed: Mapped[int]
 
     __table_args__ = (sa.Index("ix_unit_completions_kind", "kind", "unit_id", "position_id"),)
 

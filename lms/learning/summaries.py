@@ -33,7 +33,13 @@ from lms.learning.models import (
     UnitFigures,
     UnitPeople,
 )
-from lms.learning.queries import FIGURES, completion_month, since_moment, status_figures
+from lms.learning.queries import (
+    FIGURES,
+    completion_month,
+    since_moment,
+    status_condition,
+    status_figures,
+)
 from lms.org.models import CurriculumItem, OrgUnitClosure, PositionAssignment
 from lms.org.queries import holds_on, main_units
 
@@ -125,6 +131,7 @@ def _insert_own(today: date, units: list[int] | None) -> None:
         _insert(UnitPeople, OWN, _people_counts(people))
         _insert(UnitFigures, OWN, _figures(people, today))
         _insert(UnitCompletions, OWN, _completions(people, today))
+        _insert(UnitCompletions, OWN, _completed(people, today))
 
 
 def _own_rows(model, units: list[int], sign: int) -> sa.Select:
@@ -205,13 +212,29 @@ def _completions(people: sa.Subquery, today: date) -> sa.Select:
     mp = ModuleProgress
     month = completion_month(mp.completed_at)
     return (
-        sa.select(*_keys(people), mp.module_id, month, sa.func.count())
+        sa.select(*_keys(people), mp.module_id, month, sa.func.count(), sa.literal(0))
         .join(mp, mp.user_id == people.c.user_id)
         .where(
             mp.completed_at >= since_moment(first_month(today)),
             *_in_curriculum(people, mp.module_id),
         )
         .group_by(*_grouped(people), mp.module_id, month)
+    )
+
+
+def _completed(people: sa.Subquery, today: date) -> sa.Select:
+    """Current assignments completed (and still valid) by the month they were completed in,
+    for the dashboards' period filter: rows beside those of ``_completions``, summed."""
+    month = completion_month(_ma.completed_at)
+    return (
+        sa.select(*_keys(people), _ma.module_id, month, sa.literal(0), sa.func.count())
+        .join(_ma, _ma.user_id == people.c.user_id)
+        .where(
+            _ma.retired_on.is_(None),
+            status_condition("completed", today, first_month(today)),
+            *_in_curriculum(people, _ma.module_id),
+        )
+        .group_by(*_grouped(people), _ma.module_id, month)
     )
 
 
@@ -225,7 +248,10 @@ def first_month(today: date, months: int = MONTHS) -> date:
 _COLUMNS = {
     UnitPeople: (("unit_id", "position_id"), ("people",)),
     UnitFigures: (("unit_id", "position_id", "module_id"), FIGURES),
-    UnitCompletions: (("unit_id", "position_id", "module_id", "month"), ("completions",)),
+    UnitCompletions: (
+        ("unit_id", "position_id", "module_id", "month"),
+        ("completions", "completed"),
+    ),
 }
 
 

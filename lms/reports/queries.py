@@ -195,10 +195,9 @@ def _child_units(actor: User, unit_id: int | None) -> sa.Select:
     )
 
 
-def _summarised(today: date, filters: Filters) -> bool:
-    """Whether the summary rows can answer: they are true for today, and the figures are
-    not restricted to a period (the rows count completions of every date)."""
-    return filters.completed_since is None and summaries.day() == today
+def _summarised(today: date) -> bool:
+    """Whether the summary rows can answer: they are true for today."""
+    return summaries.day() == today
 
 
 def _tops(actor: User, filters: Filters) -> sa.Select:
@@ -211,18 +210,47 @@ def _tops(actor: User, filters: Filters) -> sa.Select:
     return _child_units(actor, None)
 
 
-def _summary_figures(model, actor: User, filters: Filters, group=(), units=None, positions=None):
+def _everyone_or_position(model, filters: Filters) -> sa.ColumnElement[bool]:
+    return model.position_id == (filters.position_id or EVERYONE)
+
+
+def _summary_figures(
+    model, actor: User, filters: Filters, group=(), units=None, positions=_everyone_or_position
+):
     """Rows of the summary ``model`` over the scope (or the subtrees of ``units``), for the
-    filters' position (or the ``positions`` condition) and module, summed by ``group``."""
-    if positions is None:
-        positions = model.position_id == (filters.position_id or EVERYONE)
-    where = [positions]
+    filters' module and the ``positions`` condition (a function of the model; by default
+    the filters' position, or everyone), summed by ``group``."""
+    where = [positions(model, filters)]
     if filters.module_id is not None and hasattr(model, "module_id"):
         where.append(model.module_id == filters.module_id)
     # A list of ids, not a subquery: the planner cannot guess how few units a subquery
     # gives and would scan every summary row.
     tops = units if units is not None else list(db.session.scalars(_tops(actor, filters)))
     return db.session.execute(summaries.subtree_sums(model, tops, group, where)).all()
+
+
+def _summary_statuses(
+    actor: User, filters: Filters, group=(), units=None, positions=_everyone_or_position
+) -> list[tuple]:
+    """(*group, *FIGURES) rows from the summary rows. With a period, "completed" counts
+    the current completions made since it began, which the rows keep by month."""
+    found = _summary_figures(UnitFigures, actor, filters, group, units, positions)
+    if filters.completed_since is None:
+        return found
+    month = filters.completed_since.strftime("%Y-%m")
+    since = _summary_figures(
+        UnitCompletions,
+        actor,
+        filters,
+        group,
+        units,
+        lambda model, filters: sa.and_(positions(model, filters), model.month >= month),
+    )
+    completed = {tuple(row[: len(group)]): row.completed for row in since}
+    at = len(group) + FIGURES.index("completed")
+    return [
+        (*row[:at], completed.get(tuple(row[: len(group)]), 0), *row[at + 1 :]) for row in found
+    ]
 
 
 def headline(actor: User, today: date, filters: Filters) -> Row:
@@ -249,12 +277,10 @@ def headline(actor: User, today: date, filters: Filters) -> Row:
         if filters.unit_id is not None:
             valid.append(main_unit.in_(subtree_ids(filters.unit_id)))
     certificates = sa.select(sa.func.count(Certificate.id)).where(*valid)
-    if _summarised(today, filters):
+    if _summarised(today):
         row = Row(key=None, label="", certificates=db.session.scalar(certificates))
         row.people = int(_summary_figures(UnitPeople, actor, filters)[0].people)
-        _fill(
-            ((None, *found) for found in _summary_figures(UnitFigures, actor, filters)), {None: row}
-        )
+        _fill(((None, *found) for found in _summary_statuses(actor, filters)), {None: row})
         return row
     people = sa.select(sa.func.count(sa.distinct(holders.subquery().c.user_id)))
     found = db.session.execute(
@@ -294,9 +320,9 @@ def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row
         sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
     )
     rows = {unit.id: Row(key=unit.id, label=unit.name(locale)) for unit in found}
-    if _summarised(today, filters):
+    if _summarised(today):
         people = _summary_figures(UnitPeople, actor, filters, ("unit_id",), list(rows))
-        figures = _summary_figures(UnitFigures, actor, filters, ("unit_id",), list(rows))
+        figures = _summary_statuses(actor, filters, ("unit_id",), list(rows))
     else:
         members = _members(actor, today, filters, units)
         people = db.session.execute(
@@ -319,21 +345,11 @@ def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row
 def by_position(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
     """One row per position held in the scope: its holders and their assignments of the
     modules its curriculum requires; three statements."""
-    if _summarised(today, filters):
-        held = (
-            UnitPeople.position_id != EVERYONE
-            if filters.position_id is None
-            else UnitPeople.position_id == filters.position_id
+    if _summarised(today):
+        people = dict(
+            _summary_figures(UnitPeople, actor, filters, ("position_id",), None, _positions_held)
         )
-        people = dict(_summary_figures(UnitPeople, actor, filters, ("position_id",), None, held))
-        figures = _summary_figures(
-            UnitFigures,
-            actor,
-            filters,
-            ("position_id",),
-            None,
-            sa.and_(UnitFigures.position_id != EVERYONE, UnitFigures.position_id.in_(list(people))),
-        )
+        figures = _summary_statuses(actor, filters, ("position_id",), None, _positions_held)
     else:
         people, figures = _by_position_live(actor, today, filters)
     positions = db.session.scalars(
@@ -342,6 +358,12 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
     rows = {p.id: Row(key=p.id, label=p.name(locale), people=int(people[p.id])) for p in positions}
     _fill(figures, rows)
     return list(rows.values())
+
+
+def _positions_held(model, filters: Filters) -> sa.ColumnElement[bool]:
+    if filters.position_id is None:
+        return model.position_id != EVERYONE
+    return model.position_id == filters.position_id
 
 
 def _by_position_live(actor: User, today: date, filters: Filters) -> tuple[dict, list]:
@@ -378,9 +400,8 @@ def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[R
     """One row per module assigned in the scope; one statement (and one for the titles).
     A person has at most one current assignment of a module, so its people are its
     assignments."""
-    if _summarised(today, filters):
-        found = _summary_figures(UnitFigures, actor, filters, ("module_id",))
-        found = [row for row in found if row.assignments]
+    if _summarised(today):
+        found = [row for row in _summary_statuses(actor, filters, ("module_id",)) if row[1]]
     else:
         query = (
             sa.select(_ma.module_id, *status_figures(today, filters.completed_since))
@@ -406,20 +427,19 @@ def completions_by_month(
     starts = [date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, 1)
               for n in range(months)]  # fmt: skip
     since = max(first, filters.completed_since or first)
-    if summaries.day() == today and months == summaries.MONTHS:
-        counts = dict(
-            _summary_figures(
-                UnitCompletions,
-                actor,
-                filters,
-                ("month",),
-                None,
-                sa.and_(
-                    UnitCompletions.position_id == (filters.position_id or EVERYONE),
-                    UnitCompletions.month >= since.strftime("%Y-%m"),
-                ),
-            )
+    if _summarised(today) and months == summaries.MONTHS:
+        month = since.strftime("%Y-%m")
+        found = _summary_figures(
+            UnitCompletions,
+            actor,
+            filters,
+            ("month",),
+            None,
+            lambda model, filters: sa.and_(
+                _everyone_or_position(model, filters), model.month >= month
+            ),
         )
+        counts = {row.month: row.completions for row in found}
     else:
         counts = _completions_live(actor, today, filters, since)
     return [(start, int(counts.get(start.strftime("%Y-%m"), 0))) for start in starts]

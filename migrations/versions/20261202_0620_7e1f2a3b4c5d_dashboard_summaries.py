@@ -43,6 +43,7 @@ def upgrade():
         sa.Column("module_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("completions", sa.Integer(), nullable=False),
+        sa.Column("completed", sa.Integer(), nullable=False),
     )
     op.create_table(
         "figures_as_of",

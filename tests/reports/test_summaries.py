@@ -35,6 +35,11 @@ def _cases(country) -> list[tuple[int, Filters]]:
         (country.admin.id, Filters(position_id=country.position.id)),
         (country.admin.id, Filters(module_id=an_toan)),
         (country.admin.id, Filters(unit_id=country.city.id, position_id=country.position.id)),
+        (country.admin.id, Filters(period="month", completed_since=date(2026, 2, 1))),
+        (
+            country.admin.id,
+            Filters(position_id=country.position.id, completed_since=date(2026, 1, 1)),
+        ),
         (country.manager.id, Filters()),
         (country.manager.id, Filters(unit_id=country.section.id, module_id=an_toan)),
     ]
