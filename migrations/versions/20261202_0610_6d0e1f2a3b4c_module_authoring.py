@@ -65,9 +65,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("module_id", "user_id", name=op.f("pk_module_authors")),
     )
     with op.batch_alter_table("module_authors", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_module_authors_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_module_authors_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
