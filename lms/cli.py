@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 
 from lms import create_app
 from lms.extensions import db
+from lms.needs.services import load_framework
 from lms.org.reference import seed_reference_data
 
 
@@ -17,8 +18,13 @@ def main() -> None:
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Upgrade the database schema to the latest version and seed reference data."""
+    """Upgrade the database schema to the latest version and seed reference data (the org
+    unit kinds and the default competency framework)."""
     upgrade()
     added = seed_reference_data()
+    competencies = load_framework()
     db.session.commit()
-    click.echo(f"Schema up to date; reference data: {added} rows added.")
+    click.echo(
+        f"Schema up to date; reference data: {added} rows added; "
+        f"competency framework: {competencies} competencies added."
+    )

@@ -8,6 +8,7 @@ from lms.catalogue.services import sync_courses
 from lms.core.errors import Invalid
 from lms.demo import data
 from lms.extensions import db
+from lms.learning import summaries
 from lms.org.reference import seed_reference_data
 from lms.plugins import registry
 from lms.plugins.courses import discover
@@ -27,6 +28,8 @@ def demo_command() -> None:
     courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
     curriculum_items = data.seed_curricula()
     data.seed_standards()
+    # The dashboards read summary rows for today; the daily job rebuilds them after this.
+    summaries.rebuild()
     db.session.commit()
     for course_id, problems in courses.failed.items():
         click.echo(f"warning: course {course_id} not loaded: {problems[0]}", err=True)

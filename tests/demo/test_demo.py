@@ -81,4 +81,7 @@ def test_init_seeds_reference_data_once(tmp_path):
     first = runner.invoke(args=["init"])
     assert first.exit_code == 0, first.output
     assert "17 rows added" in first.output
-    assert "0 rows added" in runner.invoke(args=["init"]).output
+    assert "framework: 10 competencies added" in first.output
+    again = runner.invoke(args=["init"]).output
+    assert "0 rows added" in again
+    assert "framework: 0 competencies added" in again
