@@ -267,28 +267,16 @@ def export_module(slug: str, destination: Path, registry) -> Path:
     version = latest_version(module.id)
     folder = destination / slug
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {k: v for k, v in version.manifest.items() if k != "files"}
-    manifest["activities"] = []
-    activities = db.session.scalars(
-        sa.select(Activity).where(Activity.version_id == version.id).order_by(Activity.position)
+    manifest, files, media = version_files(version, registry)
+    _write_files(folder, files)
+    blobs = db.session.execute(
+        sa.select(MediaBlob.sha256, MediaBlob.data).where(MediaBlob.sha256.in_(media.values()))
     )
-    for activity in activities:
-        fields, files = registry.activity_type(activity.type_id).export(activity.content)
-        table = {"key": activity.key, "type": activity.type_id, **fields}
-        if not activity.required:
-            table["required"] = False
-        table["title"] = activity.titles
-        manifest["activities"].append(table)
-        _write_files(folder, files)
-    _write_files(folder, version.manifest.get("files", {}))
-    for path, blob in db.session.execute(
-        sa.select(VersionMedia.path, MediaBlob)
-        .join(MediaBlob, MediaBlob.sha256 == VersionMedia.sha256)
-        .where(VersionMedia.version_id == version.id)
-    ):
+    data = dict(blobs.all())
+    for path, digest in media.items():
         target = folder / "media" / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(blob.data)
+        target.write_bytes(data[digest])
     (folder / "manifest.toml").write_text(tomli_w.dumps(manifest), encoding="utf-8")
     return folder
 
