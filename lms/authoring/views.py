@@ -44,6 +44,17 @@ def _module(slug: str, *, edit: bool = False):
     return module
 
 
+def _draft_activity(slug: str, key: str, type_id: str):
+    """The editable module, its working copy and the table of its activity ``key`` of
+    type ``type_id`` (404 otherwise)."""
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    if table["type"] != type_id:
+        abort(404)
+    return module, view, table
+
+
 def _locale() -> str:
     return str(get_locale())
 
@@ -189,11 +200,7 @@ def activity_remove(slug: str, key: str):
 
 @bp.route("/modules/<slug>/lessons/<key>", methods=["GET", "POST"])
 def lesson_edit(slug: str, key: str):
-    module = _module(slug, edit=True)
-    view = services.working_copy(module)
-    table = view.activity(key)
-    if table["type"] != services.LESSON:
-        abort(404)
+    module, view, table = _draft_activity(slug, key, services.LESSON)
     form = forms.LessonForm()
     languages = view.manifest["languages"]
     if request.method == "GET":
@@ -315,11 +322,7 @@ def _quiz_page(module, view, table, settings_form, gift_form, **extra):
 def quiz_edit(slug: str, key: str):
     from lms.assessment.services import QuizSettings
 
-    module = _module(slug, edit=True)
-    view = services.working_copy(module)
-    table = view.activity(key)
-    if table["type"] != services.QUIZ:
-        abort(404)
+    module, view, table = _draft_activity(slug, key, services.QUIZ)
     form = forms.QuizSettingsForm()
     if request.method == "GET":
         form.fill(table, QuizSettings())
@@ -341,11 +344,7 @@ def quiz_edit(slug: str, key: str):
 def quiz_gift(slug: str, key: str):
     from lms.assessment.services import QuizSettings
 
-    module = _module(slug, edit=True)
-    view = services.working_copy(module)
-    table = view.activity(key)
-    if table["type"] != services.QUIZ:
-        abort(404)
+    module, view, table = _draft_activity(slug, key, services.QUIZ)
     gift_form = forms.GiftForm()
     forms.gift_language_choices(gift_form, view.manifest["languages"])
     settings_form = forms.QuizSettingsForm(formdata=None)
@@ -388,10 +387,8 @@ def question_edit(slug: str, key: str, item_id: int | None = None):
     """A question's form; ``item_id`` is its index in the bank of ``?language=``."""
     index = item_id
     language = request.args.get("language", "")
-    module = _module(slug, edit=True)
-    view = services.working_copy(module)
-    table = view.activity(key)
-    if table["type"] != services.QUIZ or language not in view.manifest["languages"]:
+    module, view, table = _draft_activity(slug, key, services.QUIZ)
+    if language not in view.manifest["languages"]:
         abort(404)
     existing = None
     if index is not None:
