@@ -218,6 +218,25 @@ def revoke(actor: User, certificate: Certificate, *, reason: str) -> None:
     certificate.revoked_by_id = actor.id
     certificate.revoked_reason = reason[:500]
     db.session.flush()
+    progress_ids = sorted(
+        {entry["progress_id"] for entry in certificate.modules if entry.get("progress_id")}
+        | ({certificate.module_progress_id} if certificate.module_progress_id else set())
+    )
+    module_ids = set(
+        db.session.scalars(
+            sa.select(ModuleProgress.module_id).where(ModuleProgress.id.in_(progress_ids))
+        )
+    )
+    if certificate.module_id is not None:
+        module_ids.add(certificate.module_id)
+    signals.certificate_revoked.send(
+        certificate,
+        user_id=certificate.user_id,
+        module_ids=sorted(module_ids),
+        progress_ids=progress_ids,
+        on=clock.local_date(certificate.revoked_at),
+        actor=actor,
+    )
     audit.record(
         actor, "certificate.revoked", certificate, serial=certificate.serial, reason=reason
     )

@@ -95,3 +95,15 @@ record pre-test and post-test results and the levels a diagnostic quiz shows.
     @quiz_attempt_finished.connect
     def record_result(attempt, activity): ...
 """
+
+certificate_revoked = _signals.signal("certificate-revoked")
+"""An admin revoked a certificate (sent once, inside the revoking transaction). Sender: the
+``Certificate``; kwargs, so a listener needs nothing from certificates: ``user_id`` (the
+holder), ``module_ids`` (the modules it covers: one for a module certificate, those a
+position certificate names), ``progress_ids`` (the ``ModuleProgress`` completions it rests
+on), ``on`` (the revocation date) and ``actor``. Needs listens: those completions stop
+counting as evidence from ``on``.
+
+    @certificate_revoked.connect
+    def stop_counting(certificate, user_id, module_ids, progress_ids, on, actor): ...
+"""

@@ -6,7 +6,9 @@ use ``current_levels`` below, so it lives nowhere else):
 1. Evidence counts only while it is valid: until ``valid_until`` (exclusive). A
    self-assessment and a manager's rating stay valid ``LMS_NEEDS_SELF_MONTHS`` and
    ``LMS_NEEDS_MANAGER_MONTHS`` (12), a test result ``LMS_NEEDS_TEST_MONTHS`` (24), a
-   completion as long as the completion (its module certificate) is valid.
+   completion as long as the completion (its module certificate) is valid: until it
+   expires, or until the day an admin revokes a certificate resting on it
+   (``end_completions`` brings ``valid_until`` forward; the row stays as history).
 2. Measured evidence outranks opinion: a test result (a diagnostic pre-test or a post-test)
    and a valid completion rank 3, a manager's rating 2, a self-assessment 1. The
    highest-ranked valid evidence wins, whatever its date: a diagnostic result that
@@ -23,6 +25,7 @@ from flask import current_app
 
 from lms.core import clock
 from lms.extensions import db
+from lms.learning.models import ModuleProgress
 from lms.needs.models import COMPLETION, MANAGER, SELF, TEST, Evidence
 
 RANK = {TEST: 3, COMPLETION: 3, MANAGER: 2, SELF: 1}
@@ -71,6 +74,33 @@ def record(
     db.session.add_all(rows)
     db.session.flush()
     return rows
+
+
+def end_completions(user_id: int, module_ids, progress_ids, *, on: date) -> None:
+    """The completion evidence of ``user_id`` for ``module_ids`` recorded from these
+    completions stops counting from ``on`` (a revoked certificate rested on them); flushes.
+    Evidence of other completions of the same modules is untouched."""
+    if not module_ids or not progress_ids:
+        return
+    rested_on = sa.exists().where(
+        ModuleProgress.id.in_(list(progress_ids)),
+        ModuleProgress.user_id == Evidence.user_id,
+        ModuleProgress.module_id == Evidence.module_id,
+        ModuleProgress.completed_at == Evidence.observed_at,
+    )
+    db.session.execute(
+        sa.update(Evidence)
+        .where(
+            Evidence.user_id == user_id,
+            Evidence.source == COMPLETION,
+            Evidence.module_id.in_(list(module_ids)),
+            Evidence.valid_until > on,
+            rested_on,
+        )
+        .values(valid_until=on)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.flush()
 
 
 def ranked(today: date, users=None) -> sa.Subquery:

@@ -449,6 +449,13 @@ def record_completion(progress, user) -> None:
     gaps.refresh([user.id])
 
 
+def record_revocation(user_id: int, module_ids, progress_ids, *, on) -> None:
+    """A certificate was revoked: the completions it rested on are no longer evidence from
+    ``on``, and the person's gaps (and automatic assignments) follow."""
+    evidence.end_completions(user_id, module_ids, progress_ids, on=on)
+    _after_evidence(user_id)
+
+
 @signals.quiz_attempt_finished.connect
 def _on_attempt_finished(attempt, activity) -> None:
     record_attempt(attempt, activity)
@@ -475,6 +482,11 @@ def _on_activity_state_changed(activity, user_id) -> None:
 @signals.module_completed.connect
 def _on_module_completed(progress, user) -> None:
     record_completion(progress, user)
+
+
+@signals.certificate_revoked.connect
+def _on_certificate_revoked(certificate, user_id, module_ids, progress_ids, on, actor) -> None:
+    record_revocation(user_id, module_ids, progress_ids, on=on)
 
 
 @signals.position_assigned.connect
