@@ -332,3 +332,16 @@ def start_renewal(user: User, module: Module) -> ModuleProgress:
     progress.superseded_at = clock.now()
     db.session.flush()
     return _start(user, module, latest_version(module.id), cycle=progress.cycle + 1)
+
+
+def resume_activity(activities: list, states: dict, progress: ModuleProgress | None):
+    """Where "Continue" leads: the activity visited last while it is unfinished, else the
+    next unfinished one after it (a finished pre-test or lesson moves the learner on), else
+    the first unfinished one; once all are finished, the one visited last."""
+    last = progress.last_activity_id if progress else None
+    at = next((i for i, activity in enumerate(activities) if activity.id == last), 0)
+    for activity in activities[at:] + activities[:at]:
+        state = states.get(activity.id)
+        if state is None or not state.is_completed:
+            return activity
+    return activities[at] if activities else None

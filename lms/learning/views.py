@@ -77,13 +77,16 @@ def module(slug: str):
         abort(404)
     version = progress.version if progress else latest_version(module.id)
     latest = latest_version(module.id)
+    activities = activities_of(version.id)
+    states = queries.activity_states(user, version.id)
     return render_template(
         "learning/module_detail.html",
         module=module,
         version=version,
         progress=progress,
-        activities=activities_of(version.id),
-        states=queries.activity_states(user, version.id),
+        activities=activities,
+        states=states,
+        resume=services.resume_activity(activities, states, progress),
         newer=latest if latest.id != version.id else None,
         history=queries.completed_versions(user, module),
         assigned=queries.assignment_of(user, module, clock.today()),

@@ -180,9 +180,18 @@ def test_learner_finds_a_module_reads_it_passes_its_quiz_and_completes_it(visito
     assert titles == ["Nền tảng chính quyền số"]
     visitor.screenshot(f"learner-catalogue-{width}")
     visitor.click(".module-list h2 a")
-    lessons = visitor.page.locator(".activity-list li").count() - 1
+    # The activities are the diagnostic pre-test, the lessons and the final quiz.
+    lessons = visitor.page.locator(".activity-list li").count() - 2
     assert lessons >= 4
     visitor.click("main a[role=button]")
+    # The pre-test comes first; taking it completes it whether passed or not.
+    assert "/pre-test" in visitor.page.url
+    take_quiz(visitor, live_app, learner, right=False)
+    visitor.open("/modules/digital-government-foundations")
+    assert visitor.page.locator(".activity-list li:first-child .badge.done").count() == 1
+    # "Continue" moves on to the first lesson, not back to the finished pre-test.
+    visitor.click("main a[role=button]")
+    assert "/pre-test" not in visitor.page.url
     for number in range(lessons):
         assert visitor.page.locator(".lesson-body h2").count() >= 1, "real content"
         if number == 1:
