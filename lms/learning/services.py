@@ -47,7 +47,7 @@ def _start(
         raise Invalid(_l("This module has been retired and cannot be started."))
     now = clock.now()
     if cycle is None:
-        cycle = _last_cycle(user, module) + 1
+        cycle = _last_superseded_cycle(user, module) + 1
     insert_once(
         db.session,
         ModuleProgress,
@@ -74,10 +74,15 @@ def _start(
     return progress
 
 
-def _last_cycle(user: User, module: Module) -> int:
+def _last_superseded_cycle(user: User, module: Module) -> int:
+    """The cycle a new start follows. Only superseded rows count: a current row another
+    request has just committed is the cycle this start must join (the insert then finds
+    it), not one to follow with a second current row."""
     return db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(ModuleProgress.cycle), 0)).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.module_id == module.id,
+            ModuleProgress.superseded_at.is_not(None),
         )
     )
 
