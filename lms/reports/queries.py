@@ -99,9 +99,12 @@ def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElemen
 def _holders(actor: User, today: date, filters: Filters) -> sa.Select:
     """SQL: ids of the people a dashboard counts on ``today``: the holders of the filters'
     position in the scope, or everyone whose main position (``main_units``) is in it."""
+    holding = sa.select(_pa.user_id).where(*_holding(actor, today, filters))
     if filters.position_id is not None:
-        return sa.select(_pa.user_id).where(*_holding(actor, today, filters))
-    main = main_units(today)
+        return holding
+    # Only people holding a position in the scope can have their main unit in it: ranking
+    # their positions alone spares ranking the whole country's for a commune's list.
+    main = main_units(today, among=holding)
     query = sa.select(main.c.user_id).where(in_scope(actor, main.c.unit_id))
     if filters.unit_id is not None:
         query = query.where(main.c.unit_id.in_(subtree_ids(filters.unit_id)))
