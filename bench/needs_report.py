@@ -46,7 +46,6 @@ def build_app(url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
-            "LMS_INSTANCE_PATH": "/tmp/needs-bench-instance",  # noqa: S108
         }
     )
 

@@ -21,7 +21,7 @@ from lms.extensions import db
 from lms.plugins import registry_of
 from lms.testing.plugin import testing_config as config_for
 
-CORPORA = Path("/work/shared/corpora")
+CORPORA = Path(__file__).parents[1] / "data" / "corpora"
 
 
 def _hash(app, slug=SLUG) -> str:
