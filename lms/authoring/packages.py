@@ -10,11 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-import sqlalchemy as sa
 import tomli_w
 
-from lms.catalogue.models import MediaBlob
-from lms.extensions import db
+from lms.catalogue.queries import media_data
 from lms.plugins.activity import Problem
 from lms.plugins.manifest import MANIFEST
 
@@ -25,16 +23,6 @@ MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 MAX_RATIO = 100
 CODE_SUFFIXES = {".py", ".pyc", ".pyw", ".pyo", ".so", ".pyd", ".sh", ".exe", ".dll"}
 ZIP = "(zip)"
-
-
-def media_data(digests) -> dict[str, bytes]:
-    """The bytes of media blobs by sha256; one query."""
-    if not digests:
-        return {}
-    rows = db.session.execute(
-        sa.select(MediaBlob.sha256, MediaBlob.data).where(MediaBlob.sha256.in_(set(digests)))
-    )
-    return dict(rows.all())
 
 
 def folder_entries(manifest: dict, files: dict[str, str], media: dict[str, str]):

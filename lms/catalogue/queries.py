@@ -54,6 +54,16 @@ def media(slug: str, digest_prefix: str, path: str) -> MediaBlob | None:
     )
 
 
+def media_data(digests) -> dict[str, bytes]:
+    """The bytes of media blobs by sha256; one query."""
+    if not digests:
+        return {}
+    rows = db.session.execute(
+        sa.select(MediaBlob.sha256, MediaBlob.data).where(MediaBlob.sha256.in_(set(digests)))
+    )
+    return dict(rows.all())
+
+
 def all_modules() -> list:
     """(module, latest version number) of every module, by id."""
     latest = latest_numbers()

@@ -18,7 +18,7 @@ from lms.catalogue.models import (
     ModuleVersion,
     VersionMedia,
 )
-from lms.catalogue.queries import latest_version
+from lms.catalogue.queries import latest_version, media_data
 from lms.core import audit, clock
 from lms.core.errors import Invalid
 from lms.core.i18n import fold
@@ -269,10 +269,7 @@ def export_module(slug: str, destination: Path, registry) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     manifest, files, media = version_files(version, registry)
     _write_files(folder, files)
-    blobs = db.session.execute(
-        sa.select(MediaBlob.sha256, MediaBlob.data).where(MediaBlob.sha256.in_(media.values()))
-    )
-    data = dict(blobs.all())
+    data = media_data(media.values())
     for path, digest in media.items():
         target = folder / "media" / path
         target.parent.mkdir(parents=True, exist_ok=True)
