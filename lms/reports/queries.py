@@ -432,8 +432,7 @@ def completions_by_month(
     counting every completion (each cycle of a renewal too) since the filters' period began;
     one statement (two from the summary rows)."""
     first = summaries.first_month(today, months)
-    starts = [date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, 1)
-              for n in range(months)]  # fmt: skip
+    starts = [summaries.first_month(today, n) for n in range(months, 0, -1)]
     since = max(first, filters.completed_since or first)
     if _summarised(today) and months == summaries.MONTHS:
         month = since.strftime("%Y-%m")
