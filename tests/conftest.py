@@ -1,13 +1,25 @@
+import os
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lms.core.permissions import Role
 from lms.testing.courses import sync
 
 SAMPLE_COURSE = Path(__file__).parent / "data" / "courses" / "sample-course"
+
+# Property-based tests of outside input: a fixed number of examples per parser, no deadline
+# (a shared CI machine is not a stopwatch); LMS_HYPOTHESIS_EXAMPLES raises it for a long run.
+settings.register_profile(
+    "lms",
+    max_examples=int(os.environ.get("LMS_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("lms")
 
 
 @pytest.fixture
