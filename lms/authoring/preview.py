@@ -5,7 +5,6 @@ published, so the preview shows what learners get; only the address of draft med
 (they are served to the module's authors until the draft is published).
 """
 
-import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -80,7 +79,3 @@ def of_version(version: ModuleVersion) -> list[PreviewActivity]:
             }
         activities.append(activity)
     return activities
-
-
-def digest_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

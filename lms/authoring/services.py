@@ -416,14 +416,6 @@ def upload_media(actor, module: Module, filename: str, data: bytes) -> str:
     return _edit(actor, module, "media.uploaded", change, name=filename, size=len(data))
 
 
-def remove_media(actor, module: Module, path: str) -> None:
-    def change(view: DraftView):
-        if view.media.pop(path, None) is None:
-            raise NotFound(_l("This file is not in the module."))
-
-    _edit(actor, module, "media.removed", change, path=path)
-
-
 # Quizzes ----------------------------------------------------------------------------------
 
 

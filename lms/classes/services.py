@@ -23,7 +23,6 @@ from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of
 from lms.classes.models import (
-    ABSENT,
     ATTENDANCE_STATES,
     ATTENDED,
     BY_QR,
@@ -586,27 +585,6 @@ def check_in(user: User, slot: SessionSlot, token: str) -> Attendance:
     db.session.flush()
     _attendance_changed(session, user)
     return attendance
-
-
-def mark_absent_unrecorded(actor: User, session: TrainingSession) -> int:
-    """Mark absent everyone enrolled who has no mark for a slot that has ended."""
-    ensure_can_take_attendance(actor, session)
-    now = clock.now()
-    ended = [slot.id for slot in session.slots if slot.ends_at <= now]
-    if not ended:
-        return 0
-    recorded = set(
-        db.session.execute(
-            sa.select(Attendance.user_id, Attendance.slot_id).where(Attendance.slot_id.in_(ended))
-        ).all()
-    )
-    marks = {
-        (user.id, slot_id): ABSENT
-        for user in _people(session, (ENROLLED,))
-        for slot_id in ended
-        if (user.id, slot_id) not in recorded
-    }
-    return record_attendance(actor, session, marks) if marks else 0
 
 
 # --- Calendar and reminders ---------------------------------------------------------------
