@@ -51,9 +51,20 @@ def test(pytest_args: list[str]) -> None:
     install("dev")
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
+    # One worker per core (each builds its own SQLite file and PostgreSQL schema); a test
+    # file stays on one worker so its module fixtures are built once. The slowest 20 tests
+    # are listed at the end, to keep an eye on what makes the suite long.
+    parallel = (
+        []
+        if any(arg.startswith(("-n", "--numprocesses")) for arg in pytest_args)
+        else [
+            "--numprocesses=auto",
+            "--dist=loadfile",
+        ]
+    )
     # argv[0] must be the venv's interpreter: Python finds its environment from it.
     python = str(BIN / "python")
-    os.execv(python, [python, "-m", "pytest", *pytest_args])
+    os.execv(python, [python, "-m", "pytest", *parallel, "--durations=20", *pytest_args])
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_LENGTH = 32
+# OWASP's argon2id baseline: 19 MiB of memory and 2 iterations; only tests may go below it.
+MIN_ARGON2_TIME_COST = 2
+MIN_ARGON2_MEMORY_KIB = 19 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +43,8 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
     "LMS_PASSWORD_MIN_LENGTH": ("LMS_PASSWORD_MIN_LENGTH", int),
+    "LMS_ARGON2_TIME_COST": ("LMS_ARGON2_TIME_COST", int),
+    "LMS_ARGON2_MEMORY_KIB": ("LMS_ARGON2_MEMORY_KIB", int),
     "LMS_PROXY_COUNT": ("LMS_PROXY_COUNT", int),
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
     "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
@@ -70,6 +75,8 @@ def defaults(instance_path: str) -> dict:
         # Failed sign-ins allowed per account and per address before the form is refused.
         "LMS_LOGIN_LIMIT": "5 per 5 minutes",
         "LMS_PASSWORD_MIN_LENGTH": 10,
+        "LMS_ARGON2_TIME_COST": MIN_ARGON2_TIME_COST,
+        "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
         "LMS_COURSE_DIRS": [str(ROOT / "courses")],
         "LMS_DEMO_PASSWORD": "hoctapso-2026",
@@ -155,6 +162,14 @@ def _check(app: Flask) -> None:
                 f"LMS_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters, "
                 "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+    if not app.testing and (
+        config["LMS_ARGON2_TIME_COST"] < MIN_ARGON2_TIME_COST
+        or config["LMS_ARGON2_MEMORY_KIB"] < MIN_ARGON2_MEMORY_KIB
+    ):
+        raise ConfigError(
+            "LMS_ARGON2_TIME_COST and LMS_ARGON2_MEMORY_KIB may not go below OWASP's baseline "
+            f"({MIN_ARGON2_TIME_COST} iterations, {MIN_ARGON2_MEMORY_KIB} KiB) outside tests"
+        )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("LMS_DATABASE_URL is empty")
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}

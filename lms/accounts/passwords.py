@@ -11,25 +11,45 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.i18n import fold
 
-# OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane); Werkzeug's scrypt default is weaker.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-
 _COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 
 
+@cache
+def _hasher_of(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2id hasher at the cost the configuration sets (config.py checks that only
+    tests may go below OWASP's baseline)."""
+    config = current_app.config
+    return _hasher_of(config["LMS_ARGON2_TIME_COST"], config["LMS_ARGON2_MEMORY_KIB"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
+
+
+def verify_unknown_user(password: str) -> None:
+    """Spend the time a real verification takes, so an unknown username answers as slowly
+    as a known one."""
+    verify_password(_timing_equaliser_hash(_hasher()), password)
+
+
+@cache
+def _timing_equaliser_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("unknown user: timing equaliser")
 
 
 @cache

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User, UserRole
-from lms.accounts.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from lms.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    policy_problems,
+    verify_password,
+    verify_unknown_user,
+)
 from lms.core import audit, clock, signals
 from lms.core.errors import Invalid
 from lms.core.i18n import fold
@@ -17,9 +23,6 @@ from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 
 log = logging.getLogger(__name__)
-
-# Verifying against this when the username is unknown keeps both paths equally slow.
-_UNKNOWN_USER_HASH = hash_password("unknown user: timing equaliser")
 
 
 def normalise_username(username: str) -> str:
@@ -130,7 +133,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None. Logs failures; upgrades old hashes."""
     user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     if user is None:
-        verify_password(_UNKNOWN_USER_HASH, password)
+        verify_unknown_user(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

@@ -61,3 +61,26 @@ def test_unknown_default_locale_is_refused(production_env, monkeypatch):
     monkeypatch.setenv("LMS_DEFAULT_LOCALE", "fr")
     with pytest.raises(ConfigError, match="LMS_DEFAULT_LOCALE"):
         create_app()
+
+
+@pytest.mark.parametrize(
+    ("variable", "cheap"), [("LMS_ARGON2_TIME_COST", "1"), ("LMS_ARGON2_MEMORY_KIB", "8")]
+)
+def test_cheap_password_hashing_stops_start_up_outside_tests(
+    production_env, monkeypatch, variable, cheap
+):
+    monkeypatch.setenv(variable, cheap)
+    with pytest.raises(ConfigError, match=variable):
+        create_app()
+    monkeypatch.setenv("LMS_DEBUG", "1")
+    with pytest.raises(ConfigError, match=variable):
+        create_app()
+
+
+def test_tests_hash_passwords_cheaply_and_production_at_the_owasp_baseline(production_env, app):
+    from lms.accounts.passwords import hash_password
+
+    with app.app_context():
+        assert "$m=8,t=1,p=1$" in hash_password("Luyen-tap-ky-nang-42")
+    with create_app().app_context():
+        assert "$m=19456,t=2,p=1$" in hash_password("Luyen-tap-ky-nang-42")
