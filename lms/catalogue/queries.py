@@ -74,15 +74,27 @@ def all_modules() -> list:
     ).all()
 
 
-def _latest_versions(module_ids=None) -> sa.Select:
+def _at_latest(query: sa.Select) -> sa.Select:
     latest = latest_numbers()
-    query = sa.select(ModuleVersion).join(
+    return query.join(
         latest,
         sa.and_(
             latest.c.module_id == ModuleVersion.module_id,
             latest.c.number == ModuleVersion.number,
         ),
     )
+
+
+def live_versions(*columns) -> sa.Select:
+    """SELECT every module open to learners at its latest version (``ModuleVersion``, then
+    ``columns``), joined to ``Module``: the one definition of what learners are offered, for
+    callers to add their joins, filters and order to."""
+    query = sa.select(ModuleVersion, *columns).join(Module, Module.id == ModuleVersion.module_id)
+    return _at_latest(query).where(Module.retired_at.is_(None))
+
+
+def _latest_versions(module_ids=None) -> sa.Select:
+    query = _at_latest(sa.select(ModuleVersion))
     if module_ids is not None:
         query = query.where(ModuleVersion.module_id.in_(module_ids))
     return query

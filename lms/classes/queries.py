@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User, UserRole
-from lms.catalogue.models import Activity, Module, ModuleVersion
-from lms.catalogue.queries import latest_numbers
+from lms.catalogue.models import Activity, ModuleVersion
+from lms.catalogue.queries import live_versions
 from lms.classes.models import (
     ABSENT,
     ATTENDED,
@@ -247,19 +247,10 @@ def module_of_activity(activity: Activity) -> int:
 def session_activity_choices(locale: str) -> list[tuple[str, str]]:
     """("module id:tag", "module — activity") of every session activity in the latest
     version of a module open to learners."""
-    latest = latest_numbers()
     rows = db.session.execute(
-        sa.select(ModuleVersion, Activity)
-        .join(
-            latest,
-            sa.and_(
-                latest.c.module_id == ModuleVersion.module_id,
-                latest.c.number == ModuleVersion.number,
-            ),
-        )
-        .join(Module, Module.id == ModuleVersion.module_id)
+        live_versions(Activity)
         .join(Activity, Activity.version_id == ModuleVersion.id)
-        .where(Activity.type_id == "session", Module.retired_at.is_(None))
+        .where(Activity.type_id == "session")
         .order_by(ModuleVersion.module_id, Activity.position)
     ).all()
     return [

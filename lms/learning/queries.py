@@ -9,7 +9,7 @@ from flask import current_app
 from lms.accounts.models import User
 from lms.accounts.queries import search_condition
 from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
-from lms.catalogue.queries import latest_numbers
+from lms.catalogue.queries import latest_numbers, live_versions
 from lms.extensions import db
 from lms.learning.models import (
     ASSIGNED,
@@ -35,20 +35,10 @@ def _current_progress_of(user: User):
 def catalogue(user: User, *, search: str = "", competency: str = "", language: str = ""):
     """Rows of (version, the learner's current progress or None) for every module open to
     new learners, at its latest version; one statement however many modules."""
-    latest = latest_numbers()
     mine = _current_progress_of(user)
     query = (
-        sa.select(ModuleVersion, mine)
-        .join(Module, Module.id == ModuleVersion.module_id)
-        .join(
-            latest,
-            sa.and_(
-                latest.c.module_id == ModuleVersion.module_id,
-                latest.c.number == ModuleVersion.number,
-            ),
-        )
+        live_versions(mine)
         .outerjoin(mine, mine.module_id == Module.id)
-        .where(Module.retired_at.is_(None))
         .order_by(ModuleVersion.search_text)
     )
     if search.strip():

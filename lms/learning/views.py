@@ -3,7 +3,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version, module_choices, titles_of
 from lms.core import clock
@@ -213,12 +212,6 @@ def renew(slug: str):
     )
 
 
-def _person_in_scope(user_id: int) -> User:
-    """Someone holding a position in the manager's units: out of scope looks like absent."""
-    query = org_queries.people_in_scope(_learner(), on=clock.today()).where(User.id == user_id)
-    return db.first_or_404(query)
-
-
 def _manual_form() -> ManualAssignmentForm:
     form = ManualAssignmentForm()
     form.module.choices = options(module_choices(str(get_locale())))
@@ -228,7 +221,7 @@ def _manual_form() -> ManualAssignmentForm:
 @bp.route("/people/<int:user_id>/training", methods=["GET", "POST"])
 @require_role(Role.MANAGER, Role.ADMIN)
 def person_training(user_id: int):
-    person = _person_in_scope(user_id)
+    person = org_queries.person_in_scope(_learner(), user_id, on=clock.today()) or abort(404)
     form = _manual_form()
 
     def assign():

@@ -15,7 +15,8 @@ from itertools import combinations
 
 import sqlalchemy as sa
 
-from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
+from lms.catalogue.models import ModuleCompetency, ModuleVersion
+from lms.catalogue.queries import live_versions
 from lms.core import clock
 from lms.extensions import db
 from lms.needs import evidence
@@ -80,23 +81,10 @@ class PersonNeeds:
 
 def offers() -> dict[int, Offer]:
     """Every module in the catalogue with the levels its latest version builds; one query."""
-    latest = (
-        sa.select(ModuleVersion.module_id, sa.func.max(ModuleVersion.number).label("number"))
-        .group_by(ModuleVersion.module_id)
-        .subquery()
-    )
     rows = db.session.execute(
-        sa.select(ModuleVersion, ModuleCompetency.code, ModuleCompetency.level)
-        .join(
-            latest,
-            sa.and_(
-                latest.c.module_id == ModuleVersion.module_id,
-                latest.c.number == ModuleVersion.number,
-            ),
+        live_versions(ModuleCompetency.code, ModuleCompetency.level).join(
+            ModuleCompetency, ModuleCompetency.version_id == ModuleVersion.id
         )
-        .join(Module, Module.id == ModuleVersion.module_id)
-        .join(ModuleCompetency, ModuleCompetency.version_id == ModuleVersion.id)
-        .where(Module.retired_at.is_(None))
     )
     found: dict[int, Offer] = {}
     for version, code, level in rows:

@@ -25,16 +25,6 @@ from lms.org.models import ManagerUnit, OrgUnit, OrgUnitClosure, Position, Posit
 from lms.org.queries import holds_on, in_scope
 
 
-def person_in_scope(actor: User, user_id: int, today: date) -> User | None:
-    """The user if they hold a position in the actor's units today; else None, like absent."""
-    held = sa.select(PositionAssignment.user_id).where(
-        PositionAssignment.user_id == user_id,
-        holds_on(today),
-        in_scope(actor, PositionAssignment.unit_id),
-    )
-    return db.session.scalar(sa.select(User).where(User.id == user_id, User.id.in_(held)))
-
-
 def competency(code: str) -> Competency | None:
     return db.session.get(Competency, code)
 

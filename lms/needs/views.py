@@ -20,6 +20,7 @@ from lms.needs import forms as needs_forms
 from lms.needs.models import LEVELS
 from lms.org.models import Position
 from lms.org.queries import ancestors as path_of
+from lms.org.queries import person_in_scope
 
 
 def _actor():
@@ -81,10 +82,7 @@ def people():
 
 
 def _person_or_404(user_id: int):
-    person = queries.person_in_scope(_actor(), user_id, clock.today())
-    if person is None:
-        abort(404)
-    return person
+    return person_in_scope(_actor(), user_id, on=clock.today()) or abort(404)
 
 
 @bp.route("/needs/people/<int:user_id>")

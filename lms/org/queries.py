@@ -192,6 +192,12 @@ def people_in_scope(actor: User, *, on: date, search: str = "", unit_id: int | N
     return query
 
 
+def person_in_scope(actor: User, user_id: int, *, on: date) -> User | None:
+    """The user if they hold a position on ``on`` in a unit ``actor`` may see, else None:
+    out of scope reads exactly like absent. The one rule every person page looks up by."""
+    return db.session.scalar(people_in_scope(actor, on=on).where(User.id == user_id))
+
+
 def current_assignments_for(user_ids, *, on: date, actor: User) -> dict[int, list]:
     """Current assignments of several users at once, keyed by user id, within scope."""
     query = (

@@ -543,14 +543,6 @@ def module_titles(locale: str) -> dict[int, str]:
     return titles_of(list(db.session.scalars(sa.select(Module.id))), locale)
 
 
-def person_in_scope(actor: User, user_id: int, today: date) -> User | None:
-    """The user if they hold a position in the actor's scope today: else None, like absent."""
-    held = sa.select(_pa.user_id).where(
-        _pa.user_id == user_id, holds_on(today), in_scope(actor, _pa.unit_id)
-    )
-    return db.session.scalar(sa.select(User).where(User.id == user_id, User.id.in_(held)))
-
-
 def attempts_by_module(user: User) -> dict[int, tuple[int, float | None]]:
     """module id -> (finished quiz attempts, best score 0–1) of ``user``; one statement."""
     query = (

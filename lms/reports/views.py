@@ -240,9 +240,7 @@ def people(unit_id: int | None = None):
 @require_role(Role.MANAGER, Role.ADMIN)
 def person(user_id: int):
     actor, today = _actor(), clock.today()
-    person = queries.person_in_scope(actor, user_id, today)
-    if person is None:
-        abort(404)
+    person = org_queries.person_in_scope(actor, user_id, on=today) or abort(404)
     return render_template(
         "reports/person_detail.html",
         person=person,
