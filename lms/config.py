@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "LMS_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
     "LMS_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
+    "LMS_LOGIN_ADDRESS_LIMIT": ("LMS_LOGIN_ADDRESS_LIMIT", str),
+    "LMS_LOGIN_ACCOUNT_LIMIT": ("LMS_LOGIN_ACCOUNT_LIMIT", str),
     "LMS_PASSWORD_MIN_LENGTH": ("LMS_PASSWORD_MIN_LENGTH", int),
     "LMS_PROXY_COUNT": ("LMS_PROXY_COUNT", int),
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
@@ -67,8 +69,16 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LMS_LOCALES": ("vi", "en"),
-        # Failed sign-ins allowed per account and per address before the form is refused.
+        # The sign-in lockout policy (lms/accounts/throttle.py). Failed sign-ins allowed per
+        # account and address together, and per device cookie;
         "LMS_LOGIN_LIMIT": "5 per 5 minutes",
+        # per address, whatever the accounts (a commune office shares one address);
+        "LMS_LOGIN_ADDRESS_LIMIT": "100 per 5 minutes",
+        # per account from browsers without its device cookie, which are then refused.
+        "LMS_LOGIN_ACCOUNT_LIMIT": "10 per 15 minutes",
+        # The signed cookie a successful sign-in leaves; that browser is then counted per cookie.
+        "LMS_DEVICE_COOKIE_NAME": "lms_device",
+        "LMS_DEVICE_COOKIE_DURATION": 365 * 24 * 3600,
         "LMS_PASSWORD_MIN_LENGTH": 10,
         "LMS_PROXY_COUNT": 0,
         "LMS_COURSE_DIRS": [str(ROOT / "courses")],
