@@ -10,11 +10,19 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from limits import parse_many
 
 ROOT = Path(__file__).resolve().parent.parent
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_LENGTH = 32
+# Rate limits: Flask-Limiter skips one it cannot parse, which would silently lift it.
+RATE_LIMITS = (
+    "LMS_LOGIN_LIMIT",
+    "LMS_LOGIN_ADDRESS_LIMIT",
+    "LMS_LOGIN_ACCOUNT_LIMIT",
+    "LMS_VERIFY_LIMIT",
+)
 
 
 class ConfigError(RuntimeError):
@@ -165,6 +173,11 @@ def _check(app: Flask) -> None:
                 f"LMS_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters, "
                 "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+    for name in RATE_LIMITS:
+        try:
+            parse_many(config[name])
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}; write it like '5 per 5 minutes'") from error
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("LMS_DATABASE_URL is empty")
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
