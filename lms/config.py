@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from limits import parse_many
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,13 @@ MIN_SECRET_LENGTH = 32
 # OWASP's argon2id baseline: 19 MiB of memory and 2 iterations; only tests may go below it.
 MIN_ARGON2_TIME_COST = 2
 MIN_ARGON2_MEMORY_KIB = 19 * 1024
+# Rate limits: Flask-Limiter skips one it cannot parse, which would silently lift it.
+RATE_LIMITS = (
+    "LMS_LOGIN_LIMIT",
+    "LMS_LOGIN_ADDRESS_LIMIT",
+    "LMS_LOGIN_ACCOUNT_LIMIT",
+    "LMS_VERIFY_LIMIT",
+)
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +50,8 @@ ENVIRONMENT = {
     "LMS_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
     "LMS_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
+    "LMS_LOGIN_ADDRESS_LIMIT": ("LMS_LOGIN_ADDRESS_LIMIT", str),
+    "LMS_LOGIN_ACCOUNT_LIMIT": ("LMS_LOGIN_ACCOUNT_LIMIT", str),
     "LMS_PASSWORD_MIN_LENGTH": ("LMS_PASSWORD_MIN_LENGTH", int),
     "LMS_ARGON2_TIME_COST": ("LMS_ARGON2_TIME_COST", int),
     "LMS_ARGON2_MEMORY_KIB": ("LMS_ARGON2_MEMORY_KIB", int),
@@ -72,8 +82,16 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LMS_LOCALES": ("vi", "en"),
-        # Failed sign-ins allowed per account and per address before the form is refused.
+        # The sign-in lockout policy (lms/accounts/throttle.py). Failed sign-ins allowed per
+        # account and address together, and per device cookie;
         "LMS_LOGIN_LIMIT": "5 per 5 minutes",
+        # per address, whatever the accounts (a commune office shares one address);
+        "LMS_LOGIN_ADDRESS_LIMIT": "100 per 5 minutes",
+        # per account from browsers without its device cookie, which are then refused.
+        "LMS_LOGIN_ACCOUNT_LIMIT": "10 per 15 minutes",
+        # The signed cookie a successful sign-in leaves; that browser is then counted per cookie.
+        "LMS_DEVICE_COOKIE_NAME": "lms_device",
+        "LMS_DEVICE_COOKIE_DURATION": 365 * 24 * 3600,
         "LMS_PASSWORD_MIN_LENGTH": 10,
         "LMS_ARGON2_TIME_COST": MIN_ARGON2_TIME_COST,
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
@@ -170,6 +188,11 @@ def _check(app: Flask) -> None:
             "LMS_ARGON2_TIME_COST and LMS_ARGON2_MEMORY_KIB may not go below OWASP's baseline "
             f"({MIN_ARGON2_TIME_COST} iterations, {MIN_ARGON2_MEMORY_KIB} KiB) outside tests"
         )
+    for name in RATE_LIMITS:
+        try:
+            parse_many(config[name])
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}; write it like '5 per 5 minutes'") from error
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("LMS_DATABASE_URL is empty")
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}

@@ -1,57 +1,16 @@
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import activation, bp, services
+from lms.accounts import activation, bp, services, throttle
 from lms.accounts.forms import ActivationForm, ChangePasswordForm, LanguageForm, SignInForm
-from lms.core.errors import Invalid, render_error
+from lms.core.errors import Invalid
 from lms.core.urls import safe_next
-from lms.extensions import db, limiter
-
-
-def _sign_in_limit() -> str:
-    return current_app.config["LMS_LOGIN_LIMIT"]
-
-
-def _account_key() -> str:
-    return "sign-in-account:" + services.normalise_username(request.form.get("username", ""))
-
-
-def _address_key() -> str:
-    return "sign-in-address:" + (request.remote_addr or "unknown")
-
-
-def _sign_in_failed(_response) -> bool:
-    return g.get("sign_in_failed", False)
-
-
-def _throttled(limit):
-    current_app.logger.warning(
-        "Sign-in throttled for %r from %s (%s)",
-        request.form.get("username", ""),
-        request.remote_addr,
-        limit.limit,
-    )
-    body, status = render_error(
-        429,
-        _("Too many failed sign-ins"),
-        _(
-            "There have been too many failed sign-ins for this account or from this "
-            "address. Wait a few minutes, then try again. If you forgot your password, "
-            "ask your administrator to reset it."
-        ),
-    )
-    return current_app.response_class(body, status=status)
-
-
-_throttle = dict(
-    methods=["POST"], deduct_when=_sign_in_failed, on_breach=_throttled, override_defaults=False
-)
+from lms.extensions import db
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, key_func=_account_key, **_throttle)
-@limiter.limit(_sign_in_limit, key_func=_address_key, **_throttle)
+@throttle.limit_sign_in
 def login():
     form = SignInForm(next=request.args.get("next", ""))
     target = safe_next(form.next.data, url_for("learning.home"))
@@ -60,7 +19,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
-            g.sign_in_failed = True
+            throttle.record_failure()
             current_app.logger.warning(
                 "Failed sign-in for %r from %s", form.username.data, request.remote_addr
             )
@@ -69,7 +28,9 @@ def login():
             db.session.commit()
             session.clear()
             login_user(user, remember=form.remember.data)
-            return redirect(target)
+            response = redirect(target)
+            throttle.remember_device(response, user)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
@@ -134,5 +95,7 @@ def activate(token: str):
             session.clear()
             login_user(user)
             flash(_("Your password is set and you are signed in. Welcome!"), "success")
-            return redirect(url_for("learning.home"))
+            response = redirect(url_for("learning.home"))
+            throttle.remember_device(response, user)
+            return response
     return render_template("accounts/activate.html", form=form, user=user, problem=None)

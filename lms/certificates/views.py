@@ -18,6 +18,12 @@ def _verify_limit() -> str:
     return current_app.config["LMS_VERIFY_LIMIT"]
 
 
+# The form and the printed link count against one limit: two would double it.
+_verification_limit = limiter.shared_limit(
+    _verify_limit, scope="certificate-verification", override_defaults=False
+)
+
+
 def verify_url(code: str) -> str:
     """The absolute address of a certificate's public page, as printed on it."""
     base = current_app.config["LMS_BASE_URL"]
@@ -90,7 +96,7 @@ def transcript_pdf():
 
 
 @bp.route("/verify")
-@limiter.limit(_verify_limit, override_defaults=False)
+@_verification_limit
 def verify_form():
     typed = request.args.get("code", "")
     if typed.strip():
@@ -99,7 +105,7 @@ def verify_form():
 
 
 @bp.route("/verify/<code>")
-@limiter.limit(_verify_limit, override_defaults=False)
+@_verification_limit
 def verify(code: str):
     return _verification(code)
 

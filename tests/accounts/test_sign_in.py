@@ -59,32 +59,6 @@ def test_repeated_wrong_passwords_are_throttled_then_allowed_after_window(
     assert client.get("/").status_code == 200
 
 
-def test_throttle_counts_per_address_across_accounts(client, factory, app, monkeypatch):
-    monkeypatch.setitem(app.config, "LMS_LOGIN_LIMIT", "3 per 1 minute")
-    users = [factory.user() for _ in range(4)]
-    for user in users[:3]:
-        client.submit("/login", {"username": user.username, "password": "not-it-at-all"})
-    response = client.submit("/login", {"username": users[3].username, "password": "x-wrong-x"})
-    assert response.status_code == 429
-
-
-def test_throttle_counts_per_account_across_addresses(client, factory, app, monkeypatch):
-    monkeypatch.setitem(app.config, "LMS_LOGIN_LIMIT", "3 per 1 minute")
-    user = factory.user()
-    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        client.submit(
-            "/login",
-            {"username": user.username, "password": "not-it-at-all"},
-            environ_base={"REMOTE_ADDR": address},
-        )
-    response = client.submit(
-        "/login",
-        {"username": user.username, "password": user.test_password},
-        environ_base={"REMOTE_ADDR": "10.0.0.4"},
-    )
-    assert response.status_code == 429
-
-
 def test_session_cookie_copied_before_sign_out_is_sent_to_sign_in(app, client, factory, login_as):
     user = factory.user()
     login_as(client, user)
@@ -183,5 +157,6 @@ def test_cookies_are_secure_over_https(client, factory):
         headers={"Referer": "https://localhost/login"},
     )
     cookies = response.headers.getlist("Set-Cookie")
-    assert cookies and all("Secure" in cookie for cookie in cookies)
+    assert any(cookie.startswith("lms_device=") for cookie in cookies)
+    assert all("Secure" in cookie for cookie in cookies)
     assert "Strict-Transport-Security" in response.headers

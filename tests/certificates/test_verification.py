@@ -78,6 +78,15 @@ def test_verification_is_rate_limited(app, client, certified, monkeypatch):
     assert statuses == [404, 404, 404, 429]
 
 
+def test_the_form_and_the_link_share_one_limit_of_30_look_ups_a_minute(client, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", True)
+    statuses = [
+        client.get(f"/verify/AAAA{n}" if n % 2 else f"/verify?code=AAAA{n}").status_code
+        for n in range(31)
+    ]
+    assert statuses == [404] * 30 + [429]
+
+
 def test_an_admin_revokes_with_a_reason_recorded_in_the_audit_log(client, certified, login_as):
     certificate_id, code, serial = certified.certificates["position"]
     login_as(client, certified.admin)

@@ -57,6 +57,16 @@ def test_malformed_number_is_reported_by_name(production_env, monkeypatch):
         create_app()
 
 
+@pytest.mark.parametrize("variable", ["LMS_LOGIN_ADDRESS_LIMIT", "LMS_VERIFY_LIMIT"])
+def test_malformed_rate_limit_stops_start_up_instead_of_lifting_the_limit(
+    production_env, monkeypatch, variable
+):
+    monkeypatch.setenv("LMS_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv(variable, "100 a minute")
+    with pytest.raises(ConfigError, match=variable):
+        create_app()
+
+
 def test_unknown_default_locale_is_refused(production_env, monkeypatch):
     monkeypatch.setenv("LMS_DEFAULT_LOCALE", "fr")
     with pytest.raises(ConfigError, match="LMS_DEFAULT_LOCALE"):
