@@ -99,7 +99,8 @@ def _refuse(limit):
         request.remote_addr,
         limit.key,
     )
-    retry_after = max(1, limit.reset_at - int(time.time()))
+    # reset_at is whole seconds of the storage's clock: never tell more than the window.
+    retry_after = min(limit.limit.get_expiry(), max(1, limit.reset_at - int(time.time())))
     minutes = max(1, round(retry_after / 60))
     body, status = render_error(
         429,
