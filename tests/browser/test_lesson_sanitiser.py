@@ -128,14 +128,23 @@ def judge(launch_chromium):
 def test_no_payload_executes_after_sanitising_and_the_control_proves_the_judge(judge):
     payloads = corpus()
     assert len(listed()) > 1100 and len(markdown_specific()) >= 20
-    escaped = [payload for payload in payloads if judge(sanitised(payload))]
+    # The judge is a function of the HTML alone, so each distinct page is judged once
+    # (sanitising folds the 1,264 payloads into about 640 pages).
+    pages = {}
+    for payload in payloads:
+        pages.setdefault(sanitised(payload), payload)
+    escaped = [payload for html, payload in pages.items() if judge(html)]
     assert escaped == [], f"{len(escaped)} payloads execute after sanitising"
-    control = sum(judge(to_html(payload)) for payload in payloads)
-    print(f"\n{len(payloads)} payloads: 0 execute sanitised, {control} without sanitising")
+    raw = list(dict.fromkeys(to_html(payload) for payload in payloads))
+    control = sum(judge(html) for html in raw)
+    print(
+        f"\n{len(payloads)} payloads, {len(pages)} distinct pages sanitised: 0 execute; "
+        f"{control} of {len(raw)} distinct pages execute without sanitising"
+    )
     # Many corpus lines cannot run in Chromium at all (bare handler names, IE- or Firefox-only
     # vectors, fragments for attribute or script contexts): even inserted raw, about a fifth
     # execute. A tenth is enough to show the judge sees execution.
-    assert control >= len(payloads) * 0.1, "the control must show the judge can see execution"
+    assert control >= len(raw) * 0.1, "the control must show the judge can see execution"
 
 
 class _Elements(HTMLParser):
