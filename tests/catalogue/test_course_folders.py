@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.services import WEB, publish_course
@@ -257,3 +258,27 @@ def test_a_folder_cannot_take_over_a_module_authored_in_the_browser(app, courses
             )
             == 1
         )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("https://example.com/a.png", "remote images are not allowed"),
+        ("http://example.com/a.png", "remote images are not allowed"),
+        ("//example.com/a.png", "remote images are not allowed"),
+        ("images/logo.svg", "media/ folder"),
+        ("/static/img/logo.svg", "media/ folder"),
+    ],
+)
+def test_an_image_from_outside_the_media_folder_is_a_validation_problem(
+    app, courses, source, message
+):
+    lesson = courses / "linked-course" / LESSON
+    lesson.write_text(f"## Bài 1\n\n![Sơ đồ]({source})\n\n[Cổng](https://dichvucong.gov.vn)\n")
+    result = validate(app, courses / "linked-course")
+    assert result.exit_code == 1
+    assert "lessons/vi/01-lesson-1.md: (image):" in result.stdout
+    with app.app_context(), force_locale("en"):
+        _, problems = load_course(courses / "linked-course", registry().activity_types)
+        assert [(p.file, p.field) for p in problems] == [(LESSON.as_posix(), "(image)")]
+        assert message in str(problems[0].message)
