@@ -4,13 +4,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.catalogue import services
 from lms.catalogue.queries import all_modules
 from lms.catalogue.stats import STANDARD, course_stats, framework_codes, table
 from lms.extensions import db
 from lms.plugins import registry
-from lms.plugins.courses import discover
+from lms.plugins.courses import discover, folder_source, id_clashes
 from lms.plugins.manifest import load_course
 
 
@@ -24,10 +25,13 @@ def _discovered():
 
 
 def _folders(paths: tuple[Path, ...]) -> tuple[list[tuple[str, Path]], list]:
-    """``(name, folder)`` of the given course folders, or of every discovered course."""
+    """``(name, folder)`` of the given course folders, or of every discovered course, and
+    a problem for each id that two of them claim."""
     if paths:
-        return [(path.name, path) for path in paths], []
-    sources, problems = _discovered()
+        sources = [folder_source(path) for path in paths]
+        problems = id_clashes(sources)
+    else:
+        sources, problems = _discovered()
     return [(source.id, source.path) for source in sources], problems
 
 
@@ -119,6 +123,8 @@ def sync() -> None:
     for course_id, problems in report.failed.items():
         for problem in problems:
             click.echo(f"{course_id}: {problem}", err=True)
+    if services.DISCOVERY in report.failed:
+        click.echo(_("Nothing was synced: give each course an id of its own."), err=True)
     click.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.retired)} retired, "

@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.plugins.activity import Problem
 from lms.plugins.courses import CourseSource
 from lms.plugins.manifest import (
+    MANIFEST,
     MEDIA_TYPES,
     Course,
     activity_identity,
@@ -37,6 +38,8 @@ from lms.plugins.manifest import (
 log = logging.getLogger(__name__)
 # The source of modules authored in the browser (not from a course plugin).
 WEB = "web"
+# Where a sync report files the problems of discovery: ids that two sources claim.
+DISCOVERY = "(discovery)"
 
 
 @dataclass
@@ -59,23 +62,38 @@ def sync_courses(
 
     A course whose content hash changed gets a new published version; an unchanged one
     nothing; one that no longer exists is retired (history kept); a broken one is
-    reported and skipped while the others load.
+    reported and skipped while the others load. Nothing at all is written while
+    ``discovery_problems`` (two sources claiming one id) are left: which of the two is
+    the module cannot be guessed. A sync with any failure retires nothing, as the course
+    that failed may be the one that looks missing; retiring ends every assignment of a
+    module.
     """
     report = SyncReport()
     if discovery_problems:
-        report.failed["(discovery)"] = discovery_problems
+        report.failed[DISCOVERY] = discovery_problems
+        return report
     for source in sources:
         course, problems = load_course(
             source.path, registry.activity_types, global_hooks=registry.manager
         )
+        if course is not None and _authored_in_browser(course.id):
+            problems = [Problem(MANIFEST, "id", _l("a module authored in the browser has this id"))]
+            course = None
         if course is None:
             report.failed[source.id] = problems
             continue
         outcome = publish_course(course, source.origin, actor=actor)
         getattr(report, outcome).append(course.id)
-    present = {source.id for source in sources} | set(report.failed)
-    report.retired = _retire_missing(present, actor)
+    if not report.failed:
+        report.retired = _retire_missing({source.id for source in sources}, actor)
     return report
+
+
+def _authored_in_browser(slug: str) -> bool:
+    return (
+        db.session.scalar(sa.select(Module.id).where(Module.slug == slug, Module.source == WEB))
+        is not None
+    )
 
 
 def publish_course(course: Course, origin: str, *, actor=None) -> str:

@@ -2,7 +2,10 @@
 
 Lessons are rendered once, when a course is synced, and the sanitised HTML is stored.
 ``attr_list`` is deliberately absent: it would let a lesson put attributes (event
-handlers among them) on any element.
+handlers among them) on any element. Images come only from the module's own media: the
+Content-Security-Policy (``lms.core.security``) allows no other address, so a remote
+image would show learners a broken picture; the sanitiser drops it, and validation
+reports it to the author first.
 """
 
 import re
@@ -79,7 +82,11 @@ URL_SCHEMES = {"https", "http", "mailto"}
 # A lesson links its media relatively, as GitHub previews it: ../../media/x.svg or media/x.svg
 _MEDIA_PATH = re.compile(r"^(?:\.\./)*media/(?P<path>[A-Za-z0-9_.\-/]+)$")
 
-MediaUrl = Callable[[str], str]
+MediaUrl = Callable[[str], str | None]
+# Told each image source the sanitiser drops for not naming a media file (a remote
+# address, a path outside media/), so validation can name it. A scheme that is not allowed
+# at all (data:, javascript:) never reaches it: nh3 removes the attribute first.
+RefusedImage = Callable[[str], None]
 
 
 def to_html(text: str, extensions: Iterable = ()) -> str:
@@ -89,17 +96,25 @@ def to_html(text: str, extensions: Iterable = ()) -> str:
     )
 
 
-def sanitise(html: str, media_url: MediaUrl | None = None) -> str:
+def sanitise(
+    html: str, media_url: MediaUrl | None = None, refused_image: RefusedImage | None = None
+) -> str:
     """Keep only the allow-listed tags, attributes, classes and URL schemes.
 
-    Images come from the module's own media (relative paths, rewritten by ``media_url``) or
-    over https; anything else loses its ``src``. Links get ``rel="noopener noreferrer"``.
+    Images come from the module's own media only (relative paths, rewritten by
+    ``media_url``); any other image loses its ``src``, and ``refused_image`` is told.
+    Links keep http, https and mailto addresses and get ``rel="noopener noreferrer"``.
     """
 
     def filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-        if tag == "img" and attribute == "src":
-            return _image_source(value, media_url)
-        return value
+        if tag != "img" or attribute != "src":
+            return value
+        media = _media_path(value)
+        if media is not None and media_url is not None:
+            return media_url(media)
+        if refused_image is not None:
+            refused_image(value)
+        return None
 
     return nh3.clean(
         html,
@@ -113,13 +128,14 @@ def sanitise(html: str, media_url: MediaUrl | None = None) -> str:
     )
 
 
-def _image_source(value: str, media_url: MediaUrl | None) -> str | None:
-    media = _MEDIA_PATH.match(value)
-    if media and media_url is not None and ".." not in media["path"].split("/"):
-        return media_url(media["path"])
-    if value.lower().startswith("https://"):
-        return value
-    return None
+def _media_path(source: str) -> str | None:
+    media = _MEDIA_PATH.match(source)
+    return media["path"] if media and ".." not in media["path"].split("/") else None
+
+
+def is_remote(source: str) -> bool:
+    """Whether an image source names another site (``https://``, ``http://``, ``//host``)."""
+    return re.match(r"^\s*(?:https?:)?//", source, re.IGNORECASE) is not None
 
 
 def scrollable_tables(html: str, label: str) -> str:
@@ -131,6 +147,12 @@ def scrollable_tables(html: str, label: str) -> str:
     return html.replace("<table>", region + "<table>").replace("</table>", "</table></div>")
 
 
-def render(text: str, *, media_url: MediaUrl | None = None, extensions: Iterable = ()) -> str:
+def render(
+    text: str,
+    *,
+    media_url: MediaUrl | None = None,
+    refused_image: RefusedImage | None = None,
+    extensions: Iterable = (),
+) -> str:
     """Markdown → sanitised HTML, the one path every lesson takes."""
-    return sanitise(to_html(text, extensions), media_url)
+    return sanitise(to_html(text, extensions), media_url, refused_image)

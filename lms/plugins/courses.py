@@ -4,12 +4,12 @@ directories, and installed distributions in the ``lms.courses`` entry-point grou
 Discovery reads manifests' ids only and writes nothing.
 """
 
-import tomllib
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from lms.plugins.activity import Problem
+from lms.plugins.manifest import read_manifest
 
 ENTRY_POINT_GROUP = "lms.courses"
 
@@ -22,20 +22,23 @@ class CourseSource:
 
 
 def _manifest_id(path: Path) -> str:
-    try:
-        value = tomllib.loads((path / "manifest.toml").read_text(encoding="utf-8")).get("id")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-        value = None
+    """The id the manifest states, else the folder's name (loading the course then reports
+    what is wrong with its manifest)."""
+    data, _ = read_manifest(path)
+    value = data.get("id") if data else None
     return value if isinstance(value, str) else path.name
 
 
+def folder_source(path: Path) -> CourseSource:
+    return CourseSource(_manifest_id(path), path, f"folder:{path}")
+
+
 def _folder_sources(course_dirs) -> list[CourseSource]:
-    sources = []
-    for folder in map(Path, course_dirs):
-        for manifest in sorted(folder.glob("*/manifest.toml")) if folder.is_dir() else []:
-            path = manifest.parent
-            sources.append(CourseSource(_manifest_id(path), path, f"folder:{path}"))
-    return sources
+    return [
+        folder_source(manifest.parent)
+        for folder in map(Path, course_dirs)
+        for manifest in (sorted(folder.glob("*/manifest.toml")) if folder.is_dir() else [])
+    ]
 
 
 def _package_sources() -> list[CourseSource]:
@@ -49,21 +52,25 @@ def _package_sources() -> list[CourseSource]:
     return sources
 
 
-def discover(course_dirs) -> tuple[list[CourseSource], list[Problem]]:
-    """Every course found, and a problem for each id that two sources claim (both are
-    left out, so neither silently wins)."""
-    found = _folder_sources(course_dirs) + _package_sources()
+def id_clashes(sources: list[CourseSource]) -> list[Problem]:
+    """A problem for each id that more than one source claims, naming every one of them."""
     by_id: dict[str, list[CourseSource]] = {}
-    for source in found:
+    for source in sources:
         by_id.setdefault(source.id, []).append(source)
-    problems = [
+    return [
         Problem(
             "manifest.toml",
             "id",
-            f"the id {course_id!r} is used by {' and '.join(s.origin for s in sources)}",
+            f"the id {course_id!r} is used by {' and '.join(s.origin for s in claimants)}",
         )
-        for course_id, sources in by_id.items()
-        if len(sources) > 1
+        for course_id, claimants in by_id.items()
+        if len(claimants) > 1
     ]
-    unique = [sources[0] for sources in by_id.values() if len(sources) == 1]
-    return unique, problems
+
+
+def discover(course_dirs) -> tuple[list[CourseSource], list[Problem]]:
+    """Every course found, and a problem for each id that two sources claim. Sources that
+    clash are all listed, so each can still be checked; syncing refuses to run while
+    any clash is left (``lms.catalogue.services.sync_courses``)."""
+    found = _folder_sources(course_dirs) + _package_sources()
+    return found, id_clashes(found)

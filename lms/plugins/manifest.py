@@ -8,10 +8,13 @@ writes nothing.
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
 
 from lms.plugins import new_manager
 from lms.plugins.activity import Parsed, Problem
@@ -41,6 +44,8 @@ _MAGIC = {
 }
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 DATA_FOLDERS = ("lessons", "banks", "media")
+OUTSIDE = _l("the link leads outside the course folder")
+NOT_TEXT = _l("The file is not UTF-8 text: save it as UTF-8.")
 
 
 @dataclass
@@ -92,17 +97,6 @@ class Course:
         return f"/modules/{self.id}/media/{digest}/{path}"
 
 
-class FolderFiles:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def exists(self, path: str) -> bool:
-        return (self.root / path).is_file()
-
-    def read_text(self, path: str) -> str:
-        return (self.root / path).read_text(encoding="utf-8")
-
-
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -141,16 +135,113 @@ class _Checker:
         return {language: str(value.get(language, "")).strip() for language in languages}
 
 
-def _read_manifest(root: Path, check: _Checker) -> dict | None:
-    path = root / MANIFEST
-    if not path.is_file():
+class CourseFolder:
+    """A course folder's files, each read where it really is: a path is resolved (links
+    followed) and refused when it leads outside the folder, so a course cannot publish
+    a file of the machine it is synced on. A link that stays inside reads like the file
+    it points to. A refused file and a text file that is not UTF-8 are each reported once.
+
+    It is also the ``CourseFiles`` activity types read lessons and banks through.
+    """
+
+    def __init__(self, root: Path, check: _Checker):
+        self.root = root.resolve()
+        self.check = check
+        self._refused: set[str] = set()
+
+    def _refuse(self, relative: str, field_name: str, message) -> None:
+        if relative not in self._refused:
+            self._refused.add(relative)
+            self.check.add(field_name, message, relative)
+
+    def _inside(self, relative: str, real: Path) -> bool:
+        if real.is_relative_to(self.root):
+            return True
+        self._refuse(relative, "(path)", OUTSIDE)
+        return False
+
+    def exists(self, relative: str) -> bool:
+        return (self.root / relative).is_file()
+
+    def real(self, relative: str) -> Path | None:
+        """Where the file really is; None when it is missing or refused."""
+        real = (self.root / relative).resolve()
+        if relative in self._refused or not self._inside(relative, real) or not real.is_file():
+            return None
+        return real
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        real = self.real(relative)
+        return None if real is None else real.read_bytes()
+
+    def text(self, relative: str, data: bytes | None = None) -> str | None:
+        """The file (or ``data`` read from it) as text; None when it is missing, refused or
+        not UTF-8. NUL is refused too: no database stores it in text."""
+        data = self.read_bytes(relative) if data is None else data
+        if data is None:
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            self._refuse(relative, "(encoding)", NOT_TEXT)
+            return None
+        return text
+
+    def read_text(self, relative: str) -> str:
+        """``CourseFiles.read_text``: a refused file reads as empty, its problem already
+        reported (so the course is not used)."""
+        return self.text(relative) or ""
+
+    def walk(self, relative: str) -> list[tuple[str, bytes]]:
+        """``(path, content)`` of every file under the folder ``relative``, sorted by path.
+        Links are followed while they stay inside, and each real folder is read once, so
+        a link to a parent folder does not loop."""
+        start = self.root / relative
+        if not self._inside(relative, start.resolve()) or not start.is_dir():
+            return []
+        found, seen = [], {start.resolve()}
+        for here, folders, files in os.walk(start, followlinks=True):
+            here = Path(here)
+            kept = []
+            for name in sorted(folders):
+                real = (here / name).resolve()
+                if self._inside(self._relative(here / name), real) and real not in seen:
+                    seen.add(real)
+                    kept.append(name)
+            folders[:] = kept
+            for name in files:
+                data = self.read_bytes(self._relative(here / name))
+                if data is not None:
+                    found.append((self._relative(here / name), data))
+        return sorted(found)
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+def read_manifest(root: Path) -> tuple[dict | None, list[Problem]]:
+    """The manifest of the course folder ``root`` as a table (None when it cannot be read)
+    and the problems reading it."""
+    check = _Checker()
+    return _read_manifest(CourseFolder(root, check), check), check.problems
+
+
+def _read_manifest(folder: CourseFolder, check: _Checker) -> dict | None:
+    if not folder.exists(MANIFEST):
         check.add("(file)", "manifest.toml is missing")
         return None
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        check.add("(syntax)", str(error))
+    text = folder.text(MANIFEST)
+    if text is None:
         return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        check.add("(syntax)", str(error))
+    except RecursionError:
+        check.add("(syntax)", _l("The file is nested too deeply."))
+    return None
 
 
 def _check_header(data: dict, check: _Checker) -> list[str]:
@@ -161,7 +252,11 @@ def _check_header(data: dict, check: _Checker) -> list[str]:
     if not isinstance(data.get("version"), str) or not data["version"].strip():
         check.add("version", 'a version text such as "1.0.0" is required')
     languages = data.get("languages")
-    if not isinstance(languages, list) or not languages or not set(languages) <= set(LOCALES):
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or not all(code in LOCALES for code in languages)
+    ):
         check.add("languages", f"a non-empty list of {', '.join(LOCALES)}")
         return ["vi"]
     minutes = data.get("estimated_minutes")
@@ -197,28 +292,23 @@ def _check_completion(data: dict, check: _Checker) -> dict:
     return completion
 
 
-def _forbidden_code(root: Path, allow_hooks: bool) -> list[Problem]:
-    problems = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
+def _forbidden_code(folder: CourseFolder, allow_hooks: bool, check: _Checker) -> None:
+    # Names only: rglob does not follow links to folders, and what a link points to
+    # inside the course is listed where it really is.
+    for path in sorted(folder.root.rglob("*")):
+        relative = path.relative_to(folder.root).as_posix()
         if path.suffix.lower() in {".py", ".pyc", ".pyw", ".so"}:
             if allow_hooks and relative == HOOKS:
+                folder.real(HOOKS)  # reports a hooks.py that leads outside: it never runs
                 continue
-            problems.append(
-                Problem(relative, "(file)", "code is not allowed here; courses are data")
-            )
-    return problems
+            check.add("(file)", "code is not allowed here; courses are data", relative)
 
 
-def _read_media(root: Path, check: _Checker) -> dict[str, bytes]:
+def _read_media(folder: CourseFolder, check: _Checker) -> dict[str, bytes]:
     media = {}
-    folder = root / "media"
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file():
-            continue
-        relative = path.relative_to(folder).as_posix()
-        content_type = MEDIA_TYPES.get(path.suffix.lower())
-        data = path.read_bytes()
+    for path, data in folder.walk("media"):
+        relative = path.removeprefix("media/")
+        content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
         if content_type is None:
             check.add(
                 "(type)", f"media must be one of {', '.join(MEDIA_TYPES)}", f"media/{relative}"
@@ -239,16 +329,15 @@ def _looks_like(content_type: str, data: bytes) -> bool:
     return data.startswith(_MAGIC[content_type])
 
 
-def _other_files(root: Path) -> dict[str, bytes]:
-    files = {}
-    readme = root / "README.md"
-    if readme.is_file():
-        files["README.md"] = readme.read_bytes()
-    banks = root / "banks"
-    for path in sorted(banks.rglob("*")) if banks.is_dir() else []:
-        if path.is_file():
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
+def _other_files(folder: CourseFolder) -> dict[str, bytes]:
+    """README and every file of banks/: they travel with each version as text."""
+    readme = folder.read_bytes("README.md")
+    found = [("README.md", readme)] if readme is not None else []
+    return {
+        path: data
+        for path, data in found + folder.walk("banks")
+        if folder.text(path, data) is not None
+    }
 
 
 def load_course_hooks(root: Path, course_id: str):
@@ -270,8 +359,9 @@ def load_course(
     """Read and check the course in ``root``. Returns the course (None when it cannot be
     used) and every problem found."""
     check = _Checker()
-    check.problems.extend(_forbidden_code(root, allow_hooks))
-    data = _read_manifest(root, check)
+    folder = CourseFolder(root, check)
+    _forbidden_code(folder, allow_hooks, check)
+    data = _read_manifest(folder, check)
     if data is None:
         return None, check.problems
     languages = _check_header(data, check)
@@ -279,7 +369,7 @@ def load_course(
     summary = check.text_per_language(data, "summary", languages)
     competencies = _check_competencies(data, check)
     completion = _check_completion(data, check)
-    media = _read_media(root, check)
+    media = _read_media(folder, check)
     course = Course(
         id=str(data.get("id", root.name)),
         version=str(data.get("version", "")),
@@ -292,14 +382,14 @@ def load_course(
         completion=completion,
         activities=[],
         media=media,
-        other_files=_other_files(root),
+        other_files=_other_files(folder),
         root=root,
     )
     course_hooks = None
     if allow_hooks and not check.problems:
-        course_hooks = load_course_hooks(root, course.id)
+        course_hooks = load_course_hooks(folder.root, course.id)
     extensions = _markdown_extensions(global_hooks, course_hooks)
-    course.activities = _check_activities(data, course, activity_types, check, root, extensions)
+    course.activities = _check_activities(data, course, activity_types, check, folder, extensions)
     for manager in filter(None, (global_hooks, course_hooks)):
         for problems in manager.hook.lms_course_validate(course=course):
             check.problems.extend(problems or [])
@@ -343,7 +433,9 @@ def activity_identity(key: str, type_id: str, title: dict, required: bool, conte
     }
 
 
-def _check_activities(data, course, activity_types, check, root, extensions) -> list[ActivitySpec]:
+def _check_activities(
+    data, course, activity_types, check, folder, extensions
+) -> list[ActivitySpec]:
     tables = data.get("activities")
     if not isinstance(tables, list) or not tables:
         check.add("activities", "at least one [[activities]] table is required")
@@ -359,13 +451,14 @@ def _check_activities(data, course, activity_types, check, root, extensions) -> 
             check.add(f"{where}.key", f"the key {key!r} is used twice")
             continue
         keys.add(key)
-        activity_type = activity_types.get(table.get("type"))
+        type_id = table.get("type")
+        activity_type = activity_types.get(type_id) if isinstance(type_id, str) else None
         if activity_type is None:
             check.add(f"{where}.type", f"unknown activity type {table.get('type')!r}")
             continue
         title = _activity_title(table, where, course.languages, check)
         parsed: Parsed = activity_type.parse(
-            table, FolderFiles(root), course, where=where, extensions=extensions
+            table, folder, course, where=where, extensions=extensions
         )
         check.problems.extend(parsed.problems)
         activities.append(

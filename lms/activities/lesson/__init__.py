@@ -8,8 +8,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.core.markdown import is_remote, scrollable_tables
 from lms.core.markdown import render as render_markdown
-from lms.core.markdown import scrollable_tables
 from lms.plugins import hookimpl
 from lms.plugins.activity import Parsed, Problem
 
@@ -35,6 +35,7 @@ class LessonActivity:
             parsed.content["html"][language] = render_markdown(
                 text,
                 media_url=self._media_url(course, path, parsed.problems),
+                refused_image=self._refused_image(path, parsed.problems),
                 extensions=extensions,
             )
         return parsed
@@ -48,6 +49,18 @@ class LessonActivity:
             return course.media_path(path)
 
         return media_url
+
+    @staticmethod
+    def _refused_image(lesson_path: str, problems: list):
+        def refused_image(source: str) -> None:
+            message = (
+                _l("remote images are not allowed; put the file in media/")
+                if is_remote(source)
+                else _l("images come from the course's media/ folder, linked relatively")
+            )
+            problems.append(Problem(lesson_path, "(image)", message))
+
+        return refused_image
 
     def export(self, content: dict) -> tuple[dict, dict[str, str]]:
         files = {
