@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.certificates.models import MODULE, REVOKED, Certificate
 from lms.certificates.pdf import CertificateSheet, TranscriptRow, TranscriptSheet
 from lms.core.clock import local_date
+from lms.core.tables import Column
 from lms.extensions import db
 from lms.learning.models import ModuleProgress
 from lms.org.queries import current_assignments
@@ -67,29 +68,32 @@ def _status(row: Completion) -> str:
     return _("Valid") if row.valid else _("Expired")
 
 
-def csv_header() -> list[str]:
+def table_columns() -> list[Column]:
     return [
-        _("Module"),
-        _("Version"),
-        _("Completed on"),
-        _("Hours"),
-        _("Valid until"),
-        _("Certificate"),
-        _("Status"),
+        Column(_("Module"), 40),
+        Column(_("Version"), 8),
+        Column(_("Completed on"), 12, is_date=True),
+        Column(_("Hours"), 8),
+        Column(_("Valid until"), 12, is_date=True),
+        Column(_("Certificate"), 16),
+        Column(_("Status"), 14),
     ]
 
 
-def csv_rows(user: User, today: date):
-    for row in rows_of(user, today):
-        yield [
+def table_rows(user: User, today: date) -> list[tuple]:
+    """The transcript as rows of ``table_columns``, translated (so read in the request)."""
+    return [
+        (
             row.module,
             row.version,
-            row.completed_on.isoformat(),
+            row.completed_on,
             row.hours,
-            row.expires_on.isoformat() if row.expires_on else "",
+            row.expires_on,
             row.certificate.serial if row.certificate else "",
             _status(row),
-        ]
+        )
+        for row in rows_of(user, today)
+    ]
 
 
 def transcript_sheet(user: User, today: date) -> TranscriptSheet:

@@ -1,8 +1,5 @@
 """A learner's certificates and transcript, and the public verification page."""
 
-import csv
-import io
-
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +7,7 @@ from flask_login import current_user, login_required
 from lms.certificates import bp, pdf, queries, transcript
 from lms.certificates.models import REVOKED
 from lms.certificates.services import display_code, normalise_code
-from lms.core import clock
+from lms.core import clock, tables
 from lms.extensions import limiter
 
 
@@ -76,15 +73,11 @@ def transcript_page():
 @bp.route("/transcript.csv")
 @login_required
 def transcript_csv():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(transcript.csv_header())
-    writer.writerows(transcript.csv_rows(current_user, clock.today()))
-    # The byte-order mark makes Excel read the file as UTF-8 (Vietnamese intact).
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="transcript.csv"'},
+    return tables.response(
+        transcript.table_columns(),
+        transcript.table_rows(current_user, clock.today()),
+        fmt="csv",
+        name="transcript",
     )
 
 

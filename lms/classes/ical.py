@@ -1,10 +1,15 @@
-"""iCalendar (RFC 5545) output: a learner's feed and one session's download."""
+"""iCalendar (RFC 5545) output: a learner's feed and one session's download.
+
+Stored text (titles, places) goes in as TEXT values, which icalendar escapes (line breaks,
+commas, semicolons), with control characters, which TEXT may not hold, replaced first.
+"""
 
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from lms.classes.models import IN_PERSON, TrainingSession
+from lms.core.tables import printable
 
 PRODUCT = "-//Digital Skills for Civil Servants//Training sessions//VI"
 
@@ -14,8 +19,13 @@ def _calendar(name: str) -> Calendar:
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    # An X- property has no known type: unless told it is TEXT, icalendar writes it raw.
+    calendar.add("x-wr-calname", _text(name))
     return calendar
+
+
+def _text(value: str) -> vText:
+    return vText(printable(value))
 
 
 def _events(
@@ -31,13 +41,13 @@ def _events(
         title = session.title(locale)
         if len(session.slots) > 1:
             title = f"{title} ({number}/{len(session.slots)})"
-        event.add("summary", title)
+        event.add("summary", _text(title))
         event.add("sequence", session.revision)
         event.add("url", url)
         if session.mode == IN_PERSON:
-            event.add("location", where)
+            event.add("location", _text(where))
         elif show_link:
-            event.add("location", session.meeting_url)
+            event.add("location", _text(session.meeting_url))
         yield event
 
 
@@ -60,7 +70,7 @@ def due_event(uid: str, summary: str, day: date, url: str, stamp: datetime) -> E
     event.add("dtstamp", stamp)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
+    event.add("summary", _text(summary))
     event.add("url", url)
     event.add("transp", "TRANSPARENT")
     return event

@@ -33,7 +33,7 @@ from lms.classes.forms import (
     to_utc,
 )
 from lms.classes.models import ABSENT, ATTENDANCE_STATES, ATTENDED, ENROLLED, PARTLY
-from lms.core import clock
+from lms.core import clock, tables
 from lms.core.errors import DomainError
 from lms.core.forms import options
 from lms.core.permissions import Role, require_role
@@ -368,21 +368,19 @@ def record_attendance(session_id: int):
     return redirect(url_for("classes.roster", session_id=session.id))
 
 
-@bp.route("/sessions/<int:session_id>/attendance.<kind>")
+@bp.route("/sessions/<int:session_id>/attendance.<any(csv, xlsx):kind>")
 @require_role(Role.TRAINER, Role.ADMIN)
 def attendance_sheet(session_id: int, kind: str):
     session = _staffed_session_or_404(session_id)
-    filename = f"attendance-session-{session.id}.{kind}"
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if kind == "csv":
-        return Response(sheets.as_csv(session), mimetype="text/csv", headers=disposition)
-    if kind == "xlsx":
-        return Response(
-            sheets.as_xlsx(session, session.title(_locale())),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers=disposition,
-        )
-    abort(404)
+    columns, rows = sheets.table(session)
+    return tables.response(
+        columns,
+        rows,
+        fmt=kind,
+        name=f"attendance-session-{session.id}",
+        sheet_title=_("Attendance"),
+        caption=session.title(_locale()),
+    )
 
 
 # --- QR check-in --------------------------------------------------------------------------

@@ -3,19 +3,20 @@ the one-action assignment (managers), the needs and effectiveness reports (plann
 framework and position standards (admins)."""
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalogue.models import Module
 from lms.catalogue.queries import latest_versions
-from lms.core import clock
+from lms.core import clock, tables
 from lms.core.forms import submit
 from lms.core.paging import paginate_rows
 from lms.core.permissions import Role, require_role
+from lms.core.tables import Column
 from lms.extensions import db
-from lms.needs import bp, evidence, exports, gaps, queries, services
+from lms.needs import bp, evidence, gaps, queries, services
 from lms.needs import forms as needs_forms
 from lms.needs.models import LEVELS
 from lms.org.models import Position
@@ -221,31 +222,23 @@ def _report_rows(data):
 @require_role(Role.MANAGER, Role.ADMIN)
 def report_export(kind: str):
     data = _report()
-    header = [
-        _("Unit code"),
-        _("Unit"),
-        _("Competency code"),
-        _("Competency"),
-        _("Highest level required"),
-        _("People below standard"),
-        _("1 level below"),
-        _("2 levels below"),
-        _("3 or more levels below"),
-        _("Levels missing in all"),
-        _("Modules that build it (level)"),
+    columns = [
+        Column(_("Unit code"), 14),
+        Column(_("Unit"), 40),
+        Column(_("Competency code"), 14),
+        Column(_("Competency"), 40),
+        Column(_("Highest level required"), 12),
+        Column(_("People below standard"), 12),
+        Column(_("1 level below"), 12),
+        Column(_("2 levels below"), 12),
+        Column(_("3 or more levels below"), 12),
+        Column(_("Levels missing in all"), 12),
+        Column(_("Modules that build it (level)"), 40),
     ]
+    # Read now, in the request: the rows are translated.
     rows = list(_report_rows(data))
     name = f"needs-{data.unit.code if data.unit else 'all'}-{clock.today().isoformat()}"
-    if kind == "csv":
-        content, mimetype = exports.csv_bytes(header, rows), exports.CSV_TYPE
-    else:
-        content = exports.xlsx_bytes(header, rows, title=_("Training needs"))
-        mimetype = exports.XLSX_TYPE
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
-    )
+    return tables.response(columns, rows, fmt=kind, name=name, sheet_title=_("Training needs"))
 
 
 @bp.route("/needs/effectiveness")

@@ -41,11 +41,12 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import activation
 from lms.accounts.models import User
-from lms.core import audit, clock
+from lms.core import audit, clock, tables
 from lms.core.errors import DomainError, Invalid
 from lms.core.i18n import fold
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role, ensure_role
+from lms.core.tables import Column
 from lms.extensions import db
 from lms.org import services
 from lms.org.models import (
@@ -937,46 +938,31 @@ def created_user_ids_of_job(job_id: int) -> list[int] | None:
 # --- files the admin downloads -------------------------------------------------------------
 
 
+def _template_columns() -> list[Column]:
+    widths = (18, 24, 26, 14, 24, 14, 12)
+    return [
+        Column(VIETNAMESE_HEADERS[column], width, is_date=column == "start_date")
+        for column, width in zip(COLUMNS, widths, strict=True)
+    ]
+
+
 def template_csv() -> bytes:
     """The roster template as CSV (UTF-8 with BOM, so Excel shows the accents)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([VIETNAMESE_HEADERS[column] for column in COLUMNS])
-    writer.writerow([TEMPLATE_EXAMPLE[column] for column in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return tables.csv_bytes(_template_columns(), [[TEMPLATE_EXAMPLE[c] for c in COLUMNS]])
 
 
 def template_xlsx() -> bytes:
     """The roster template as an Excel workbook; the start date is a real date cell."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Danh sách"
-    sheet.append([VIETNAMESE_HEADERS[column] for column in COLUMNS])
     example = [TEMPLATE_EXAMPLE[column] for column in COLUMNS]
     example[COLUMNS.index("start_date")] = parse_date(TEMPLATE_EXAMPLE["start_date"])
-    sheet.append(example)
-    sheet.cell(row=2, column=COLUMNS.index("start_date") + 1).number_format = "DD/MM/YYYY"
-    for index, width in enumerate((18, 24, 26, 14, 24, 14, 12), start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return tables.xlsx_bytes(_template_columns(), [example], sheet_title="Danh sách")
 
 
 def links_csv(links: Iterable[tuple[str, str, str]]) -> bytes:
     """CSV (UTF-8 with BOM) of (username, full name, activation link) rows."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [VIETNAMESE_HEADERS["username"], VIETNAMESE_HEADERS["full_name"], "Liên kết kích hoạt"]
-    )
-    for username, full_name, link in links:
-        writer.writerow([_csv_safe(username), _csv_safe(full_name), link])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula when the CSV is opened in Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    columns = [
+        Column(VIETNAMESE_HEADERS["username"]),
+        Column(VIETNAMESE_HEADERS["full_name"]),
+        Column("Liên kết kích hoạt"),
+    ]
+    return tables.csv_bytes(columns, links)

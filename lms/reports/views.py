@@ -4,15 +4,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.core import clock
+from lms.core import clock, tables
 from lms.core.forms import options, submit
 from lms.core.paging import paginate_rows
 from lms.core.permissions import Role, require_role
+from lms.core.tables import Column
 from lms.extensions import db
 from lms.learning.queries import STATUSES, my_assignments
 from lms.org import queries as org_queries
-from lms.reports import bp, exports, queries, services
-from lms.reports.exports import Column
+from lms.reports import bp, queries, services
 from lms.reports.forms import (
     DashboardFilterForm,
     DeleteTargetForm,
@@ -288,7 +288,7 @@ def _figure_rows(rows) -> list[tuple]:
 def _people_rows(select, titles: dict, labels: dict, yes: str):
     """The people list's rows, read in batches when first iterated (while the response is
     sent): everything that needs the request is passed in already translated."""
-    result = db.session.execute(select.execution_options(yield_per=exports.BATCH))
+    result = db.session.execute(select.execution_options(yield_per=tables.BATCH))
     for row in result:
         yield (
             row.full_name,
@@ -328,7 +328,7 @@ def export(table: str, fmt: str, unit_id: int | None = None):
         ]
         labels = {state: str(label) for state, label in STATE_LABELS.items()}
         rows = _people_rows(_people_select(form, filters), titles, labels, _("Yes"))
-        return exports.response(columns, rows, fmt=fmt, name=name)
+        return tables.response(columns, rows, fmt=fmt, name=name)
     form, filters, titles = _filters(DashboardFilterForm, unit_id)
     if table == "months":
         columns = [Column(_("Month"), 12, is_date=True), Column(_("Completions"), 14)]
@@ -371,4 +371,4 @@ def export(table: str, fmt: str, unit_id: int | None = None):
         }[table]
         columns = _figure_columns(first)
         rows = _figure_rows(find(actor, today, filters, locale))
-    return exports.response(columns, rows, fmt=fmt, name=name)
+    return tables.response(columns, rows, fmt=fmt, name=name)
