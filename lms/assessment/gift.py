@@ -1,7 +1,9 @@
 """GIFT, Moodle's text format for questions: ``parse`` imports a file, ``dump`` writes one.
 
-The syntax follows https://docs.moodle.org/en/GIFT_format; docs/gift.md is the trainers'
-guide. Where this importer differs from Moodle's:
+The syntax follows https://docs.moodle.org/en/GIFT_format and, where that page is silent,
+what Moodle's importer does (``qformat_gift`` in question/format/gift/format.php, cited
+below by method); docs/gift.md is the trainers' guide. Where this importer differs from
+Moodle's:
 
 - Several ``=`` answers next to ``~`` answers make a multiple-answer question whose right
   options share 100% and whose wrong options cost as much (Moodle would make a single-choice
@@ -12,13 +14,26 @@ guide. Where this importer differs from Moodle's:
 - Essays ``{}`` and descriptions (no answer block) are refused, as are answers that start
   with neither ``=`` nor ``~`` (Moodle takes ``{Paris}`` as a short answer), weights that are
   not numbers, and matching questions with fewer than three pairs.
-- The text format (``[markdown]``…) is the question's; answers and feedback share it.
+- A question has one text format, which its answers and feedback share. Format markers
+  (``[html]``, ``[moodle]``, ``[markdown]``, ``[plain]``) are read where Moodle reads them
+  (``parse_text_with_format``): before the question text, before each choice answer and
+  each feedback (``commentparser``, after the weight and once trimmed), before the left side
+  of a matching pair, and right after ``####``. A marker of the question's kind of format
+  (formatted or plain) is simply removed; see ``_QuestionParser._shown`` for the others.
+- Of Moodle's short-answer wildcards only the catch-all answer ``*`` is read (any other
+  response); a ``*`` inside an answer is a star.
+
+A bare CR is a line break, as in Moodle (``qformat_default::readdata`` splits a file of CR
+lines), and the ID number and tags of a question (``// [id:…] [tag:…]`` in its comments,
+``extract_idnumber_and_tags_from_comment``) are kept and written back.
 
 ``parse`` checks the whole file and raises one ``GiftError`` listing the first problem of
 every wrong question, by line, so a file is imported whole or not at all.
 ``parse(dump(questions)) == questions`` for whatever ``parse`` returns.
 """
 
+import html
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -29,6 +44,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import Invalid
+from lms.core.markdown import render
 
 from .grading import (
     Matching,
@@ -39,13 +55,19 @@ from .grading import (
     TrueFalse,
     format_number,
 )
-from .questions import BLANK, TEXT_FORMATS, Question, item_id
+from .questions import BLANK, TEXT_FORMATS, Question, item_id, line_feeds
 
 CATEGORY = "$CATEGORY:"
 DEFAULT_FORMAT = "moodle"
+PLAIN = "plain"
 _ESCAPABLE = "\\:#={}~n"
 _FORMAT_MARKER = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _DIRECTIVE = re.compile(r"//\s*lms:(.*)")
+# Moodle's patterns (extract_idnumber_and_tags_from_comment): any characters but control
+# characters and an unescaped ], and for a tag none of <>` either (PARAM_TAG).
+_IDNUMBER = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+_TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
+_PHP_TRIM = " \t\n\r\0\x0b"
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _WEIGHT = re.compile(r"-?\d+(\.\d+)?")
 _TRUE = {"T", "TRUE"}
@@ -102,10 +124,11 @@ class _Span(NamedTuple):
 
 @dataclass
 class _Block:
-    """Consecutive non-blank lines (numbered from 1): comments dropped, directives aside."""
+    """Consecutive non-blank lines (numbered from 1), comments and directives aside."""
 
     lines: list[tuple[int, str]] = field(default_factory=list)
     directives: list[tuple[int, str]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -146,16 +169,17 @@ def parse(text: str) -> list[Question]:
 
 def _blocks(text: str):
     block = _Block()
-    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
-        line = line.rstrip("\r")
+    for number, line in enumerate(line_feeds(text.removeprefix("\ufeff")).split("\n"), start=1):
         stripped = line.strip()
         if not stripped:
             if block.lines or block.directives:
                 yield block
             block = _Block()
-        elif directive := _DIRECTIVE.match(stripped):
-            block.directives.append((number, directive.group(1)))
-        elif not stripped.startswith("//"):
+        elif stripped.startswith("//"):
+            block.comments.append(stripped)
+            if directive := _DIRECTIVE.match(stripped):
+                block.directives.append((number, directive.group(1)))
+        else:
             block.lines.append((number, line))
     if block.lines or block.directives:
         yield block
@@ -199,8 +223,9 @@ def unescape(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Plain text to GIFT, escaping what Moodle escapes; line breaks become ``\\n``."""
-    text = text.replace("\\", "\\\\")
+    """Plain text to GIFT, escaping what Moodle escapes; line breaks, a bare CR among them,
+    become ``\\n`` (Moodle's ``repchar`` drops CRs: a CR written raw would end the line)."""
+    text = line_feeds(text).replace("\\", "\\\\")
     for character in ":#={}~":
         text = text.replace(character, "\\" + character)
     return text.replace("\n", "\\n")
@@ -219,10 +244,21 @@ def _plain(span: _Span, *, strip=True) -> str:
     return text.strip() if strip else text
 
 
+class _Formatted(Exception):
+    """A plain question has a formatted answer or feedback: it is read again as formatted."""
+
+    def __init__(self, text_format: str):
+        super().__init__(text_format)
+        self.text_format = text_format
+
+
 class _QuestionParser:
     def __init__(self, block: _Block, category: str):
         self.block = block
         self.category = category
+        # The format the question's text is written in, which its answers and feedback
+        # share unless marked otherwise, and the format the question is kept in.
+        self.text_format = self.target = DEFAULT_FORMAT
 
     def question(self) -> Question:
         if not self.block.lines:
@@ -233,24 +269,60 @@ class _QuestionParser:
             )
         span = _Span(self.block.text, 0).strip()
         name, span = self._name(span)
-        text_format, span = self._format(span)
+        self.text_format, span = self._format(span, DEFAULT_FORMAT)
+        self.target = self.text_format
+        try:
+            return self._question(name, span)
+        except _Formatted as formatted:
+            self.target = formatted.text_format
+            return self._question(name, span)
+
+    def _question(self, name: str, span: _Span) -> Question:
         text, body = self._text_and_answers(span)
         general_feedback = ""
         if found := _unescaped(body.text, "####"):
-            general_feedback = _plain(body.cut(found[-1] + 4))
+            # Moodle reads a marker right after ####, without trimming first.
+            general_feedback = self._part(body.cut(found[-1] + 4))
             body = body.cut(0, found[-1])
         type_id, data = self._answers(body.strip())
         weight, data = self._directives(type_id, data)
+        idnumber, tags = _idnumber_and_tags(self.block.comments)
         return Question(
             type_id=type_id,
-            text=text,
-            text_format=text_format,
+            text=self._shown(text, self.text_format),
+            text_format=self.target,
             name=name,
             category=self.category,
             general_feedback=general_feedback,
             weight=weight,
             data=data,
+            idnumber=idnumber,
+            tags=tags,
         )
+
+    def _part(self, span: _Span) -> str:
+        """The text of an answer or feedback, where Moodle reads a format marker at the
+        start (``parse_text_with_format``), in the format the question is kept in."""
+        text_format, span = self._format(span, self.text_format)
+        return self._shown(_plain(span), text_format)
+
+    def _unmarked(self, span: _Span) -> _Span:
+        """A short answer or a number, which Moodle reads without its format marker."""
+        return self._format(span, self.text_format)[1]
+
+    def _shown(self, text: str, text_format: str) -> str:
+        """``text``, written in ``text_format``, as the question's format shows it alike.
+
+        The formatted formats (moodle, markdown, html) all go through the one sanitised
+        Markdown path, so among them a text stays as it is. Plain text in a formatted
+        question becomes formatted text that shows the same; formatted text in a plain
+        question makes the whole question formatted, since plain text shows no formatting.
+        """
+        if (text_format == PLAIN) == (self.target == PLAIN):
+            return text
+        if self.target == PLAIN:
+            raise _Formatted(text_format)
+        return _as_formatted(text)
 
     def _name(self, span: _Span) -> tuple[str, _Span]:
         if not span.text.startswith("::"):
@@ -260,10 +332,11 @@ class _QuestionParser:
             raise _Problem(span.start, _l("The title is not closed with ::."))
         return _plain(span.cut(2, end + 2)), span.cut(end + 4).strip()
 
-    def _format(self, span: _Span) -> tuple[str, _Span]:
+    @staticmethod
+    def _format(span: _Span, default: str) -> tuple[str, _Span]:
         marker = _FORMAT_MARKER.match(span.text)
         if marker is None:
-            return DEFAULT_FORMAT, span
+            return default, span
         return marker.group(1), span.cut(marker.end()).strip()
 
     def _text_and_answers(self, span: _Span) -> tuple[str, _Span]:
@@ -342,12 +415,15 @@ class _QuestionParser:
             )
         return Decimal(weight), span.cut(end + 1)
 
-    def _text_and_feedback(self, span: _Span) -> tuple[str, str]:
+    def _text_and_feedback(self, span: _Span, *, shown=True) -> tuple[str, str]:
+        """An answer's text (``shown`` to learners, or only compared with their own) and
+        its feedback, both trimmed before Moodle looks for a marker (``commentparser``)."""
         found = _first(span, "#")
-        text = _plain(span.cut(0, found))
+        answer = span.cut(0, found).strip()
+        text = self._part(answer) if shown else _plain(self._unmarked(answer))
         if not text:
             raise _Problem(span.strip().start, EMPTY_ANSWER)
-        return text, "" if found is None else _plain(span.cut(found + 1))
+        return text, "" if found is None else self._part(span.cut(found + 1).strip())
 
     def _choice(self, body: _Span) -> tuple[str, dict]:
         answers = self._split(body, "=~")
@@ -423,7 +499,7 @@ class _QuestionParser:
     def _short_answer(self, body: _Span) -> dict:
         answers = []
         for weight, span in self._graded_answers(body):
-            text, feedback = self._text_and_feedback(span)
+            text, feedback = self._text_and_feedback(span, shown=False)
             answers.append({"text": text, "fraction": float(weight / 100), "feedback": feedback})
         return {"answers": answers, "ignore_case": True, "ignore_diacritics": False}
 
@@ -437,9 +513,9 @@ class _QuestionParser:
             found = _first(span, "#")
             answers.append(
                 {
-                    **self._number_range(span.cut(0, found).strip()),
+                    **self._number_range(self._unmarked(span.cut(0, found).strip())),
                     "fraction": float(weight / 100),
-                    "feedback": "" if found is None else _plain(span.cut(found + 1)),
+                    "feedback": "" if found is None else self._part(span.cut(found + 1).strip()),
                 }
             )
         return {"answers": answers, "other_feedback": other_feedback}
@@ -448,7 +524,7 @@ class _QuestionParser:
         span = span.strip()
         if not span.text.startswith("#"):
             raise _Problem(span.start, _l("Feedback for any other number is written ~#feedback."))
-        return _plain(span.cut(1))
+        return self._part(span.cut(1).strip())
 
     def _number_range(self, span: _Span) -> dict:
         if ".." in span.text:
@@ -467,9 +543,9 @@ class _QuestionParser:
         marks = _unescaped(body.text, "#")[:2]
         wrong = right = ""
         if marks:
-            wrong = _plain(body.cut(marks[0] + 1, marks[1] if len(marks) > 1 else None))
+            wrong = self._part(body.cut(marks[0] + 1, marks[1] if len(marks) > 1 else None).strip())
         if len(marks) > 1:
-            right = _plain(body.cut(marks[1] + 1))
+            right = self._part(body.cut(marks[1] + 1).strip())
         return {"correct": correct, "feedback_right": right, "feedback_wrong": wrong}
 
     def _matching(self, body: _Span) -> dict:
@@ -498,7 +574,8 @@ class _QuestionParser:
         right = _plain(span.cut(arrow + 2))
         if not right:
             raise _Problem(span.strip().start, EMPTY_ANSWER)
-        return _plain(span.cut(0, arrow)), right
+        # Moodle reads a marker before the left side only (``readquestion``, case 'match').
+        return self._part(span.cut(0, arrow).strip()), right
 
     def _directives(self, type_id: str, data: dict) -> tuple[float, dict]:
         weight = 1.0
@@ -515,20 +592,52 @@ class _QuestionParser:
         return weight, data
 
 
+def _finite(text: str) -> float | None:
+    """The number ``text`` writes, or None, also for a number beyond what a float holds."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    try:
+        number = float(Decimal(text))
+    except InvalidOperation:  # an exponent beyond even what Decimal holds
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _number(text: str, offset: int) -> float:
     text = text.strip()
-    try:
-        if _NUMBER.fullmatch(text):
-            return float(Decimal(text))
-    except (InvalidOperation, OverflowError):
-        pass
-    raise _Problem(offset, _l("“%(text)s” is not a number.", text=text))
+    number = _finite(text)
+    if number is None:
+        raise _Problem(offset, _l("“%(text)s” is not a number.", text=text))
+    return number
+
+
+def _as_formatted(text: str) -> str:
+    """Plain text as formatted text that shows the same: as it is when Markdown reads
+    nothing in it (most answers), else as the HTML paragraph that shows it, which Markdown
+    passes through untouched and which Moodle's formatted formats display alike."""
+    paragraph = f"<p>{html.escape(text, quote=False)}</p>"
+    return text if render(text) == paragraph else paragraph
+
+
+def _idnumber_and_tags(comments: list[str]) -> tuple[str, list[str]]:
+    """Moodle's ``extract_idnumber_and_tags_from_comment``: the first ``[id:…]`` and every
+    ``[tag:…]`` in the question's comment lines, each trimmed, ``\\]`` standing for ``]``."""
+    comment = "\n".join(comments)
+    found = _IDNUMBER.search(comment)
+    idnumber = _bracketed_text(found[1]) if found else ""
+    tags = (_bracketed_text(tag[1]) for tag in _TAG.finditer(comment))
+    return idnumber, list(dict.fromkeys(tag for tag in tags if tag))
+
+
+def _bracketed_text(raw: str) -> str:
+    return raw.strip(_PHP_TRIM).replace("\\]", "]")
 
 
 def _question_weight(text: str, line: int) -> float:
-    if not _NUMBER.fullmatch(text) or Decimal(text) <= 0:
+    weight = _finite(text)
+    if weight is None or weight <= 0:
         raise _Problem(0, _l("The question weight must be a positive number."), line=line)
-    return float(Decimal(text))
+    return weight
 
 
 def _short_answer_option(type_id: str, data: dict, option: str, line: int) -> dict:
@@ -570,20 +679,48 @@ def _dump_question(question: Question) -> str:
     lines = []
     if directives := _directives_of(question):
         lines.append("// lms: " + " ".join(directives))
+    if question.idnumber or question.tags:
+        lines.append("// " + _idnumber_and_tags_text(question))
     head = f"::{escape(question.name)}::" if question.name else ""
-    if question.text_format != DEFAULT_FORMAT or question.text.startswith(("[", "//")):
+    # A line starting // is a comment, and a leading byte-order mark is dropped on import.
+    if (
+        question.text_format != DEFAULT_FORMAT
+        or _FORMAT_MARKER.match(question.text)
+        or question.text.startswith(("//", "\ufeff"))
+    ):
         head += f"[{question.text_format}]"
     if question.type_id not in _WRITERS:
         raise ValueError(f"GIFT cannot write {question.type_id!r} questions")
-    answers = _WRITERS[question.type_id](question.data)
+    answers = _WRITERS[question.type_id](question.data, question.text_format)
     if question.general_feedback:
         indent = "\t" if answers.endswith("\n") else ""
-        answers += f"{indent}####{escape(question.general_feedback)}\n"
+        answers += f"{indent}####{_written_part(question.general_feedback, question.text_format)}\n"
     before, blank, after = question.text.partition(BLANK)
     if not blank:
         before += " "
     lines.append(f"{head}{escape(before)}{{{answers}}}{escape(after)}")
     return "\n".join(lines)
+
+
+def _idnumber_and_tags_text(question: Question) -> str:
+    """``[id:…] [tag:…]`` as Moodle writes them (``write_idnumber_and_tags``), with ``]``
+    escaped; a space before the closing ] keeps a final backslash from escaping it."""
+
+    def bracketed(kind: str, value: str) -> str:
+        value = value.replace("]", "\\]")
+        return f"[{kind}:{value} ]" if value.endswith("\\") else f"[{kind}:{value}]"
+
+    bits = [bracketed("id", question.idnumber)] if question.idnumber else []
+    return " ".join(bits + [bracketed("tag", tag) for tag in question.tags])
+
+
+def _written_part(text: str, text_format: str) -> str:
+    """An answer's or a feedback's text where Moodle reads a format marker: led by the
+    question's own marker when Moodle would take its start for a marker or, after = and ~,
+    for a weight (the marker is read, and removed, after the weight)."""
+    if _FORMAT_MARKER.match(text) or text.startswith("%"):
+        return f"[{text_format}]{escape(text)}"
+    return escape(text)
 
 
 def _directives_of(question: Question) -> list[str]:
@@ -605,63 +742,67 @@ def _answer_lines(entries: Iterable[str]) -> str:
     return "\n" + "".join(f"\t{entry}\n" for entry in entries)
 
 
-def _single_choice(data: dict) -> str:
+def _single_choice(data: dict, text_format: str) -> str:
     entries, right_written = [], False
     for option in data["options"]:
-        if option["fraction"] == 1 and not right_written and not option["text"].startswith("%"):
+        if option["fraction"] == 1 and not right_written:
             marker, right_written = "=", True
         else:
-            marker = "~" + _weight_text(option["fraction"], option["text"], implied=0)
-        entries.append(marker + _with_feedback(option["text"], option["feedback"]))
+            marker = "~" + _weight_text(option["fraction"], implied=0)
+        entries.append(marker + _with_feedback(option["text"], option["feedback"], text_format))
     return _answer_lines(entries)
 
 
-def _multiple_choice(data: dict) -> str:
+def _multiple_choice(data: dict, text_format: str) -> str:
     return _answer_lines(
         "~"
-        + _weight_text(option["fraction"], option["text"], implied=0)
-        + _with_feedback(option["text"], option["feedback"])
+        + _weight_text(option["fraction"], implied=0)
+        + _with_feedback(option["text"], option["feedback"], text_format)
         for option in data["options"]
     )
 
 
-def _weight_text(fraction: float, text: str, *, implied: float) -> str:
-    """``%50%``, or nothing when the weight goes without saying and the text cannot be
-    mistaken for one."""
-    if fraction == implied and not text.startswith("%"):
-        return ""
-    return f"%{_percent(fraction)}%"
+def _weight_text(fraction: float, *, implied: float) -> str:
+    """``%50%``, or nothing when the weight goes without saying."""
+    return "" if fraction == implied else f"%{_percent(fraction)}%"
 
 
-def _with_feedback(text: str, feedback: str) -> str:
-    return f"{escape(text)}#{escape(feedback)}" if feedback else escape(text)
+def _with_feedback(text: str, feedback: str, text_format: str) -> str:
+    if not feedback:
+        return _written_part(text, text_format)
+    return f"{_written_part(text, text_format)}#{_written_part(feedback, text_format)}"
 
 
-def _true_false_answers(data: dict) -> str:
+def _true_false_answers(data: dict, text_format: str) -> str:
     answer = "TRUE" if data["correct"] else "FALSE"
-    if data["feedback_right"]:
-        return f"{answer}#{escape(data['feedback_wrong'])}#{escape(data['feedback_right'])}"
-    if data["feedback_wrong"]:
-        return f"{answer}#{escape(data['feedback_wrong'])}"
+    wrong, right = (
+        _written_part(data[key], text_format) for key in ("feedback_wrong", "feedback_right")
+    )
+    if right:
+        return f"{answer}#{wrong}#{right}"
+    if wrong:
+        return f"{answer}#{wrong}"
     return answer
 
 
-def _short_answers(data: dict) -> str:
+def _short_answers(data: dict, text_format: str) -> str:
     return _answer_lines(
         "="
-        + _weight_text(answer["fraction"], answer["text"], implied=1)
-        + _with_feedback(answer["text"], answer["feedback"])
+        + _weight_text(answer["fraction"], implied=1)
+        + _with_feedback(answer["text"], answer["feedback"], text_format)
         for answer in data["answers"]
     )
 
 
-def _numeric_answers(data: dict) -> str:
+def _numeric_answers(data: dict, text_format: str) -> str:
     entries = []
     for answer in data["answers"]:
-        entry = "=" + _weight_text(answer["fraction"], "", implied=1) + _number_range_text(answer)
-        entries.append(f"{entry}#{escape(answer['feedback'])}" if answer["feedback"] else entry)
+        entry = "=" + _weight_text(answer["fraction"], implied=1) + _number_range_text(answer)
+        if answer["feedback"]:
+            entry += "#" + _written_part(answer["feedback"], text_format)
+        entries.append(entry)
     if data["other_feedback"]:
-        entries.append(f"~#{escape(data['other_feedback'])}")
+        entries.append("~#" + _written_part(data["other_feedback"], text_format))
     return "#" + _answer_lines(entries)
 
 
@@ -673,11 +814,13 @@ def _number_range_text(answer: dict) -> str:
     return format_number(answer["value"])
 
 
-def _matching_answers(data: dict) -> str:
+def _matching_answers(data: dict, text_format: str) -> str:
+    # Moodle reads a format marker on the left of a pair only.
     choices = {choice["id"]: choice["text"] for choice in data["choices"]}
     matched = {item["match"] for item in data["items"]}
     pairs = [
-        f"={escape(item['text'])} -> {escape(choices[item['match']])}" for item in data["items"]
+        f"={_written_part(item['text'], text_format)} -> {escape(choices[item['match']])}"
+        for item in data["items"]
     ]
     spare = [f"= -> {escape(c['text'])}" for c in data["choices"] if c["id"] not in matched]
     return _answer_lines(pairs + spare)

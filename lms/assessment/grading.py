@@ -32,7 +32,8 @@ Grading rules:
 - Short answer: the best fraction among the accepted answers equal to the response once
   both are in Unicode NFC with whitespace runs collapsed; ``ignore_case`` compares them
   case-folded, ``ignore_diacritics`` compares them folded ("Căn cước" = "can cuoc"), which
-  ignores case too.
+  ignores case too. An answer ``*`` is Moodle's catch-all: it takes any response that no
+  other answer does, typically for 0% with feedback on the usual mistakes.
 - Numeric: the best fraction among the answers whose interval (value ± tolerance, or
   min..max, edges included) holds the number, compared in decimal so that 3.15 is within
   3.14 ± 0.01. Learners may type a decimal comma ("3,5") or point; no thousands separators.
@@ -55,6 +56,8 @@ from lms.core.i18n import fold
 from .questions import Graded, InvalidResponse, Question, public_base
 
 MAX_TEXT_LENGTH = 1000
+# A short answer that takes any response (Moodle: "=%0%*#feedback").
+CATCH_ALL = "*"
 
 NOT_AN_OPTION = _l("This answer is not one of the question's options.")
 ONLY_ONE_ANSWER = _l("Give only one answer to this question.")
@@ -199,7 +202,10 @@ class ShortAnswer:
         if response is None:
             return Graded(0.0)
         given = self._key(question, response)
-        accepted = [a for a in question.data["answers"] if self._key(question, a["text"]) == given]
+        answers = question.data["answers"]
+        accepted = [
+            a for a in answers if a["text"] != CATCH_ALL and self._key(question, a["text"]) == given
+        ] or [a for a in answers if a["text"] == CATCH_ALL]
         if not accepted:
             return Graded(0.0)
         best = max(accepted, key=lambda answer: answer["fraction"])
@@ -209,7 +215,8 @@ class ShortAnswer:
         return public_base(question)
 
     def correct_answers(self, question: Question) -> list[str]:
-        return [a["text"] for a in question.data["answers"] if a["fraction"] == 1]
+        answers = question.data["answers"]
+        return [a["text"] for a in answers if a["fraction"] == 1 and a["text"] != CATCH_ALL]
 
 
 def _decimal(number: float) -> Decimal:

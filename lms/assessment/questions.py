@@ -27,7 +27,11 @@ TEXT_FORMATS = ("moodle", "markdown", "html", "plain")
 
 @dataclass(frozen=True, kw_only=True)
 class Question:
-    """One question. ``weight`` is its mark relative to the other questions of a quiz."""
+    """One question. ``weight`` is its mark relative to the other questions of a quiz.
+
+    ``idnumber`` and ``tags`` are Moodle's ID number and tags, kept so that a bank goes back
+    to Moodle as it came; the platform itself does not use them.
+    """
 
     type_id: str
     text: str
@@ -37,6 +41,8 @@ class Question:
     general_feedback: str = ""
     weight: float = 1.0
     data: dict = field(default_factory=dict)
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +92,12 @@ class QuestionType(Protocol):
 
     def correct_answers(self, question: Question) -> list[str]:
         """The right answers as texts, for the review after the attempt is finished."""
+
+
+def line_feeds(text: str) -> str:
+    """``text`` with Windows (CRLF) and old Mac (bare CR) line breaks as line feeds: a CR
+    left in a bank would end a GIFT line wherever the file is read with universal newlines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def item_id(text: str) -> str:

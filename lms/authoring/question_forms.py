@@ -1,11 +1,16 @@
 """Between the question forms and ``Question``: what a trainer types, as the data each
-built-in type grades (shapes documented in ``lms.assessment.grading``), and back."""
+built-in type grades (shapes documented in ``lms.assessment.grading``), and back.
 
+Every text is trimmed and its line breaks saved as line feeds: browsers send a textarea's
+line breaks as CRLF, and a pasted text may hold bare CRs, which a bank must not keep.
+"""
+
+import dataclasses
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from lms.assessment.questions import Question, item_id
+from lms.assessment.questions import Question, item_id, line_feeds
 from lms.core.errors import Invalid
 
 TYPE_LABELS = {
@@ -18,20 +23,24 @@ TYPE_LABELS = {
 }
 
 
+def _text(value: str | None) -> str:
+    return line_feeds(value or "").strip()
+
+
 def _fraction(mark, default: float) -> float:
     return default if mark is None else round(float(mark) / 100, 4)
 
 
 def _choice_data(form, type_id: str) -> dict:
-    rows = [row for row in form.options.data if (row["text"] or "").strip()]
+    rows = [row for row in form.options.data if _text(row["text"])]
     if len(rows) < 2:
         raise Invalid(_l("Give at least two answers."))
     options = [
         {
-            "id": item_id(row["text"].strip()),
-            "text": row["text"].strip(),
+            "id": item_id(_text(row["text"])),
+            "text": _text(row["text"]),
             "fraction": _fraction(row["mark"], 0.0),
-            "feedback": (row["feedback"] or "").strip(),
+            "feedback": _text(row["feedback"]),
         }
         for row in rows
     ]
@@ -47,14 +56,14 @@ def _choice_data(form, type_id: str) -> dict:
 
 
 def _short_data(form) -> dict:
-    rows = [row for row in form.options.data if (row["text"] or "").strip()]
     answers = [
         {
-            "text": row["text"].strip(),
+            "text": _text(row["text"]),
             "fraction": _fraction(row["mark"], 1.0),
-            "feedback": (row["feedback"] or "").strip(),
+            "feedback": _text(row["feedback"]),
         }
-        for row in rows
+        for row in form.options.data
+        if _text(row["text"])
     ]
     if not any(answer["fraction"] == 1 for answer in answers):
         raise Invalid(_l("Give at least one accepted answer with a mark of 100%."))
@@ -75,21 +84,19 @@ def _numeric_data(form) -> dict:
             "value": _number(row["value"]),
             "tolerance": _number(row["tolerance"] or Decimal(0)),
             "fraction": _fraction(row["mark"], 1.0),
-            "feedback": (row["feedback"] or "").strip(),
+            "feedback": _text(row["feedback"]),
         }
         for row in form.answers.data
         if row["value"] is not None
     ]
     if not any(answer["fraction"] == 1 for answer in answers):
         raise Invalid(_l("Give at least one accepted number with a mark of 100%."))
-    return {"answers": answers, "other_feedback": (form.other_feedback.data or "").strip()}
+    return {"answers": answers, "other_feedback": _text(form.other_feedback.data)}
 
 
 def _matching_data(form) -> dict:
     pairs = [
-        (row["item"].strip(), (row["match"] or "").strip())
-        for row in form.pairs.data
-        if (row["item"] or "").strip()
+        (_text(row["item"]), _text(row["match"])) for row in form.pairs.data if _text(row["item"])
     ]
     if len(pairs) < 3 or not all(match for _item, match in pairs):
         raise Invalid(_l("Give at least three items, each with its match."))
@@ -100,15 +107,17 @@ def _matching_data(form) -> dict:
     }
 
 
-def question_from(form, type_id: str, *, category: str = "", weight: float = 1.0) -> Question:
-    """The question the form describes; ``Invalid`` says what is missing."""
+def question_from(form, type_id: str, existing: Question | None = None) -> Question:
+    """The question the form describes; ``Invalid`` says what is missing. What the form
+    does not show (category, weight, text format, Moodle's ID number and tags) stays as
+    the ``existing`` question has it."""
     if type_id in ("single_choice", "multiple_choice"):
         data = _choice_data(form, type_id)
     elif type_id == "true_false":
         data = {
             "correct": form.correct.data == "true",
-            "feedback_right": (form.feedback_right.data or "").strip(),
-            "feedback_wrong": (form.feedback_wrong.data or "").strip(),
+            "feedback_right": _text(form.feedback_right.data),
+            "feedback_wrong": _text(form.feedback_wrong.data),
         }
     elif type_id == "short_answer":
         data = _short_data(form)
@@ -116,15 +125,14 @@ def question_from(form, type_id: str, *, category: str = "", weight: float = 1.0
         data = _numeric_data(form)
     else:
         data = _matching_data(form)
-    return Question(
-        type_id=type_id,
-        text=form.text.data.strip(),
-        name=(form.name.data or "").strip(),
-        category=category,
-        general_feedback=(form.general_feedback.data or "").strip(),
-        weight=weight,
-        data=data,
-    )
+    edited = {
+        "type_id": type_id,
+        "text": _text(form.text.data),
+        "name": _text(form.name.data),
+        "general_feedback": _text(form.general_feedback.data),
+        "data": data,
+    }
+    return dataclasses.replace(existing, **edited) if existing else Question(**edited)
 
 
 def form_data(question: Question) -> dict:

@@ -402,12 +402,7 @@ def question_edit(slug: str, key: str, item_id: int | None = None):
     form = _question_form(type_id, existing)
 
     def save():
-        question = question_from(
-            form,
-            type_id,
-            category=existing.category if existing else "",
-            weight=existing.weight if existing else 1.0,
-        )
+        question = question_from(form, type_id, existing)
         services.save_question(_actor(), module, key, language, index, question)
 
     if submit(form, save):
