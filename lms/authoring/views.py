@@ -34,7 +34,7 @@ def _actor():
 
 
 def _module(slug: str, *, edit: bool = False):
-    """The module by id among those the actor may read (404 for any other, by the rule of
+    """The module by slug among those the actor may read (404 for any other, by the rule of
     ``lms.catalogue.authors``), which they may edit when ``edit`` (403 with the reason for a
     module from a course plugin)."""
     module = authors.readable_module(_actor(), slug)
