@@ -24,7 +24,7 @@ import tomli_w
 
 from lms.accounts import activation
 from lms.authoring import services as authoring
-from lms.catalogue.models import MediaBlob, Module, VersionMedia
+from lms.catalogue.models import Module, VersionMedia
 from lms.certificates.models import Certificate
 from lms.classes import services as classes
 from lms.core import clock
@@ -122,11 +122,7 @@ def _build(app, folder) -> SimpleNamespace:
         job = roster.queue_job(admin, roster.template_csv(), source="roster.csv", total_rows=1)
         roster.run_job(job.id)
         invited = activation.create_invited_user(None, username="mx.invited", full_name="Khách")
-        media = db.session.scalar(
-            sa.select(VersionMedia.sha256)
-            .join(MediaBlob, MediaBlob.sha256 == VersionMedia.sha256)
-            .where(VersionMedia.path == MEDIA)
-        )
+        media = db.session.scalar(sa.select(VersionMedia.sha256).where(VersionMedia.path == MEDIA))
         made.values = {
             "user_id": learner.id,
             "unit_id": ward.id,
@@ -152,7 +148,7 @@ def _build(app, folder) -> SimpleNamespace:
             "fmt": "csv",
             "filename": "css/app.css",
             "token": classes.calendar_token(learner),
-            "attempt_id": None,  # taken by the learner through the pages, below
+            "attempt_id": None,  # the learner's, taken through the pages by ``World``
         }
         made.tokens = {
             "activation": activation.make_token(invited),
@@ -174,7 +170,7 @@ def _build(app, folder) -> SimpleNamespace:
 class World:
     """The shared data set: ``values`` fills URL parameters; ``clients`` holds a test client
     per role, signed in as the user of ``users`` (role → username and password), or
-    signed out for ``"anonymous"``, each with its CSRF token in ``tokens``."""
+    signed out for ``"anonymous"``, each with its CSRF token in ``csrf``."""
 
     def __init__(self, app, connection, made):
         self.app = app
@@ -202,6 +198,7 @@ class World:
         before the savepoint is rolled back. The client's cookies are put back as they were,
         so a sign-out or a change of language does not carry over to the next request."""
         client = self.clients[role]
+        limiter.reset()  # rate limits are not what is tested here
         names = (self.app.config["SESSION_COOKIE_NAME"], self.app.config["REMEMBER_COOKIE_NAME"])
         cookies = {name: client.get_cookie(name) for name in names}
         savepoint = self.connection.begin_nested()
