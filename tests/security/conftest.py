@@ -14,7 +14,7 @@ import re
 import shutil
 import tomllib
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -116,7 +116,12 @@ def _build(app, folder) -> SimpleNamespace:
         session = classes.create_session(owner, _session_details(owner.id))
         classes.enrol(learner, session, learner)
         target = reports.create_target(
-            admin, unit=ward, position=position, module=None, percent=80, due_on=date(2027, 6, 30)
+            admin,
+            unit=ward,
+            position=position,
+            module=None,
+            percent=80,
+            due_on=clock.today() + timedelta(days=180),
         )
         needs.load_framework()
         job = roster.queue_job(admin, roster.template_csv(), source="roster.csv", total_rows=1)
