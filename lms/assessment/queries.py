@@ -30,10 +30,12 @@ TOO_EASY = 0.95  # mean fraction above: flagged
 LOW_DISCRIMINATION = 0.10  # index below: flagged
 
 
-def quiz_versions(slug: str, key: str) -> list:
+def quiz_versions(slug: str, key: str, modules: sa.ColumnElement[bool]) -> list:
     """Rows of (activity, version, finished attempts) of the quiz ``key`` of module ``slug``
-    in every version that has it, newest first; empty when there is no such quiz. One
-    query; the activities' content (their banks) is left unloaded."""
+    in every version that has it, newest first; empty when there is no such quiz or the
+    module is not among ``modules`` (a condition on ``Module`` from
+    ``lms.catalogue.authors``: what the actor may see). One query; the activities' content
+    (their banks) is left unloaded."""
     finished = (
         sa.select(sa.func.count(QuizAttempt.id))
         .where(QuizAttempt.activity_id == Activity.id, QuizAttempt.state == FINISHED)
@@ -44,7 +46,7 @@ def quiz_versions(slug: str, key: str) -> list:
         sa.select(Activity, ModuleVersion, finished.label("finished"))
         .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
         .join(Module, Module.id == ModuleVersion.module_id)
-        .where(Module.slug == slug, Activity.key == key, Activity.type_id == QUIZ_TYPE)
+        .where(Module.slug == slug, Activity.key == key, Activity.type_id == QUIZ_TYPE, modules)
         .order_by(ModuleVersion.number.desc())
         .options(sa.orm.defer(Activity.content))
     ).all()
@@ -79,19 +81,22 @@ def finished_attempts(activity_ids: list[int]):
     )
 
 
-def finished_attempt(attempt_id: int):
-    """The row (attempt, activity, version, full_name, username) of a finished quiz attempt,
-    its activity's content loaded; None when there is none by that id (or it is not
-    finished, or not a quiz's). One query."""
+def finished_attempt(attempt_id: int, modules: sa.ColumnElement[bool]):
+    """The row (attempt, activity, version, full_name, username) of a finished quiz attempt
+    at a module among ``modules`` (as in ``quiz_versions``), its activity's content loaded;
+    None when there is none by that id (or it is not finished, or not a quiz's, or its
+    module is not among ``modules``). One query."""
     return db.session.execute(
         sa.select(QuizAttempt, Activity, ModuleVersion, users.c.full_name, users.c.username)
         .join(Activity, Activity.id == QuizAttempt.activity_id)
         .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
+        .join(Module, Module.id == ModuleVersion.module_id)
         .join(users, users.c.id == QuizAttempt.user_id)
         .where(
             QuizAttempt.id == attempt_id,
             QuizAttempt.state == FINISHED,
             Activity.type_id == QUIZ_TYPE,
+            modules,
         )
     ).first()
 

@@ -19,12 +19,12 @@ from flask_babel import lazy_gettext as _l
 from lms.assessment import gift
 from lms.assessment.models import ABANDONED, FINISHED, IN_PROGRESS, AttemptAnswer, QuizAttempt
 from lms.assessment.questions import InvalidResponse, Question, QuestionTypes
+from lms.catalogue import authors
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
 from lms.core import signals
 from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
-from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 
 # Time for an answer sent just before the deadline to reach the server.
@@ -350,11 +350,13 @@ def import_gift(actor, module: Module, activity: Activity, language: str, text: 
     """Add the questions of a GIFT file to a quiz's bank in ``language``, publishing a new
     module version (learners keep the version they started on). Returns the version.
 
-    Raises ``PermissionDenied`` unless ``actor`` is a trainer or an admin, ``GiftError``
-    listing every problem of the file by line (nothing is imported then), and ``Invalid``
-    for a module from a course folder or a language the module is not in.
+    Raises ``PermissionDenied`` unless ``actor`` is a trainer or an admin, ``NotFound``
+    unless they manage the module (``lms.catalogue.authors``), ``GiftError`` listing every
+    problem of the file by line (nothing is imported then), and ``Invalid`` for a module
+    from a course folder (even for an admin: it changes in its folder) or a language the
+    module is not in.
     """
-    ensure_role(actor, Role.TRAINER, Role.ADMIN)
+    authors.ensure_manages(actor, module)
     if activity.type_id != "quiz":
         raise NotFound(_l("This activity is not a quiz."))
     if language not in activity.content["banks"]:

@@ -1,5 +1,8 @@
-"""Trainers' quiz pages: a quiz's finished attempts, the review of one, and how each question
-of its bank does. The blueprint lets in trainers and admins only (``lms.assessment.bp``)."""
+"""Trainers' quiz pages: a quiz's finished attempts, the review of one, how each question
+of its bank does, and the bank itself. The blueprint lets in trainers and admins only
+(``lms.assessment.bp``); each page then looks its quiz or attempt up among the modules the
+rule of ``lms.catalogue.authors`` lets the actor manage (or, for the bank, read), so any
+other is not found."""
 
 from datetime import timedelta
 
@@ -13,6 +16,7 @@ from wtforms import SelectField
 from lms.assessment import bp, gift, queries, services
 from lms.assessment.forms import GiftImportForm, GiftUploadForm
 from lms.assessment.rendering import text_html
+from lms.catalogue import authors
 from lms.catalogue.services import WEB
 from lms.core.errors import Invalid
 from lms.core.forms import Form, options
@@ -44,8 +48,12 @@ def _duration(started, finished) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def _quiz_or_404(slug: str, key: str) -> list:
-    versions = queries.quiz_versions(slug, key)
+def _actor():
+    return current_user._get_current_object()
+
+
+def _quiz_or_404(slug: str, key: str, modules) -> list:
+    versions = queries.quiz_versions(slug, key, modules)
     if not versions:
         abort(404)
     return versions
@@ -71,7 +79,7 @@ def _version_form(versions, *, everything: str | None = None) -> VersionFilterFo
 
 @bp.route("/modules/<slug>/quizzes/<key>/attempts")
 def quiz_attempts(slug: str, key: str):
-    versions = _quiz_or_404(slug, key)
+    versions = _quiz_or_404(slug, key, authors.managed_by(_actor()))
     form = _version_form(versions, everything=_("All versions"))
     chosen = [row for row in versions if row.ModuleVersion.number == form.version.data]
     if form.version.data and not chosen:
@@ -91,7 +99,7 @@ def quiz_attempts(slug: str, key: str):
 
 @bp.route("/modules/<slug>/quizzes/<key>/questions")
 def quiz_questions(slug: str, key: str):
-    versions = _quiz_or_404(slug, key)
+    versions = _quiz_or_404(slug, key, authors.managed_by(_actor()))
     form = _version_form(versions)
     chosen = next((row for row in versions if row.ModuleVersion.number == form.version.data), None)
     if form.version.data and chosen is None:
@@ -122,7 +130,7 @@ def quiz_questions(slug: str, key: str):
 
 @bp.route("/attempts/<int:attempt_id>")
 def attempt_review(attempt_id: int):
-    row = queries.finished_attempt(attempt_id)
+    row = queries.finished_attempt(attempt_id, authors.managed_by(_actor()))
     if row is None:
         abort(404)
     attempt, activity, version = row.QuizAttempt, row.Activity, row.ModuleVersion
@@ -140,13 +148,13 @@ def attempt_review(attempt_id: int):
     )
 
 
-def _latest_quiz(slug: str, key: str):
-    latest = _quiz_or_404(slug, key)[0]
+def _latest_quiz(slug: str, key: str, modules):
+    latest = _quiz_or_404(slug, key, modules)[0]
     return latest.Activity, latest.ModuleVersion
 
 
 def _bank_page(slug: str, key: str, upload: GiftUploadForm, **preview):
-    quiz, version = _latest_quiz(slug, key)
+    quiz, version = _latest_quiz(slug, key, authors.readable_by(_actor()))
     return render_template(
         "assessment/bank_detail.html",
         quiz=quiz,
@@ -173,8 +181,9 @@ def _upload_form(quiz) -> GiftUploadForm:
 @bp.route("/modules/<slug>/quizzes/<key>/bank", methods=["GET", "POST"])
 def quiz_bank(slug: str, key: str):
     """The quiz's bank in its latest version; a GIFT file uploaded here is previewed (its
-    questions, or every problem by line) before anything is saved."""
-    quiz, _version = _latest_quiz(slug, key)
+    questions, or every problem by line) before anything is saved. Whoever may read the
+    module's content sees its bank; adding to it is for those who manage it."""
+    quiz, _version = _latest_quiz(slug, key, authors.readable_by(_actor()))
     form = _upload_form(quiz)
     if not form.validate_on_submit():
         return _bank_page(slug, key, form)
@@ -197,13 +206,13 @@ def quiz_bank(slug: str, key: str):
 
 @bp.route("/modules/<slug>/quizzes/<key>/bank/import", methods=["POST"])
 def quiz_bank_import(slug: str, key: str):
-    quiz, version = _latest_quiz(slug, key)
+    quiz, version = _latest_quiz(slug, key, authors.managed_by(_actor()))
     form = GiftImportForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         published = services.import_gift(
-            current_user._get_current_object(),
+            _actor(),
             version.module,
             quiz,
             form.language.data,

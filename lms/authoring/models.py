@@ -1,4 +1,4 @@
-"""Drafts of modules authored in the browser, and who may edit each module."""
+"""Drafts of modules authored in the browser."""
 
 from datetime import datetime
 from typing import Any
@@ -29,18 +29,3 @@ class ModuleDraft(Base):
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-
-
-class ModuleAuthor(Base):
-    """A trainer who may edit a web-authored module: its owner, or a co-author they added."""
-
-    __tablename__ = "module_authors"
-
-    module_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    is_owner: Mapped[bool] = mapped_column(default=False)
-    added_at: Mapped[datetime]

@@ -7,18 +7,19 @@ import sqlalchemy as sa
 import tomli_w
 
 from lms.accounts.models import User
-from lms.authoring.models import ModuleAuthor, ModuleDraft
-from lms.catalogue.models import MediaBlob, Module, ModuleVersion, VersionMedia
+from lms.authoring.models import ModuleDraft
+from lms.catalogue import authors as module_authors
+from lms.catalogue.models import MediaBlob, Module, ModuleAuthor, ModuleVersion, VersionMedia
 from lms.catalogue.queries import latest_numbers
 from lms.catalogue.services import WEB, version_files
-from lms.core.permissions import Role
 from lms.extensions import db
 
 
 def modules_for(actor) -> list:
     """Rows (Module, latest number or None, latest manifest or None, draft or None, is_owner)
-    of every web module ``actor`` authors (every one for an admin) and every module from a
-    course plugin (read-only); one query."""
+    of every module ``actor`` may read (``lms.catalogue.authors``): the web modules they
+    author (every one for an admin) and every module from a course plugin (read-only); one
+    query."""
     latest = latest_numbers()
     mine = ModuleAuthor.module_id == Module.id
     query = (
@@ -36,15 +37,10 @@ def modules_for(actor) -> list:
         )
         .outerjoin(ModuleDraft, ModuleDraft.module_id == Module.id)
         .outerjoin(ModuleAuthor, sa.and_(mine, ModuleAuthor.user_id == actor.id))
+        .where(module_authors.readable_by(actor))
         .order_by(Module.source != WEB, Module.slug)
     )
-    if not actor.has_any_role([Role.ADMIN]):
-        query = query.where(sa.or_(Module.source != WEB, ModuleAuthor.user_id.is_not(None)))
     return db.session.execute(query).all()
-
-
-def module_by_slug(slug: str) -> Module | None:
-    return db.session.scalar(sa.select(Module).where(Module.slug == slug))
 
 
 def versions(module: Module) -> list:

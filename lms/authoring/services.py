@@ -23,8 +23,9 @@ from lms.assessment import gift
 from lms.assessment.questions import Question
 from lms.assessment.services import bank_path
 from lms.authoring import packages
-from lms.authoring.models import ModuleAuthor, ModuleDraft
-from lms.catalogue.models import MediaBlob, Module, ModuleVersion
+from lms.authoring.models import ModuleDraft
+from lms.catalogue import authors
+from lms.catalogue.models import MediaBlob, Module, ModuleAuthor, ModuleVersion
 from lms.catalogue.queries import latest_version
 from lms.catalogue.services import WEB, publish_course, version_files
 from lms.core import audit, clock
@@ -85,19 +86,14 @@ class DraftView:
         raise NotFound(_l("This activity is not in the module."))
 
 
-# Who may edit -----------------------------------------------------------------------------
-
-
-def is_author(actor, module: Module) -> bool:
-    if actor.has_any_role([Role.ADMIN]):
-        return True
-    return db.session.get(ModuleAuthor, {"module_id": module.id, "user_id": actor.id}) is not None
+# Who may edit: the rule of lms.catalogue.authors ------------------------------------------
 
 
 def ensure_editable(actor, module: Module) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may change ``module``: an admin, or a
-    trainer among its authors, and never a module from a course plugin on disk."""
-    ensure_role(actor, Role.TRAINER, Role.ADMIN)
+    """Raise ``NotFound`` unless ``actor`` may read ``module`` (``lms.catalogue.authors``),
+    ``PermissionDenied`` when it comes from a course plugin on disk, which nobody changes
+    here, and ``NotFound`` unless they manage it."""
+    authors.ensure_reads(actor, module)
     if module.source != WEB:
         raise PermissionDenied(
             _l(
@@ -105,15 +101,7 @@ def ensure_editable(actor, module: Module) -> None:
                 "duplicate it to edit a copy."
             )
         )
-    if not is_author(actor, module):
-        raise PermissionDenied(_l("Only the module's authors and administrators may edit it."))
-
-
-def ensure_viewable(actor, module: Module) -> None:
-    """Trainers see web modules they author and every plugin module (read-only)."""
-    ensure_role(actor, Role.TRAINER, Role.ADMIN)
-    if module.source == WEB and not is_author(actor, module):
-        raise PermissionDenied(_l("Only the module's authors and administrators may edit it."))
+    authors.ensure_manages(actor, module)
 
 
 def add_coauthor(actor, module: Module, username: str) -> User:
@@ -200,8 +188,9 @@ def create_module(actor, *, slug: str, **fields) -> Module:
 
 
 def duplicate(actor, module: Module, slug: str) -> Module:
-    """A web copy of ``module``'s latest version under a new id, owned by ``actor``."""
-    ensure_role(actor, Role.TRAINER, Role.ADMIN)
+    """A web copy of ``module``'s latest version under a new id, owned by ``actor``, who
+    must be allowed to read ``module`` (``NotFound`` otherwise)."""
+    authors.ensure_reads(actor, module)
     slug = _check_slug(slug)
     version = latest_version(module.id)
     if version is None:
@@ -586,7 +575,7 @@ def version_of(module: Module, number: int | None) -> ModuleVersion:
 
 def export_zip(actor, module: Module, version: ModuleVersion, registry) -> bytes:
     """The version as a zip of its plugin folder (what ``lms courses validate`` accepts)."""
-    ensure_viewable(actor, module)
+    authors.ensure_reads(actor, module)
     manifest, files, media = version_files(version, registry)
     audit.record(actor, "module.exported", module, version=version.number)
     return packages.to_zip(manifest, files, media)
@@ -618,7 +607,7 @@ def import_zip(actor, data: bytes, registry) -> Module:
             problems.append(
                 Problem("manifest.toml", "id", "a module from a course plugin has this id")
             )
-        elif module is not None and not is_author(actor, module):
+        elif module is not None and not authors.manages(actor, module):
             problems.append(Problem("manifest.toml", "id", "another author's module has this id"))
     if problems or course is None:
         raise DraftProblems(_l("The module was not imported: fix the problems listed."), problems)

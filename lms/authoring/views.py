@@ -12,6 +12,7 @@ from lms.assessment.rendering import inline_html, text_html
 from lms.authoring import bp, forms, preview, queries, services
 from lms.authoring.forms import QUESTION_FORMS
 from lms.authoring.question_forms import TYPE_LABELS, form_data, question_from
+from lms.catalogue import authors
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.forms import submit
 from lms.core.markdown import scrollable_tables
@@ -33,14 +34,14 @@ def _actor():
 
 
 def _module(slug: str, *, edit: bool = False):
-    """The module by id (404), which the actor may see (403) or edit (403)."""
-    module = queries.module_by_slug(slug)
+    """The module by slug among those the actor may read (404 for any other, by the rule of
+    ``lms.catalogue.authors``), which they may edit when ``edit`` (403 with the reason for a
+    module from a course plugin)."""
+    module = authors.readable_module(_actor(), slug)
     if module is None:
         abort(404)
     if edit:
         services.ensure_editable(_actor(), module)
-    else:
-        services.ensure_viewable(_actor(), module)
     return module
 
 

@@ -1,4 +1,5 @@
-"""Modules and their immutable versions, with activities, competencies and media."""
+"""Modules and their immutable versions, with activities, competencies and media, and the
+trainers who author the modules made in the browser."""
 
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,22 @@ class Module(CreatedAt, Base):
     versions: Mapped[list["ModuleVersion"]] = relationship(
         back_populates="module", order_by="ModuleVersion.number", lazy="raise"
     )
+
+
+class ModuleAuthor(Base):
+    """A trainer who manages a module authored in the browser: its owner, or a co-author
+    the owner added (``lms.catalogue.authors`` holds what managing allows)."""
+
+    __tablename__ = "module_authors"
+
+    module_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_owner: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime]
 
 
 class ModuleVersion(Base):

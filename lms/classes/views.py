@@ -34,7 +34,7 @@ from lms.classes.forms import (
 )
 from lms.classes.models import ABSENT, ATTENDANCE_STATES, ATTENDED, ENROLLED, PARTLY
 from lms.core import clock, tables
-from lms.core.errors import DomainError
+from lms.core.errors import Invalid
 from lms.core.forms import options
 from lms.core.permissions import Role, require_role
 from lms.core.urls import safe_next
@@ -72,10 +72,12 @@ def _back(fallback: str) -> str:
 
 
 def _run(action, done: str | None) -> bool:
-    """Call a service and commit; a refusal rolls back and is shown as an error."""
+    """Call a service and commit; a rule's refusal of the request (``Invalid``) rolls back
+    and is shown as an error. A refusal of the person (``PermissionDenied``) is the access
+    denied page, as everywhere (``lms.core.forms.submit``)."""
     try:
         action()
-    except DomainError as error:
+    except Invalid as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return False
@@ -209,7 +211,7 @@ def _save(form: SessionForm, action) -> object | None:
         return None
     try:
         result = action(_details(form))
-    except DomainError as error:
+    except Invalid as error:
         db.session.rollback()
         form.form_errors.append(error.message)
         return None
@@ -304,7 +306,7 @@ def enrol_staff(session_id: int):
     for user_id in form.people.data:
         try:
             enrolment = services.enrol(current_user, session, staff[user_id])
-        except DomainError as error:
+        except Invalid as error:
             db.session.rollback()
             flash(str(error.message), "error")
             return redirect(url_for("classes.detail", session_id=session.id))
@@ -426,7 +428,7 @@ def check_in(slot_id: int, token: str):
     if form.validate_on_submit():
         try:
             services.check_in(current_user, slot, token)
-        except DomainError as error:
+        except Invalid as error:
             db.session.rollback()
             page = render_template(
                 "classes/check_in_confirm.html",

@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.catalogue import authors
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version, module_choices, titles_of
 from lms.core import clock
@@ -89,6 +90,8 @@ def module(slug: str):
         newer=latest if latest.id != version.id else None,
         history=queries.completed_versions(user, module),
         assigned=queries.assignment_of(user, module, clock.today()),
+        reads_bank=authors.reads(user, module),
+        manages=authors.manages(user, module),
     )
 
 

@@ -1,10 +1,34 @@
-"""What a learner answers to the quiz course's questions, and where that course lives."""
+"""What a learner answers to the quiz course's questions, where that course lives, and how
+a trainer imports it as a module of their own."""
 
+import io
+import zipfile
 from pathlib import Path
 
 from lms.assessment.questions import Question
 
 QUIZ_COURSE = Path(__file__).parents[1] / "data" / "courses" / "quiz-course"
+
+
+def quiz_course_zip() -> bytes:
+    """The quiz course as a plugin zip, as a trainer uploads it to authoring."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(QUIZ_COURSE.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"quiz-course/{path.relative_to(QUIZ_COURSE).as_posix()}")
+    return buffer.getvalue()
+
+
+def import_quiz_course(client) -> None:
+    """The signed-in trainer imports the quiz course through the authoring page: a module
+    authored in the browser, which they own."""
+    response = client.submit(
+        "/authoring/import",
+        {"package": (io.BytesIO(quiz_course_zip()), "quiz-course.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def option_id(bank: list[Question], slot: int, text: str) -> str:

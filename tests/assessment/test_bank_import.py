@@ -6,14 +6,15 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
-from quiz_answers import QUIZ_COURSE
+from quiz_answers import QUIZ_COURSE, import_quiz_course, quiz_course_zip
 
 from lms.assessment import services
 from lms.assessment.gift import GiftError
+from lms.authoring import services as authoring
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.queries import latest_version
 from lms.catalogue.services import export_module
-from lms.core.errors import Invalid, PermissionDenied
+from lms.core.errors import Invalid, NotFound, PermissionDenied
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.plugins import registry
@@ -32,23 +33,21 @@ NEW_QUESTIONS = """$CATEGORY: basics
 
 
 @pytest.fixture
-def module(app, appctx, tmp_path):
-    shutil.copytree(QUIZ_COURSE, tmp_path / "courses" / "quiz-course")
-    sync(app, tmp_path / "courses")
-    module = db.session.scalar(sa.select(Module).where(Module.slug == "quiz-course"))
-    module.source = "web"
-    return module
+def trainer(appctx, factory):
+    return factory.user(roles=[Role.TRAINER])
+
+
+@pytest.fixture
+def module(trainer):
+    """The quiz course as a module authored in the browser, imported by ``trainer``: they
+    own it."""
+    return authoring.import_zip(trainer, quiz_course_zip(), registry())
 
 
 def quiz_of(version) -> Activity:
     return db.session.scalar(
         sa.select(Activity).where(Activity.version_id == version.id, Activity.key == "check")
     )
-
-
-@pytest.fixture
-def trainer(factory):
-    return factory.user(roles=[Role.TRAINER])
 
 
 def test_importing_gift_publishes_a_version_with_the_questions_added(module, trainer, tmp_path):
@@ -74,28 +73,35 @@ def test_a_broken_gift_file_imports_nothing_and_names_its_lines(module, trainer)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
 
 
-def test_only_trainers_and_admins_import(module, factory):
-    learner = factory.user()
-    with pytest.raises(PermissionDenied):
-        services.import_gift(learner, module, quiz_of(latest_version(module.id)), "vi", "")
-
-
-def test_a_module_from_a_course_folder_is_changed_in_its_folder(module, trainer):
-    module.source = "folder:courses/quiz-course"
-    with pytest.raises(Invalid, match="thư mục khóa học"):
+@pytest.mark.parametrize(
+    ("roles", "refusal"), [([Role.LEARNER], PermissionDenied), ([Role.TRAINER], NotFound)]
+)
+def test_only_those_who_manage_the_module_import(module, factory, roles, refusal):
+    """A learner may not; to a trainer who neither owns nor co-authors it, the module does
+    not exist. Either way no version is published."""
+    someone = factory.user(roles=roles)
+    with pytest.raises(refusal):
         services.import_gift(
-            trainer, module, quiz_of(latest_version(module.id)), "vi", NEW_QUESTIONS
+            someone, module, quiz_of(latest_version(module.id)), "vi", NEW_QUESTIONS
         )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
+
+
+def test_a_module_from_a_course_folder_is_changed_in_its_folder(app, appctx, factory, tmp_path):
+    """Even by an admin, who manages every module: the next sync would undo the change."""
+    shutil.copytree(QUIZ_COURSE, tmp_path / "courses" / "quiz-course")
+    sync(app, tmp_path / "courses")
+    module = db.session.scalar(sa.select(Module).where(Module.slug == "quiz-course"))
+    admin = factory.user(roles=[Role.ADMIN])
+    with pytest.raises(Invalid, match="thư mục khóa học"):
+        services.import_gift(admin, module, quiz_of(latest_version(module.id)), "vi", NEW_QUESTIONS)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
 
 
 @pytest.fixture
-def trainer_client(app, client, factory, login_as, tmp_path):
-    shutil.copytree(QUIZ_COURSE, tmp_path / "web" / "quiz-course")
-    sync(app, tmp_path / "web")
-    with app.app_context():
-        db.session.scalar(sa.select(Module).where(Module.slug == "quiz-course")).source = "web"
-        db.session.commit()
+def trainer_client(client, factory, login_as):
     login_as(client, factory.user(roles=[Role.TRAINER], locale="en"))
+    import_quiz_course(client)
     return client
 
 

@@ -1,5 +1,7 @@
-"""A trainer's quiz reports, through the pages: learners take the quiz, the trainer reads
-the attempts, reviews one and sees how each question does."""
+"""The quiz reports, through the pages: learners take the quiz of a module from a course
+plugin, an admin (the only people who manage such a module) reads the attempts, reviews
+one and sees how each question does. Trainers' access to the modules they author is in
+``test_trainer_access.py``."""
 
 import re
 
@@ -12,11 +14,12 @@ from lms.testing.courses import sync
 QUIZ = "/modules/quiz-course/check"
 ATTEMPTS = "/trainer/modules/quiz-course/quizzes/check/attempts"
 QUESTIONS = "/trainer/modules/quiz-course/quizzes/check/questions"
+BANK = "/trainer/modules/quiz-course/quizzes/check/bank"
 
 
 @pytest.fixture
-def trainer(app, factory, login_as, course):
-    user = factory.user(roles=(Role.TRAINER,), locale="en", full_name="Trainer Hoa")
+def admin(app, factory, login_as, course):
+    user = factory.user(roles=(Role.ADMIN,), locale="en", full_name="Admin Hoa")
     client = app.test_client()
     login_as(client, user)
     return client
@@ -79,7 +82,7 @@ def row(page: str, language: str, number: int) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", found[0]).split())
 
 
-def test_the_trainer_sees_finished_attempts_and_reviews_one(app, factory, login_as, trainer, bank):
+def test_the_admin_sees_finished_attempts_and_reviews_one(app, factory, login_as, admin, bank):
     wrong = answers(bank, single=False, multiple=False, numeric=None, matched=1)
     reviewed = take_quiz(app, factory, login_as, wrong, full_name="Lê Thị Cúc")
     take_quiz(app, factory, login_as, answers(bank), full_name="Phạm Văn Dũng")
@@ -87,7 +90,7 @@ def test_the_trainer_sees_finished_attempts_and_reviews_one(app, factory, login_
     login_as(unfinished, factory.user(locale="en", full_name="Đang Làm Dở"))
     unfinished.submit(QUIZ, {"action": "start", "stay": "1"})
 
-    page = trainer.get(ATTEMPTS).get_data(as_text=True)
+    page = admin.get(ATTEMPTS).get_data(as_text=True)
     assert "2 finished attempts" in page
     assert "Lê Thị Cúc" in page and "Phạm Văn Dũng" in page
     assert "Đang Làm Dở" not in page, "an attempt in progress is not listed"
@@ -96,7 +99,7 @@ def test_the_trainer_sees_finished_attempts_and_reviews_one(app, factory, login_
     assert f"{round((2 + 1 / 3) / 6 * 100, 1)}%" in page
     assert f'href="/trainer/attempts/{reviewed}"' in page
 
-    review = trainer.get(f"/trainer/attempts/{reviewed}").get_data(as_text=True)
+    review = admin.get(f"/trainer/attempts/{reviewed}").get_data(as_text=True)
     assert "Attempt 1 of Lê Thị Cúc" in review
     assert review.count("Not right") == 3 and review.count("Partly right") == 1
     assert "SINGLE-WRONG-FEEDBACK" in review and "SINGLE-GENERAL-FEEDBACK" in review
@@ -108,11 +111,11 @@ def test_the_trainer_sees_finished_attempts_and_reviews_one(app, factory, login_
     assert "fraction 0.3333" in review, "the matching question, one item of three"
 
 
-def test_question_statistics_on_known_answers(app, factory, login_as, trainer, bank):
+def test_question_statistics_on_known_answers(app, factory, login_as, admin, bank):
     for responses in known_class(bank):
         take_quiz(app, factory, login_as, responses)
 
-    page = trainer.get(QUESTIONS).get_data(as_text=True)
+    page = admin.get(QUESTIONS).get_data(as_text=True)
     assert "Version 1: 10 finished attempts." in page
     expected = {
         1: ("10 100.0% 0.00", ["Too easy", "Low discrimination"]),
@@ -132,52 +135,60 @@ def test_question_statistics_on_known_answers(app, factory, login_as, trainer, b
     assert "10 0.0%" not in row(page, "vi", 1) and "—" in row(page, "vi", 1), "no attempt in vi"
 
 
-def test_few_answers_are_shown_but_not_flagged(app, factory, login_as, trainer, bank):
+def test_few_answers_are_shown_but_not_flagged(app, factory, login_as, admin, bank):
     take_quiz(app, factory, login_as, answers(bank))
-    page = trainer.get(QUESTIONS).get_data(as_text=True)
+    page = admin.get(QUESTIONS).get_data(as_text=True)
     assert "1 100.0% 0.00" in row(page, "en", 1)
     assert "Too few answers to judge" in row(page, "en", 1)
     assert 'class="flagged"' not in page
 
 
-def test_versions_are_reported_apart(app, factory, login_as, trainer, bank, course):
+def test_versions_are_reported_apart(app, factory, login_as, admin, bank, course):
     take_quiz(app, factory, login_as, answers(bank), full_name="Trên Bản Một")
     gift = course / "quiz-course" / "banks" / "check.en.gift"
     gift.write_text(gift.read_text(encoding="utf-8").replace("12:0", "13:0"), encoding="utf-8")
     assert sync(app, course).updated == ["quiz-course"]
     take_quiz(app, factory, login_as, answers(bank, numeric="13"), full_name="Trên Bản Hai")
 
-    every = trainer.get(ATTEMPTS).get_data(as_text=True)
+    every = admin.get(ATTEMPTS).get_data(as_text=True)
     assert "Trên Bản Một" in every and "Trên Bản Hai" in every
-    second = trainer.get(ATTEMPTS, query_string={"version": 2}).get_data(as_text=True)
+    second = admin.get(ATTEMPTS, query_string={"version": 2}).get_data(as_text=True)
     assert "Trên Bản Hai" in second and "Trên Bản Một" not in second
-    latest = trainer.get(QUESTIONS).get_data(as_text=True)
+    latest = admin.get(QUESTIONS).get_data(as_text=True)
     assert "Version 2: 1 finished attempt." in latest and "100.0%" in row(latest, "en", 5)
-    first = trainer.get(QUESTIONS, query_string={"version": 1}).get_data(as_text=True)
+    first = admin.get(QUESTIONS, query_string={"version": 1}).get_data(as_text=True)
     assert "Version 1: 1 finished attempt." in first and "100.0%" in row(first, "en", 5)
-    assert trainer.get(QUESTIONS, query_string={"version": 9}).status_code == 404
+    assert admin.get(QUESTIONS, query_string={"version": 9}).status_code == 404
 
 
-def test_the_module_page_links_trainers_to_the_reports(app, factory, login_as, trainer, course):
-    page = trainer.get("/modules/quiz-course").get_data(as_text=True)
+def test_the_module_page_links_admins_to_the_reports_and_trainers_to_the_bank(
+    app, factory, login_as, admin, course
+):
+    page = admin.get("/modules/quiz-course").get_data(as_text=True)
     assert f'href="{ATTEMPTS}"' in page and f'href="{QUESTIONS}"' in page
+    trainer = app.test_client()
+    login_as(trainer, factory.user(roles=(Role.TRAINER,), locale="en"))
+    page = trainer.get("/modules/quiz-course").get_data(as_text=True)
+    assert f'href="{BANK}"' in page and ATTEMPTS not in page and QUESTIONS not in page
     learner = app.test_client()
     login_as(learner, factory.user(locale="en"))
     assert "/trainer/" not in learner.get("/modules/quiz-course").get_data(as_text=True)
 
 
-def test_only_trainers_and_admins_see_the_reports(app, factory, login_as, bank):
+def test_only_admins_see_the_learners_of_a_course_plugin_module(app, factory, login_as, bank):
+    """Every trainer reads the module's bank, shipped in its folder; its learners' attempts
+    and statistics are for those who manage it, and nobody authors it: admins only."""
     attempt = take_quiz(app, factory, login_as, answers(bank))
-    pages = [ATTEMPTS, QUESTIONS, f"/trainer/attempts/{attempt}"]
-    for roles, status in [
-        ((Role.LEARNER,), 403),
-        ((Role.MANAGER, Role.LEARNER), 403),
-        ((Role.TRAINER,), 200),
-        ((Role.ADMIN,), 200),
+    pages = [ATTEMPTS, QUESTIONS, f"/trainer/attempts/{attempt}", BANK]
+    for roles, statuses in [
+        ((Role.LEARNER,), [403, 403, 403, 403]),
+        ((Role.MANAGER, Role.LEARNER), [403, 403, 403, 403]),
+        ((Role.TRAINER,), [404, 404, 404, 200]),
+        ((Role.ADMIN,), [200, 200, 200, 200]),
     ]:
         client = app.test_client()
         login_as(client, factory.user(roles=roles, locale="en"))
-        for url in pages:
+        for url, status in zip(pages, statuses, strict=True):
             assert client.get(url).status_code == status, (roles, url)
     anonymous = app.test_client()
     for url in pages:
@@ -185,7 +196,7 @@ def test_only_trainers_and_admins_see_the_reports(app, factory, login_as, bank):
         assert response.status_code == 302 and response.location.startswith("/login?next=")
 
 
-def test_unknown_quizzes_and_attempts_are_not_found(app, factory, login_as, trainer, bank):
+def test_unknown_quizzes_and_attempts_are_not_found(app, factory, login_as, admin, bank):
     in_progress = app.test_client()
     login_as(in_progress, factory.user(locale="en"))
     page = in_progress.submit(QUIZ, {"action": "start", "stay": "1"}, follow_redirects=True)
@@ -197,17 +208,17 @@ def test_unknown_quizzes_and_attempts_are_not_found(app, factory, login_as, trai
         "/trainer/attempts/999999",
         f"/trainer/attempts/{unfinished}",
     ]:
-        assert trainer.get(url).status_code == 404, url
+        assert admin.get(url).status_code == 404, url
 
 
 def test_report_pages_take_as_many_queries_for_eight_attempts_as_for_two(
-    app, factory, login_as, trainer, bank, count_queries
+    app, factory, login_as, admin, bank, count_queries
 ):
     def counts() -> list[int]:
         found = []
         for url in (QUESTIONS, ATTEMPTS, f"/trainer/attempts/{first}"):
             with count_queries() as counted:
-                assert trainer.get(url).status_code == 200
+                assert admin.get(url).status_code == 200
             found.append(counted.n)
         return found
 
