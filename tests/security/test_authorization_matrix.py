@@ -90,7 +90,7 @@ POLICY = {
     "/sessions/<int:session_id>/edit": SESSION_STAFF,
     "/sessions/<int:session_id>/roster": SESSION_STAFF,
     "/sessions/<int:session_id>/attendance": SESSION_STAFF,
-    "/sessions/<int:session_id>/attendance.<kind>": SESSION_STAFF,
+    "/sessions/<int:session_id>/attendance.<any(csv, xlsx):kind>": SESSION_STAFF,
     "/sessions/<int:session_id>/slots/<int:slot_id>/check-in": SESSION_STAFF,
     "/check-in/<int:slot_id>/<token>": SIGNED_IN,
     "/calendar": SIGNED_IN,
