@@ -4,6 +4,7 @@ zips with duplicate entries, scripts in SVG, link entries."""
 import io
 import random
 import string
+import warnings
 import zipfile
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -86,9 +87,12 @@ def shared_strings_bomb(unpacked_mib: int = 400, *, text_length: int = 1) -> byt
 def zip_of(entries: list[tuple[str, bytes]]) -> bytes:
     """A zip with exactly these (name, bytes) entries, duplicates included."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": meant
         for name, data in entries:
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
