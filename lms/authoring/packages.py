@@ -3,6 +3,7 @@ an uploaded zip back in safely. Checking is ``lms.plugins.manifest.load_course``
 code ``lms courses validate`` runs; uploads are data only, so any code file is refused."""
 
 import io
+import lzma
 import stat
 import tempfile
 import zipfile
@@ -32,6 +33,18 @@ CODE_SUFFIXES = {".py", ".pyc", ".pyw", ".pyo", ".so", ".pyd", ".sh", ".exe", ".
 # plugin on disk may ship one, an upload may not.
 SCRIPTABLE_SUFFIXES = {".svg", ".svgz"}
 ZIP = "(zip)"
+# What the zip module and its decompressors raise for a damaged archive or entry, an unknown
+# compression method, a password, or a name that is not the UTF-8 it claims to be.
+DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def folder_entries(manifest: dict, files: dict[str, str], media: dict[str, str]):
@@ -120,7 +133,7 @@ def unzip(data: bytes, target: Path) -> list[Problem]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+    except DAMAGED:
         return [Problem(ZIP, "(file)", "this is not a zip archive")]
     # Folders are left out by name: ZipInfo.is_dir fails on an entry without one.
     files = [entry for entry in entries if not entry.filename.endswith("/")]
@@ -140,6 +153,8 @@ def _unpack(
 ) -> Problem | None:
     """Write one entry under ``target``, or say why not."""
     name = entry.filename
+    if not name:
+        return Problem(ZIP, "(path)", "an entry of the archive has no name")
     if _unsafe_name(name):
         return Problem(name, "(path)", "absolute paths and '..' are not allowed")
     if stat.S_ISLNK(entry.external_attr >> 16):
@@ -161,8 +176,7 @@ def _unpack(
     try:
         with archive.open(entry) as source:
             content = source.read(entry.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
-        # A damaged entry, an unknown compression method or a password.
+    except DAMAGED:
         return Problem(relative, "(file)", "this file of the archive cannot be read")
     if len(content) > entry.file_size:
         return Problem(relative, "(size)", "larger than the archive says")

@@ -1,11 +1,14 @@
-"""Hostile uploads built in memory: an XLSX whose shared strings unpack to hundreds of MiB,
-zips with duplicate entries, scripts in SVG, link entries."""
+"""Uploads built in memory: XLSX files whose shared strings unpack to hundreds of MiB, zips
+with any entries (duplicates included), an SVG with a script, and the sample course as a
+module zip to add them to."""
 
+import base64
 import io
 import random
 import string
 import warnings
 import zipfile
+from pathlib import Path
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -100,3 +103,24 @@ SVG_WITH_SCRIPT = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b"<script>alert(document.cookie)</script><rect width='10' height='10'/></svg>"
 )
+
+
+SAMPLE_COURSE = Path(__file__).parents[1] / "data" / "courses" / "sample-course"
+# A 1×1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def module_files(*, image: tuple[str, bytes] = ("signing.png", PNG)) -> list[tuple[str, bytes]]:
+    """The (name, bytes) entries of the sample course as a module zip under one top folder,
+    with an id of its own (``zip-course``: the ``site`` fixture has the sample course) and
+    its diagram replaced by ``image``."""
+    name, data = image
+    files = []
+    for path in sorted(SAMPLE_COURSE.rglob("*")):
+        relative = path.relative_to(SAMPLE_COURSE).as_posix()
+        if path.is_file() and relative != "media/signing.svg":
+            text = path.read_bytes().replace(b"signing.svg", name.encode())
+            files.append((relative, text.replace(b'id = "sample-course"', b'id = "zip-course"')))
+    return [(f"zip-course/{path}", data) for path, data in [*files, (f"media/{name}", data)]]

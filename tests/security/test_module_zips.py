@@ -1,36 +1,17 @@
 """Module zips uploaded to authoring: scripts in SVG and one path twice are refused with a
 message naming the entry, text is bounded, and nothing is unpacked with a transaction open."""
 
-import base64
 import io
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hostile_files import SVG_WITH_SCRIPT, zip_of
+from hostile_files import SVG_WITH_SCRIPT, module_files, zip_of
 
 from lms.authoring import packages
 from lms.catalogue.models import Module
 from lms.extensions import db
 
-SAMPLE = Path(__file__).parents[1] / "data" / "courses" / "sample-course"
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
 LESSON = "lessons/en/01-what-is-a-signature.md"
-
-
-def sample_files(*, image: tuple[str, bytes] = ("signing.png", PNG)) -> list[tuple[str, bytes]]:
-    """The sample course under one top folder as a module of its own id (the ``site`` has
-    the sample course), its diagram replaced by ``image``."""
-    name, data = image
-    files = []
-    for path in sorted(SAMPLE.rglob("*")):
-        relative = path.relative_to(SAMPLE).as_posix()
-        if path.is_file() and relative != "media/signing.svg":
-            text = path.read_bytes().replace(b"signing.svg", name.encode())
-            files.append((relative, text.replace(b'id = "sample-course"', b'id = "zip-course"')))
-    return [(f"zip-course/{path}", data) for path, data in [*files, (f"media/{name}", data)]]
 
 
 @pytest.fixture
@@ -54,7 +35,7 @@ def modules(app) -> int:
 
 def test_an_svg_with_a_script_is_refused_naming_it(app, client, trainer):
     before = modules(app)
-    response = upload(client, zip_of(sample_files(image=("signing.svg", SVG_WITH_SCRIPT))))
+    response = upload(client, zip_of(module_files(image=("signing.svg", SVG_WITH_SCRIPT))))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "<code>media/signing.svg</code>: (type): SVG images are not accepted" in page
@@ -62,7 +43,7 @@ def test_an_svg_with_a_script_is_refused_naming_it(app, client, trainer):
 
 
 def test_a_path_twice_in_the_archive_is_refused_naming_it(app, client, trainer):
-    files = sample_files()
+    files = module_files()
     before = modules(app)
     twice = [*files, (f"zip-course/{LESSON}", b"# Another text under the same name\n")]
     response = upload(client, zip_of(twice))
@@ -82,7 +63,7 @@ def test_a_path_twice_in_the_archive_is_refused_naming_it(app, client, trainer):
 def test_text_beyond_its_limit_is_refused_before_unpacking(app, client, trainer):
     """Checking and publishing take seconds per MiB of Markdown."""
     long_lesson = f"zip-course/{LESSON}", b"Lorem ipsum dolor sit amet.\n" * 160_000
-    response = upload(client, zip_of([*sample_files(), long_lesson]))
+    response = upload(client, zip_of([*module_files(), long_lesson]))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert (
@@ -99,5 +80,5 @@ def test_a_zip_is_unpacked_and_checked_with_no_transaction_open(client, trainer,
         return unzip(data, target)
 
     monkeypatch.setattr(packages, "unzip", watching)
-    assert upload(client, zip_of(sample_files())).status_code == 302
+    assert upload(client, zip_of(module_files())).status_code == 302
     assert seen == [False]
