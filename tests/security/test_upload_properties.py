@@ -202,6 +202,9 @@ def archive_of(items) -> bytes:
 @given(items=entries, damage=changes, damaged=st.booleans())
 @example(items=[("../evil.md", b"x", FILE, zipfile.ZIP_STORED)] * 2, damage=[], damaged=False)
 @example(items=[("", b"x", FILE, zipfile.ZIP_STORED)], damage=[], damaged=False)
+@example(items=[("x.md", b"abc" * 50, FILE, zipfile.ZIP_LZMA)], damage=[(36, 0)], damaged=True)
+@example(items=[("x.md", b"abc" * 50, FILE, zipfile.ZIP_BZIP2)], damage=[(40, 0)], damaged=True)
+@example(items=[("é.md", b"x", FILE, zipfile.ZIP_STORED)], damage=[(30, 0xFF)], damaged=True)
 def test_any_zip_unpacks_inside_its_folder_or_lists_problems(tmp_path, items, damage, damaged):
     data = archive_of(items)
     box = tmp_path / f"box-{len(list(tmp_path.iterdir()))}"
