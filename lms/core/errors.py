@@ -61,10 +61,11 @@ CSRF_PAGE = (
 MIB = 1024 * 1024
 
 
-def too_large_message() -> str:
+def too_large_message() -> str | None:
     """Why the request was refused with 413, told from its headers and the limits alone:
-    reading its body again would only raise again."""
+    reading its body again would only raise again. None when they do not tell."""
     size, limit = request.content_length, request.max_content_length
+    fields = request.max_form_memory_size
     if size and limit and size > limit:
         return _(
             "The request is %(size)s MiB; the site accepts at most %(limit)s MiB at a time. "
@@ -72,12 +73,14 @@ def too_large_message() -> str:
             size=format_decimal(size / MIB, format="#,##0.0"),
             limit=format_decimal(limit / MIB, format="#,##0.#"),
         )
-    # Within the overall limit, Werkzeug refuses a form whose text fields are too long.
-    return _(
-        "A field of the form holds more text than the site accepts (%(limit)s kB), or the "
-        "form has too many fields.",
-        limit=format_decimal(request.max_form_memory_size / 1000, format="#,##0"),
-    )
+    if size and fields:
+        # Within the overall limit, Werkzeug refuses a form whose text fields are too long.
+        return _(
+            "A field of the form holds more text than the site accepts (%(limit)s kB), or "
+            "the form has too many fields.",
+            limit=format_decimal(fields / 1000, format="#,##0"),
+        )
+    return None
 
 
 def render_error(status: int, title=None, message=None):
