@@ -115,12 +115,14 @@ def _register_template_globals(app: Flask) -> None:
     @app.context_processor
     def layout_globals():
         locale = str(get_locale())
+        # The layout's forms only render their fields; left to FlaskForm they would read the
+        # request's body, which for an oversized request raises again inside its 413 page.
         return {
             "Role": Role,
             "locale": locale,
             "locale_names": LOCALE_NAMES,
-            "language_form": LanguageForm(locale=locale),
-            "sign_out_form": SignOutForm(),
+            "language_form": LanguageForm(formdata=None, locale=locale),
+            "sign_out_form": SignOutForm(formdata=None),
         }
 
 

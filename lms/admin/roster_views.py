@@ -13,6 +13,7 @@ from wtforms import BooleanField
 
 from lms.accounts import activation
 from lms.admin import bp
+from lms.core.db import end_read_transaction
 from lms.core.forms import Form
 from lms.extensions import db
 from lms.org import roster
@@ -55,8 +56,9 @@ def roster_import():
     if not form.validate_on_submit():
         return _page(form, 422 if form.errors else 200)
     upload = form.file.data
-    data = upload.read(roster.max_bytes() + 1)
+    end_read_transaction(db.session)
     try:
+        data = roster.read_file(upload.stream)
         table = roster.read_roster(data)
     except roster.RosterFileError as error:
         form.file.errors.append(error.message)

@@ -3,9 +3,12 @@ an uploaded zip back in safely. Checking is ``lms.plugins.manifest.load_course``
 code ``lms courses validate`` runs; uploads are data only, so any code file is refused."""
 
 import io
+import lzma
 import stat
 import tempfile
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -19,10 +22,29 @@ from lms.plugins.manifest import MANIFEST
 MAX_ZIP_BYTES = 25 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
+# Everything but media (manifest, lessons, banks, README) together: a course of the
+# repository holds under 200 KB, and checking and publishing a module takes about 3 s per
+# MiB of Markdown, so this bounds the time of an import.
+MAX_TEXT_BYTES = 4 * 1024 * 1024
 # A file that unpacks to more than this many times its packed size is a zip bomb.
 MAX_RATIO = 100
 CODE_SUFFIXES = {".py", ".pyc", ".pyw", ".pyo", ".so", ".pyd", ".sh", ".exe", ".dll"}
+# An SVG is a document that can run script where a browser opens it on its own; a course
+# plugin on disk may ship one, an upload may not.
+SCRIPTABLE_SUFFIXES = {".svg", ".svgz"}
 ZIP = "(zip)"
+# What the zip module and its decompressors raise for a damaged archive or entry, an unknown
+# compression method, a password, or a name that is not the UTF-8 it claims to be.
+DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def folder_entries(manifest: dict, files: dict[str, str], media: dict[str, str]):
@@ -71,51 +93,100 @@ def _unsafe_name(name: str) -> bool:
     )
 
 
-def unzip(data: bytes, target: Path) -> list[Problem]:
-    """Unpack an uploaded plugin zip into ``target`` (the course folder). Returns every
-    problem with the archive itself; a refused entry is not written. The folder may sit at
-    the top of the zip or inside one top-level folder."""
-    problems: list[Problem] = []
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        return [Problem(ZIP, "(file)", "this is not a zip archive")]
+def _normal(name: str) -> str:
+    """The path an entry unpacks to: "a//b", "./a/b" and "a\\b" are all "a/b"."""
+    return PurePosixPath(name.replace("\\", "/")).as_posix()
+
+
+def _archive_problems(
+    entries: list[zipfile.ZipInfo], files: list[zipfile.ZipInfo], prefix: str
+) -> list[Problem]:
+    """What the zip directory alone shows is wrong, before a byte is unpacked."""
     if len(entries) > MAX_ZIP_ENTRIES:
         return [Problem(ZIP, "(file)", f"more than {MAX_ZIP_ENTRIES} files in the archive")]
     if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
         limit = MAX_UNZIPPED_BYTES // (1024 * 1024)
         return [Problem(ZIP, "(size)", f"the files unpack to more than {limit} MiB")]
-    names = [entry.filename for entry in entries if not entry.is_dir()]
-    prefix = _common_top(names)
-    for entry in entries:
-        name = entry.filename
-        if entry.is_dir():
-            continue
-        if _unsafe_name(name):
-            problems.append(Problem(name, "(path)", "absolute paths and '..' are not allowed"))
-            continue
-        if stat.S_ISLNK(entry.external_attr >> 16):
-            problems.append(Problem(name, "(file)", "links are not allowed"))
-            continue
-        relative = name[len(prefix) :]
-        if PurePosixPath(relative).suffix.lower() in CODE_SUFFIXES:
-            problems.append(
-                Problem(relative, "(file)", "code is not allowed here; uploaded modules are data")
-            )
-            continue
-        if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO:
-            problems.append(Problem(relative, "(size)", "compressed suspiciously well"))
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
+    paths = [_normal(entry.filename[len(prefix) :]) for entry in files]
+    text = sum(
+        entry.file_size
+        for entry, path in zip(files, paths, strict=True)
+        if not path.startswith("media/")
+    )
+    problems = []
+    if text > MAX_TEXT_BYTES:
+        limit = MAX_TEXT_BYTES // (1024 * 1024)
+        problems.append(
+            Problem(ZIP, "(size)", f"the files other than media unpack to more than {limit} MiB")
+        )
+    for path, count in sorted(Counter(paths).items()):
+        if count > 1:
+            problems.append(Problem(path, "(file)", f"the archive holds this file {count} times"))
+    return problems
+
+
+def unzip(data: bytes, target: Path) -> list[Problem]:
+    """Unpack an uploaded plugin zip into ``target`` (the course folder). Returns every
+    problem with the archive itself; a refused entry is not written, and an archive with a
+    problem in its directory (too many or too large files, one path twice) is not unpacked
+    at all. The folder may sit at the top of the zip or inside one top-level folder."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except DAMAGED:
+        return [Problem(ZIP, "(file)", "this is not a zip archive")]
+    # Folders are left out by name: ZipInfo.is_dir fails on an entry without one.
+    files = [entry for entry in entries if not entry.filename.endswith("/")]
+    prefix = _common_top([entry.filename for entry in files])
+    problems = _archive_problems(entries, files, prefix)
+    if problems:
+        return problems
+    for entry in files:
+        problem = _unpack(archive, entry, prefix, target)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _unpack(
+    archive: zipfile.ZipFile, entry: zipfile.ZipInfo, prefix: str, target: Path
+) -> Problem | None:
+    """Write one entry under ``target``, or say why not."""
+    name = entry.filename
+    if not name:
+        return Problem(ZIP, "(path)", "an entry of the archive has no name")
+    if _unsafe_name(name):
+        return Problem(name, "(path)", "absolute paths and '..' are not allowed")
+    if stat.S_ISLNK(entry.external_attr >> 16):
+        return Problem(name, "(file)", "links are not allowed")
+    relative = _normal(name[len(prefix) :])
+    suffix = PurePosixPath(relative).suffix.lower()
+    if suffix in CODE_SUFFIXES:
+        return Problem(relative, "(file)", "code is not allowed here; uploaded modules are data")
+    if suffix in SCRIPTABLE_SUFFIXES:
+        return Problem(
+            relative,
+            "(type)",
+            "SVG images are not accepted in an uploaded module, as they can carry scripts; "
+            "save the image as PNG",
+        )
+    if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO:
+        return Problem(relative, "(size)", "compressed suspiciously well")
+    destination = target / relative
+    try:
         with archive.open(entry) as source:
             content = source.read(entry.file_size + 1)
-        if len(content) > entry.file_size:
-            problems.append(Problem(relative, "(size)", "larger than the archive says"))
-            continue
+    except DAMAGED:
+        return Problem(relative, "(file)", "this file of the archive cannot be read")
+    if len(content) > entry.file_size:
+        return Problem(relative, "(size)", "larger than the archive says")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
-    return problems
+    except OSError:
+        # A name too long, or a file where another entry needs a folder.
+        return Problem(relative, "(path)", "this path cannot be unpacked")
+    return None
 
 
 def _common_top(names: list[str]) -> str:

@@ -13,6 +13,7 @@ from lms.authoring import bp, forms, preview, queries, services
 from lms.authoring.forms import QUESTION_FORMS
 from lms.authoring.question_forms import TYPE_LABELS, form_data, question_from
 from lms.catalogue import authors
+from lms.core.db import end_read_transaction
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.forms import submit
 from lms.core.markdown import scrollable_tables
@@ -611,6 +612,8 @@ def module_import():
     problems = []
     if form.validate_on_submit():
         data = form.package.data.read(services.packages.MAX_ZIP_BYTES + 1)
+        # Unpacking and checking take seconds, which SQLite's write lock must not wait for.
+        end_read_transaction(db.session)
         try:
             module = services.import_zip(_actor(), data, registry())
         except services.DraftProblems as error:

@@ -105,3 +105,14 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def end_read_transaction(session) -> None:
+    """End ``session``'s transaction, which has only read, before slow work that needs no
+    database, such as parsing an uploaded file. On SQLite every transaction holds the one
+    write lock from its first statement (BEGIN IMMEDIATE, above), so every other writer would
+    wait for that work and then fail with "database is locked". Nothing is written, and what
+    was loaded stays loaded (no expiry at commit); the next statement begins anew."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a transaction with unsaved changes cannot be ended early")
+    session.commit()

@@ -1,6 +1,8 @@
 """Domain errors that services raise and the web layer turns into responses."""
 
 from flask import Flask, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,6 +58,31 @@ CSRF_PAGE = (
 )
 
 
+MIB = 1024 * 1024
+
+
+def too_large_message() -> str | None:
+    """Why the request was refused with 413, told from its headers and the limits alone:
+    reading its body again would only raise again. None when they do not tell."""
+    size, limit = request.content_length, request.max_content_length
+    fields = request.max_form_memory_size
+    if size and limit and size > limit:
+        return _(
+            "The request is %(size)s MiB; the site accepts at most %(limit)s MiB at a time. "
+            "Send a smaller file.",
+            size=format_decimal(size / MIB, format="#,##0.0"),
+            limit=format_decimal(limit / MIB, format="#,##0.#"),
+        )
+    if size and fields:
+        # Within the overall limit, Werkzeug refuses a form whose text fields are too long.
+        return _(
+            "A field of the form holds more text than the site accepts (%(limit)s kB), or "
+            "the form has too many fields.",
+            limit=format_decimal(fields / 1000, format="#,##0"),
+        )
+    return None
+
+
 def render_error(status: int, title=None, message=None):
     default_title, default_message = ERROR_PAGES.get(status, ERROR_PAGES[500])
     body = render_template(
@@ -82,4 +109,6 @@ def register(app: Flask) -> None:
     def http_error(error):
         if error.response is not None:  # e.g. the sign-in throttle's own explanation
             return error.response
+        if error.code == 413:
+            return render_error(413, message=too_large_message())
         return render_error(error.code or 500)

@@ -43,9 +43,12 @@ def import_users(file: Path, dry_run: bool, links_path: Path | None, base_url: s
     a role missing from the file. Exit code 1 when any row had an error.
     """
     try:
-        table = roster.read_roster(file.read_bytes())
+        with file.open("rb") as handle:
+            table = roster.read_roster(roster.read_file(handle))
     except roster.RosterFileError as error:
         raise click.ClickException(f"{file}: {error.message}") from error
+    if links_path is not None and not dry_run:
+        _check_writable(links_path)
     report = roster.import_roster(None, table, dry_run=dry_run, source=file.name)
     for row in report.rows:
         if row.status == roster.ERROR:
@@ -66,19 +69,51 @@ def import_users(file: Path, dry_run: bool, links_path: Path | None, base_url: s
     if dry_run:
         click.echo(_("Dry run: nothing was written."))
     elif report.created_user_ids:
+        links_url = (base_url or _base_url()).rstrip("/") + (
+            f"/admin/roster/audit/{report.audit_id}/links.csv"
+        )
         if links_path is None:
             click.echo(
                 _(
                     "New accounts have no password yet. Their activation links can be "
                     "downloaded at %(url)s (next time, --links FILE writes them here).",
-                    url=(base_url or _base_url()).rstrip("/")
-                    + f"/admin/roster/audit/{report.audit_id}/links.csv",
+                    url=links_url,
                 )
             )
         else:
-            _write_links(report.created_user_ids, links_path, base_url or _base_url())
+            try:
+                _write_links(report.created_user_ids, links_path, base_url or _base_url())
+            except OSError as error:
+                raise click.ClickException(
+                    _(
+                        "The accounts were imported, but their activation links could not be "
+                        "written to %(path)s (%(reason)s). Download them at %(url)s.",
+                        path=links_path,
+                        reason=error.strerror or error,
+                        url=links_url,
+                    )
+                ) from error
             click.echo(_("Activation links written to %(path)s.", path=links_path))
     click.get_current_context().exit(1 if report.has_errors else 0)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before the import writes anything when the links file cannot be written: by
+    opening it to append, which changes nothing, and removing it again if it is new."""
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as error:
+        raise click.ClickException(
+            _(
+                "Cannot write the activation links to %(path)s (%(reason)s); nothing was imported.",
+                path=path,
+                reason=error.strerror or error,
+            )
+        ) from error
+    if not existed:
+        path.unlink()
 
 
 def _write_links(user_ids: list[int], path: Path, base_url: str) -> None:

@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -64,7 +65,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
+# Reading a roster stops after this many seconds (LMS_ROSTER_PARSE_SECONDS); 20,000 rows of an
+# XLSX take openpyxl about 3 s.
+DEFAULT_PARSE_SECONDS = 30
 MAX_COLUMNS = 40
+# An XLSX is a zip of XML parts; a roster of 20,000 rows unpacks to about 10 MiB, each part
+# packed 5 to 20 times. A workbook is refused by its zip directory, before openpyxl reads a
+# part, when it promises more; the ratio is Apache POI's default for the same check.
+MAX_XLSX_PARTS = 1000
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_RATIO = 100
 BATCH = 500
 # A job keeps at most this many rows of its report (errors first); the counts cover all.
 REPORT_ROWS = 1000
@@ -244,30 +254,84 @@ def _not_a_roster_file():
     )
 
 
+def _too_large(size: int, limit: int) -> RosterFileError:
+    return RosterFileError(
+        _l(
+            "The file is too large (%(size)s MiB); the limit is %(limit)s MiB. Split it "
+            "into several files.",
+            size=f"{size / 1048576:.1f}",
+            limit=f"{limit / 1048576:g}",
+        )
+    )
+
+
+def read_file(stream: BinaryIO) -> bytes:
+    """The bytes of an open, seekable roster file (an upload, a file on disk), which may be
+    far larger than the limit: such a file is refused (``RosterFileError``, telling its size)
+    without being read."""
+    limit = max_bytes()
+    size = stream.seek(0, io.SEEK_END)
+    if size > limit:
+        raise _too_large(size, limit)
+    stream.seek(0)
+    return stream.read(limit + 1)
+
+
 def read_roster(data: bytes) -> Roster:
     """Read the rows of a roster from the bytes of a CSV (UTF-8, with or without BOM; comma,
     semicolon or tab separated) or XLSX file; the kind is told from the content, not the name.
 
-    Raises ``RosterFileError`` for a file that is too large, empty, of another kind, has no
-    header row or lacks required columns (naming them), or has too many rows.
+    Reading needs no database, so callers run it with no transaction open (on SQLite an open
+    one would hold the write lock meanwhile; see ``lms.core.db.end_read_transaction``). It is
+    bounded: an XLSX whose zip directory promises more data than a roster holds is not
+    opened, the lines read are counted, and reading stops after ``LMS_ROSTER_PARSE_SECONDS``.
+
+    Raises ``RosterFileError`` for a file that is too large, empty, of another kind, damaged,
+    has no header row or lacks required columns (naming them), has no rows below the header,
+    has too many rows or takes too long to read.
     """
     limit = max_bytes()
     if len(data) > limit:
-        raise RosterFileError(
-            _l(
-                "The file is too large (%(size)s MiB); the limit is %(limit)s MiB. Split it "
-                "into several files.",
-                size=f"{len(data) / 1048576:.1f}",
-                limit=f"{limit / 1048576:g}",
-            )
-        )
+        raise _too_large(len(data), limit)
     if not data.strip():
         raise RosterFileError(_l("The file is empty."))
+    seconds = float(current_app.config.get("LMS_ROSTER_PARSE_SECONDS", DEFAULT_PARSE_SECONDS))
+    deadline = _Deadline(seconds)
     if data[:4] == b"PK\x03\x04":
-        kind, records = "xlsx", _xlsx_records(data)
+        kind, records = "xlsx", _xlsx_records(data, deadline)
     else:
         kind, records = "csv", _csv_records(data)
-    return _table(kind, records)
+    return _table(kind, records, deadline)
+
+
+class _Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise RosterFileError(
+                _l(
+                    "Reading the file took longer than %(seconds)s seconds, so it was stopped. "
+                    "Split it into several smaller files, or save it as CSV UTF-8.",
+                    seconds=f"{self.seconds:g}",
+                )
+            )
+
+
+class _TimedBytes(io.BytesIO):
+    """A workbook's bytes that refuse to be read once the deadline has passed. openpyxl
+    reads the zip's parts a little at a time, so even the shared strings, which it reads
+    whole before the first row, stop in time."""
+
+    def __init__(self, data: bytes, deadline: _Deadline):
+        super().__init__(data)
+        self.deadline = deadline
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self.deadline.check()
+        return super().read(size)
 
 
 def _csv_records(data: bytes) -> Iterator[tuple[int, list]]:
@@ -295,23 +359,21 @@ def _csv_records(data: bytes) -> Iterator[tuple[int, list]]:
         ) from error
 
 
-def _xlsx_records(data: bytes) -> Iterator[tuple[int, list]]:
+def _xlsx_records(data: bytes, deadline: _Deadline) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as error:
         raise _not_a_roster_file() from error
+    names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise _not_a_roster_file()
+    _check_unpacked_size(entries)
+    workbook = None
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise RosterFileError(
-            _l("The Excel workbook could not be read; it may be damaged or protected.")
-        ) from error
-    try:
+        workbook = load_workbook(_TimedBytes(data, deadline), read_only=True, data_only=True)
         if not workbook.worksheets:
             return
         sheet = workbook.worksheets[0]
@@ -319,8 +381,33 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list]]:
             sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
         ):
             yield number, list(row)
+    except RosterFileError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise RosterFileError(
+            _l("The Excel workbook could not be read; it may be damaged or protected.")
+        ) from error
     finally:
-        workbook.close()
+        if workbook is not None:
+            workbook.close()
+
+
+def _check_unpacked_size(entries: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook by its zip directory alone (the sizes it declares are the most the
+    zip module will unpack), before openpyxl reads any part: a zip bomb never unpacks."""
+    unpacked = sum(entry.file_size for entry in entries)
+    ratio = max(entry.file_size / max(entry.compress_size, 1) for entry in entries)
+    if len(entries) > MAX_XLSX_PARTS or unpacked > MAX_XLSX_UNPACKED_BYTES or ratio > MAX_RATIO:
+        raise RosterFileError(
+            _l(
+                "This Excel workbook holds far more than a roster: its contents unpack to more "
+                "than %(limit)s MiB, or to over %(ratio)d times their packed size, so it was "
+                "not opened. Copy the roster into a new workbook, or save it as CSV UTF-8, and "
+                "upload that.",
+                limit=MAX_XLSX_UNPACKED_BYTES // 1048576,
+                ratio=MAX_RATIO,
+            )
+        )
 
 
 def _cell(value):
@@ -335,9 +422,9 @@ def _cell(value):
     return str(value).strip()
 
 
-def _table(kind: str, records: Iterable[tuple[int, list]]) -> Roster:
+def _table(kind: str, records: Iterable[tuple[int, list]], deadline: _Deadline) -> Roster:
     max_rows = int(current_app.config.get("LMS_ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS))
-    records = iter(records)
+    records = _bounded(records, deadline, max_lines=2 * max_rows)
     header = None
     for _line, cells in records:
         if any(_cell(value) != "" for value in cells):
@@ -384,7 +471,30 @@ def _table(kind: str, records: Iterable[tuple[int, list]]) -> Roster:
                     count=max_rows,
                 )
             )
+    if not rows:
+        raise RosterFileError(
+            _l(
+                "The file has the column names but no rows of people below them, so there is "
+                "nothing to import."
+            )
+        )
     return Roster(rows=rows, kind=kind, columns=[c for c in COLUMNS if c in positions])
+
+
+def _bounded(records: Iterable[tuple[int, list]], deadline: _Deadline, *, max_lines: int):
+    """The records, stopped by the deadline or after ``max_lines`` lines, blank ones included
+    (a sheet can jump to row 1,048,576, and openpyxl yields every row in between)."""
+    for count, record in enumerate(records, start=1):
+        if count > max_lines:
+            raise RosterFileError(
+                _l(
+                    "The file has more than %(count)d lines, blank ones included. Delete the "
+                    "empty rows, or split it into several files.",
+                    count=max_lines,
+                )
+            )
+        deadline.check()
+        yield record
 
 
 # --- checking and applying -----------------------------------------------------------------
@@ -839,20 +949,22 @@ def run_job(job_id: int, *, every: int = JOB_CHUNK) -> None:
     actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
     locales = current_app.config["LMS_LOCALES"]
     locale = actor.locale if actor is not None and actor.locale in locales else None
+    data = job.data
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         job.status = IMPORT_RUNNING
         job.started_at = job.heartbeat_at = clock.now()
         db.session.commit()
         try:
-            _run(job, actor, every)
+            # Parsed between transactions, so SQLite's write lock is not held meanwhile.
+            _run(job, actor, read_roster(data), every)
         except Exception as error:
             log.exception("Roster import job %s failed", job_id)
             db.session.rollback()
             _record_failure(job_id, error)
 
 
-def _run(job: ImportJob, actor: User | None, every: int) -> None:
-    run = RosterRun(actor, read_roster(job.data), dry_run=False, source=job.source, job=job)
+def _run(job: ImportJob, actor: User | None, table: Roster, every: int) -> None:
+    run = RosterRun(actor, table, dry_run=False, source=job.source, job=job)
     job.total_rows = run.total
     for done in run.apply(every=every):
         job.rows_done = done

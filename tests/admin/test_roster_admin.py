@@ -131,6 +131,7 @@ def test_xlsx_upload(app, client, hr):
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "roster.csv", "neither an Excel"),
         ("Kính gửi phòng Tổ chức,\nDanh sách gửi kèm.\n".encode(), "roster.csv", "no column"),
         (b"", "roster.csv", "empty"),
+        (HEADER.encode() + b"\n", "roster.csv", "no rows of people below them"),
     ],
 )
 def test_unusable_uploads_are_explained(client, hr, data, name, expected):

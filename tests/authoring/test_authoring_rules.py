@@ -117,6 +117,7 @@ def test_refused_uploads_say_why_and_save_nothing(app, client, people, login_as)
     for name, data, message in (
         ("anh.png", EXE, "PNG"),
         ("lon.png", PNG + b"\0" * (5 * 1024 * 1024), "5 MiB"),
+        ("so-do.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>', "PNG"),
     ):
         response = client.post(
             f"{base}/media",

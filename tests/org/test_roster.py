@@ -313,6 +313,8 @@ def test_xlsx_with_date_cells_numbers_and_blank_rows(org_chart):
         (b"PK\x03\x04not really a zip", "neither an Excel"),
         (b"Dear HR,\nplease find the list attached.\n", "no column name"),
         (b"username,full_name\nx,y\n", "unit_code (Mã đơn vị)"),
+        (HEADER.encode() + b"\n\n,,,\n", "no rows of people below them"),
+        (xlsx_bytes(HEADER.split(","), [None, ""]), "no rows of people below them"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_clear_message(org_chart, data, expected):
@@ -451,3 +453,55 @@ def test_cli_refuses_an_unreadable_file(app, cli_org, tmp_path):
     result = app.test_cli_runner().invoke(args=["users", "import", str(source)])
     assert result.exit_code == 1
     assert "program.csv" in result.output and "neither an Excel" in result.output
+
+
+def test_cli_refuses_a_roster_with_a_header_and_no_rows(app, cli_org, tmp_path):
+    source = tmp_path / "header-only.csv"
+    source.write_bytes(csv_bytes())
+    result = app.test_cli_runner().invoke(args=["users", "import", str(source)])
+    assert result.exit_code == 1
+    assert "header-only.csv: The file has the column names but no rows" in result.output
+
+
+def test_cli_refuses_a_links_file_it_cannot_write_before_creating_anyone(app, cli_org, tmp_path):
+    source = tmp_path / "roster.csv"
+    source.write_bytes(csv_bytes("cli.new,Hoàng Văn Mới,,C-WARD,C-DOC,2026-03-01,"))
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(User.id)))
+    links = tmp_path / "no-such-folder" / "links.csv"
+    result = app.test_cli_runner().invoke(
+        args=["users", "import", str(source), "--links", str(links)]
+    )
+    assert result.exit_code == 1
+    assert f"Cannot write the activation links to {links}" in result.output
+    assert "nothing was imported" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
+    # The check leaves no file behind where the links file could be written.
+    written = tmp_path / "links.csv"
+    dry = app.test_cli_runner().invoke(
+        args=["users", "import", str(source), "--links", str(written), "--dry-run"]
+    )
+    assert dry.exit_code == 0 and not written.exists()
+
+
+def test_cli_says_where_the_links_are_when_writing_them_fails_after_the_import(
+    app, cli_org, tmp_path, monkeypatch
+):
+    source = tmp_path / "roster.csv"
+    source.write_bytes(csv_bytes("cli.late,Hoàng Văn Muộn,,C-WARD,C-DOC,2026-03-01,"))
+    links = tmp_path / "links.csv"
+
+    def disk_full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    result = app.test_cli_runner().invoke(
+        args=["users", "import", str(source), "--links", str(links)]
+    )
+    assert result.exit_code == 1
+    assert "The accounts were imported, but their activation links could not be" in result.output
+    assert "No space left on device" in result.output and "/links.csv" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert set(users_named("cli.late")) == {"cli.late"}
