@@ -19,7 +19,7 @@ from lms.catalogue.models import (
     VersionMedia,
 )
 from lms.catalogue.queries import latest_version, media_data
-from lms.core import audit, clock
+from lms.core import audit, clock, signals
 from lms.core.errors import Invalid
 from lms.core.i18n import fold
 from lms.extensions import db
@@ -86,6 +86,7 @@ def sync_courses(
         getattr(report, outcome).append(course.id)
     if not report.failed:
         report.retired = _retire_missing({source.id for source in sources}, actor)
+    signals.courses_synced.send(report, actor=actor)
     return report
 
 
