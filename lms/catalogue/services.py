@@ -66,7 +66,8 @@ def sync_courses(
     ``discovery_problems`` (two sources claiming one id) are left: which of the two is
     the module cannot be guessed. A sync with any failure retires nothing, as the course
     that failed may be the one that looks missing; retiring ends every assignment of a
-    module.
+    module. Then ``courses_synced`` is sent: what travels with the courses (the legal
+    register) loads, and files its own failures in the report.
     """
     report = SyncReport()
     if discovery_problems:

@@ -116,13 +116,19 @@ def current() -> Register:
 
 
 def read(register_dirs) -> Register:
-    """Every instrument in ``register_dirs`` (``*.toml``), and every problem found."""
+    """Every instrument in ``register_dirs`` (``*.toml``), and every problem found; a
+    folder that is not there is one (a mistyped setting would empty the register)."""
+    folders = [Path(folder) for folder in register_dirs]
     paths = [
-        path
-        for folder in map(Path, register_dirs)
-        for path in (sorted(folder.glob("*.toml")) if folder.is_dir() else [])
+        path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.toml"))
     ]
-    return _read(tuple((str(path), *_signature(path)) for path in paths))
+    known = _read(tuple((str(path), *_signature(path)) for path in paths))
+    missing = [
+        Problem(str(folder), "(folder)", _l("the register folder does not exist"))
+        for folder in folders
+        if not folder.is_dir()
+    ]
+    return Register(known.entries, (*missing, *known.problems)) if missing else known
 
 
 def _signature(path: Path) -> tuple[int, int]:

@@ -1,8 +1,12 @@
 """Citations in lessons and questions: rendered as a link to the register with the
 instrument's name in the lesson's language, and checked by ``lms courses validate``."""
 
+import re
+
 import pytest
 from flask_babel import force_locale
+from hypothesis import given
+from hypothesis import strategies as st
 from legal_helpers import NEW, OLD, write_citing_course
 
 from lms.core.markdown import render
@@ -187,3 +191,19 @@ def test_an_unknown_citation_stays_as_written_and_nothing_unsafe_gets_through(ap
     assert "<a" not in unknown and "[[law:" in unknown
     assert "<img" not in pinpoint and "&lt;img src=x onerror=alert(1)&gt; of Decree" in pinpoint
     assert 'href="/law/2-2025-nd-cp"' in pinpoint
+
+
+FRAGMENTS = ["[[law:", "57-NQ/TW", "13/2023/NĐ-CP", "9/2099/NĐ-CP", "]]", ", Điều 4", "`"]
+FRAGMENTS += ["<iframe>", "<script>", "[", "]", "(", ")", ",", " ", "\n", "*", "x", '"', "&"]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+def test_any_text_with_citations_renders_to_links_into_the_register_only(app, text):
+    with app.test_request_context():
+        html = render(text, extensions=markdown_extensions(registry().manager), language="en")
+    links = re.findall(r"<a ([^>]*)>", html)
+    assert all(
+        re.fullmatch(r'class="citation" href="/law/[a-z0-9-]+" rel="[^"]+"', a) for a in links
+    )
+    assert "<script" not in html and "<iframe" not in html
+    assert len(links) <= len(scan({"lessons/en/x.md": text})[0])

@@ -97,3 +97,10 @@ def test_a_file_that_is_not_toml_is_a_syntax_problem(tmp_path):
     (tmp_path / "9-2024-nd-cp.toml").write_text('number = "9/2024/NĐ-CP\n', "utf-8")
     (problem,) = register.read([tmp_path]).problems
     assert problem.field == "(syntax)"
+
+
+def test_a_register_folder_that_is_not_there_is_a_problem(tmp_path):
+    write_instrument(tmp_path, instrument(NEW))
+    known = register.read([tmp_path, tmp_path / "typo"])
+    assert [(p.file, p.field) for p in known.problems] == [(str(tmp_path / "typo"), "(folder)")]
+    assert list(known.entries) == [NEW]
