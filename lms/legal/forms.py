@@ -1,3 +1,5 @@
+"""Forms of the register's pages."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms.validators import Optional
