@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
         certificates,
         classes,
         learning,
+        legal,
         needs,
         notifications,
         org,
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         authoring,
         admin,
         reports,
+        legal,
     ):
         app.register_blueprint(package.bp)
 
@@ -166,6 +168,7 @@ def _register_cli(app: Flask) -> None:
     from lms.classes.cli import classes_cli
     from lms.demo.cli import demo_command
     from lms.learning.cli import assignments_cli
+    from lms.legal.cli import check_law_command
     from lms.notifications.cli import notifications_cli
     from lms.org import cli as _org_cli  # noqa: F401  (adds `lms users import`)
 
@@ -173,6 +176,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
+    # The register's check belongs with the courses it checks; the catalogue knows nothing of it.
+    courses_cli.add_command(check_law_command)
     app.cli.add_command(assignments_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(classes_cli)

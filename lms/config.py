@@ -57,6 +57,8 @@ ENVIRONMENT = {
     "LMS_ARGON2_MEMORY_KIB": ("LMS_ARGON2_MEMORY_KIB", int),
     "LMS_PROXY_COUNT": ("LMS_PROXY_COUNT", int),
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
+    "LMS_LEGAL_REGISTER_DIRS": ("LMS_LEGAL_REGISTER_DIRS", _as_list),
+    "LMS_LAW_NOTICE_AFTER_DAYS": ("LMS_LAW_NOTICE_AFTER_DAYS", int),
     "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
     "LMS_PORT": ("LMS_PORT", int),
     "LMS_RENEWAL_WINDOW_DAYS": ("LMS_RENEWAL_WINDOW_DAYS", int),
@@ -97,6 +99,11 @@ def defaults(instance_path: str) -> dict:
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
         "LMS_COURSE_DIRS": [str(ROOT / "courses")],
+        # Folders of the register of legal instruments, one TOML file per instrument.
+        "LMS_LEGAL_REGISTER_DIRS": [str(Path(__file__).parent / "legal" / "register")],
+        # Learners are told a module cites an instrument not in force once it has been
+        # flagged for this many days without a review.
+        "LMS_LAW_NOTICE_AFTER_DAYS": 30,
         "LMS_DEMO_PASSWORD": "hoctapso-2026",
         "LMS_PORT": 5000,
         "LMS_PAGE_SIZE": 25,

@@ -36,6 +36,7 @@ from lms.core import clock
 from lms.core.errors import Invalid
 from lms.core.forms import options, submit
 from lms.extensions import db
+from lms.legal import queries as legal_queries
 from lms.org import queries as org_queries
 from lms.org import services as org
 from lms.org.models import CurriculumItem, OrgUnit, Position, PositionAssignment
@@ -69,7 +70,13 @@ def index():
             .scalar_subquery(),
         )
     ).one()
-    return render_template("admin/index.html", counts=counts)
+    flagged = legal_queries.flags(today=clock.today())
+    return render_template(
+        "admin/index.html",
+        counts=counts,
+        flagged=flagged,
+        versions=catalogue_queries.latest_versions(list(flagged)),
+    )
 
 
 # Users

@@ -306,3 +306,11 @@ QUESTION_FORMS = {
 
 def gift_language_choices(form: GiftForm, languages: list[str]) -> None:
     form.language.choices = options([(code, LOCALE_NAMES.get(code, code)) for code in languages])
+
+
+class ReviewForm(Form):
+    unit = StringField(
+        _l("Reviewing unit"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l('Learners read "reviewed by" this unit, e.g. "Sở Tư pháp tỉnh Lạng Sơn".'),
+    )

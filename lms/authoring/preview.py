@@ -16,6 +16,7 @@ from lms.authoring.services import LESSON, QUIZ, DraftView, lesson_path
 from lms.catalogue.models import Activity, ModuleVersion
 from lms.core.markdown import render as render_markdown
 from lms.extensions import db
+from lms.plugins import markdown_extensions, registry
 
 
 @dataclass
@@ -41,8 +42,13 @@ def draft_media_url(slug: str, media: dict[str, str]):
     return media_url
 
 
-def lesson_html(slug: str, text: str, media: dict[str, str]) -> str:
-    return render_markdown(text, media_url=draft_media_url(slug, media))
+def lesson_html(slug: str, text: str, media: dict[str, str], language: str) -> str:
+    return render_markdown(
+        text,
+        media_url=draft_media_url(slug, media),
+        extensions=markdown_extensions(registry().manager),
+        language=language,
+    )
 
 
 def of_draft(slug: str, view: DraftView) -> list[PreviewActivity]:
@@ -52,7 +58,7 @@ def of_draft(slug: str, view: DraftView) -> list[PreviewActivity]:
         for language in view.manifest["languages"]:
             if table["type"] == LESSON:
                 text = view.files.get(lesson_path(table, language), "")
-                activity.html[language] = lesson_html(slug, text, view.media)
+                activity.html[language] = lesson_html(slug, text, view.media, language)
             elif table["type"] == QUIZ:
                 text = view.files.get(bank_path(table["bank"], language), "")
                 try:

@@ -1,7 +1,7 @@
 """Trainers' module authoring pages. The blueprint lets in trainers and admins only; every
 change goes through ``lms.authoring.services`` with the signed-in user as the actor."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +13,16 @@ from lms.authoring import bp, forms, preview, queries, services
 from lms.authoring.forms import QUESTION_FORMS
 from lms.authoring.question_forms import TYPE_LABELS, form_data, question_from
 from lms.catalogue import authors
+from lms.catalogue.queries import latest_versions
+from lms.core import clock
 from lms.core.db import end_read_transaction
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.forms import submit
 from lms.core.markdown import scrollable_tables
 from lms.core.permissions import Role, require_role
 from lms.extensions import db
+from lms.legal import queries as legal_queries
+from lms.legal import services as legal_services
 from lms.plugins import registry
 
 MAX_GIFT_BYTES = 1024 * 1024
@@ -65,10 +69,22 @@ def _overview(slug: str):
     return redirect(url_for("authoring.module_detail", slug=slug))
 
 
+def _review_states(module_ids):
+    return legal_queries.review_states(
+        latest_versions(module_ids),
+        today=clock.today(),
+        soon=current_app.config["LMS_DUE_SOON_DAYS"],
+    )
+
+
 @bp.route("/")
 def module_list():
+    rows = queries.modules_for(_actor())
     return render_template(
-        "authoring/module_list.html", rows=queries.modules_for(_actor()), web=services.WEB
+        "authoring/module_list.html",
+        rows=rows,
+        web=services.WEB,
+        reviews=_review_states([row[0].id for row in rows]),
     )
 
 
@@ -114,7 +130,23 @@ def module_detail(slug: str):
         slug_form=forms.SlugForm(),
         media_form=forms.MediaForm(),
         problems=services.draft_problems(view) if draft else [],
+        review=_review_states([module.id]).get(module.id),
+        reviews=legal_queries.reviews_of(module.id),
+        review_form=forms.ReviewForm(unit=legal_queries.last_unit_of(actor)),
     )
+
+
+@bp.route("/modules/<slug>/reviews", methods=["POST"])
+def module_review(slug: str):
+    """A trainer records that they reviewed the latest version against the register."""
+    module = _module(slug)
+    form = forms.ReviewForm()
+    if submit(form, lambda: legal_services.record_review(_actor(), module, unit=form.unit.data)):
+        flash(_("Your review of the latest version is recorded."), "success")
+    else:
+        for message in [*form.form_errors, *form.unit.errors]:
+            flash(message, "error")
+    return _overview(slug)
 
 
 @bp.route("/modules/<slug>/settings", methods=["GET", "POST"])
@@ -216,7 +248,9 @@ def lesson_edit(slug: str, key: str):
         # Rendered by the server through the path learners get; nothing is saved.
         if form.validate_on_submit():
             previews = {
-                code: _lesson_body(preview.lesson_html(slug, form.texts("text")[code], view.media))
+                code: _lesson_body(
+                    preview.lesson_html(slug, form.texts("text")[code], view.media, code)
+                )
                 for code in languages
             }
     elif submit(

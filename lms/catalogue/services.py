@@ -19,7 +19,7 @@ from lms.catalogue.models import (
     VersionMedia,
 )
 from lms.catalogue.queries import latest_version, media_data
-from lms.core import audit, clock
+from lms.core import audit, clock, signals
 from lms.core.errors import Invalid
 from lms.core.i18n import fold
 from lms.extensions import db
@@ -66,7 +66,8 @@ def sync_courses(
     ``discovery_problems`` (two sources claiming one id) are left: which of the two is
     the module cannot be guessed. A sync with any failure retires nothing, as the course
     that failed may be the one that looks missing; retiring ends every assignment of a
-    module.
+    module. Then ``courses_synced`` is sent: what travels with the courses (the legal
+    register) loads, and files its own failures in the report.
     """
     report = SyncReport()
     if discovery_problems:
@@ -86,6 +87,7 @@ def sync_courses(
         getattr(report, outcome).append(course.id)
     if not report.failed:
         report.retired = _retire_missing({source.id for source in sources}, actor)
+    signals.courses_synced.send(report, actor=actor)
     return report
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 import markdown
 import nh3
+from flask_babel import force_locale
 from markupsafe import escape
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
@@ -75,7 +76,10 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {
     "div": {"admonition", "note", "warning", "tip", "footnote", "toc"},
     "p": {"admonition-title"},
-    "a": {"footnote-ref", "footnote-backref"},
+    # A citation of a legal instrument (lms.legal.citations) names its title for screen
+    # readers in a visually hidden span.
+    "a": {"footnote-ref", "footnote-backref", "citation"},
+    "span": {"visually-hidden"},
 }
 URL_SCHEMES = {"https", "http", "mailto"}
 
@@ -153,6 +157,14 @@ def render(
     media_url: MediaUrl | None = None,
     refused_image: RefusedImage | None = None,
     extensions: Iterable = (),
+    language: str | None = None,
 ) -> str:
-    """Markdown → sanitised HTML, the one path every lesson takes."""
-    return sanitise(to_html(text, extensions), media_url, refused_image)
+    """Markdown → sanitised HTML, the one path every lesson takes.
+
+    ``language`` is the text's, when it is not the current locale's: extensions that write
+    words of their own (a citation's name) write them in it.
+    """
+    if language is None:
+        return sanitise(to_html(text, extensions), media_url, refused_image)
+    with force_locale(language):
+        return sanitise(to_html(text, extensions), media_url, refused_image)

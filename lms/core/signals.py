@@ -107,3 +107,13 @@ counting as evidence from ``on``.
     @certificate_revoked.connect
     def stop_counting(certificate, user_id, module_ids, progress_ids, on, actor): ...
 """
+
+courses_synced = _signals.signal("courses-synced")
+"""The discovered course plugins were synced into the catalogue (``lms courses sync``, the
+demo, tests). Sender: the ``SyncReport``; kwargs: ``actor``. A listener loads what travels
+with the courses, and files its problems in ``report.failed`` under a key of its own, so
+the sync reports them and fails. Legal listens, to load the register of legal instruments.
+
+    @courses_synced.connect
+    def load_register(report, actor): ...
+"""

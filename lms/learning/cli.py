@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 from lms.core import clock
 from lms.extensions import db
 from lms.learning import assignments, summaries
+from lms.legal import services as legal
 from lms.notifications import services as notifications
 
 
@@ -18,7 +19,8 @@ def sync() -> None:
     """Bring everyone's assignments up to date, tell people what fell due, send e-mail.
 
     Idempotent; run it daily from cron, soon after midnight (it is also what every change
-    runs for the people it concerns). It ends by rebuilding the dashboards' summary rows for
+    runs for the people it concerns). It flags the modules that cite a legal instrument no
+    longer (or not yet) in force, and ends by rebuilding the dashboards' summary rows for
     the new day; until then the dashboards aggregate live.
     """
     today = clock.today()
@@ -26,6 +28,7 @@ def sync() -> None:
     summaries.mark_stale()
     result = assignments.sync_everyone(today=today)
     told = assignments.notify_due_dates(today)
+    flags = legal.refresh_flags(today)
     summaries.rebuild(today)
     db.session.commit()
     sent, failed = notifications.send_pending_email()
@@ -33,5 +36,6 @@ def sync() -> None:
     click.echo(
         f"Assignments: {result.assigned} assigned, {result.updated} updated, "
         f"{result.retired} retired. Notifications: {told} due-date notices. "
-        f"E-mail: {sent} sent, {failed} failed."
+        f"Legal register: {flags.modules} module(s) to review ({flags.added} newly flagged, "
+        f"{flags.cleared} flag(s) cleared). E-mail: {sent} sent, {failed} failed."
     )

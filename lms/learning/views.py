@@ -1,4 +1,4 @@
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from lms.learning import assignments, bp, queries, services
 from lms.learning.forms import CatalogueFilterForm, ManualAssignmentForm
 from lms.learning.models import ModuleProgress
 from lms.learning.runtime import Runtime
+from lms.legal import queries as legal_queries
 from lms.org import queries as org_queries
 from lms.plugins import registry
 
@@ -92,6 +93,12 @@ def module(slug: str):
         assigned=queries.assignment_of(user, module, clock.today()),
         reads_bank=authors.reads(user, module),
         manages=authors.manages(user, module),
+        review=legal_queries.latest_review(version.id),
+        law_notices=legal_queries.learner_notices(
+            module.id,
+            today=clock.today(),
+            after_days=current_app.config["LMS_LAW_NOTICE_AFTER_DAYS"],
+        ),
     )
 
 

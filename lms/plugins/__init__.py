@@ -79,6 +79,18 @@ def init_app(app: Flask) -> None:
             app.cli.add_command(command)
 
 
+def markdown_extensions(*managers) -> list:
+    """The Python-Markdown extensions that the plugins of ``managers`` add
+    (``lms_markdown_extensions``); a None manager adds none."""
+    return [
+        extension
+        for manager in managers
+        if manager is not None
+        for extensions in manager.hook.lms_markdown_extensions()
+        for extension in extensions
+    ]
+
+
 def registry_of(app: Flask) -> Registry:
     return app.extensions["lms.plugins"]
 

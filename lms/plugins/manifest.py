@@ -12,11 +12,12 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from lms.plugins import new_manager
+from lms.plugins import markdown_extensions, new_manager
 from lms.plugins.activity import Parsed, Problem
 
 SCHEMA = 1
@@ -76,9 +77,11 @@ class Course:
     other_files: dict[str, bytes]
     content_hash: str = ""
     root: Path | None = None
+    review_by: date | None = None
 
     def manifest_fields(self) -> dict:
         """The manifest without activities: what module versions store about themselves."""
+        review_by = {"review_by": self.review_by.isoformat()} if self.review_by else {}
         return {
             "schema": SCHEMA,
             "id": self.id,
@@ -90,6 +93,7 @@ class Course:
             "review_required": self.review_required,
             "competencies": self.competencies,
             "completion": self.completion,
+            **review_by,
         }
 
     def media_path(self, path: str) -> str:
@@ -264,7 +268,20 @@ def _check_header(data: dict, check: _Checker) -> list[str]:
         check.add("estimated_minutes", "a whole number of minutes from 1")
     if not isinstance(data.get("review_required", False), bool):
         check.add("review_required", "true or false")
+    if "review_by" in data and _review_by(data) is None:
+        check.add("review_by", "a date such as 2027-06-30")
     return languages
+
+
+def _review_by(data: dict) -> date | None:
+    """The manifest's ``review_by`` date: a TOML date, or the ISO text an export writes."""
+    value = data.get("review_by")
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, date) and not isinstance(value, datetime) else None
 
 
 def _check_competencies(data: dict, check: _Checker) -> list[dict]:
@@ -378,6 +395,7 @@ def load_course(
         summary=summary,
         estimated_minutes=data.get("estimated_minutes", 0),
         review_required=bool(data.get("review_required", False)),
+        review_by=_review_by(data),
         competencies=competencies,
         completion=completion,
         activities=[],
@@ -388,7 +406,7 @@ def load_course(
     course_hooks = None
     if allow_hooks and not check.problems:
         course_hooks = load_course_hooks(folder.root, course.id)
-    extensions = _markdown_extensions(global_hooks, course_hooks)
+    extensions = markdown_extensions(global_hooks, course_hooks)
     course.activities = _check_activities(data, course, activity_types, check, folder, extensions)
     for manager in filter(None, (global_hooks, course_hooks)):
         for problems in manager.hook.lms_course_validate(course=course):
@@ -410,16 +428,6 @@ def load_course(
         },
     )
     return course, []
-
-
-def _markdown_extensions(*managers) -> list:
-    return [
-        extension
-        for manager in managers
-        if manager is not None
-        for extensions in manager.hook.lms_markdown_extensions()
-        for extension in extensions
-    ]
 
 
 def activity_identity(key: str, type_id: str, title: dict, required: bool, content: dict) -> dict:

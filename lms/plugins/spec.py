@@ -30,13 +30,15 @@ def lms_activity_types():
 
 @hookspec
 def lms_markdown_extensions():
-    """Return Python-Markdown extensions to add when lessons are rendered.
+    """Return Python-Markdown extensions to add when lessons and question texts are rendered.
 
-    Their output still goes through the sanitiser. Course-scoped when in ``hooks.py``.
+    Their output still goes through the sanitiser. A lesson is rendered in its own language
+    (``flask_babel.get_locale()`` is it while the extension runs), so an extension that writes
+    words writes them in it. Course-scoped when in ``hooks.py`` (lessons only).
 
         @hookimpl
         def lms_markdown_extensions():
-            return ["abbr"]
+            return ["abbr"]  # the legal register adds its citations: lms.legal.plugin
     """
 
 

@@ -23,6 +23,7 @@ from lms.catalogue.stats import (
 )
 from lms.config import ROOT
 from lms.extensions import db
+from lms.legal import citations, register
 from lms.testing.courses import sync
 
 COURSES = ROOT / "courses"
@@ -116,6 +117,19 @@ def test_readme_states_audience_review_and_the_framework_names(module):
         # The README names each competency as the framework does, in a table or in prose.
         name = names[item["code"]]
         assert re.search(re.escape(name), readme.replace("\n", " "), re.IGNORECASE), name
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_legal_instrument_is_cited_from_the_register(module):
+    """No bare legal number (13/2023/NĐ-CP, 57-NQ/TW …) in lessons or banks, and every
+    citation names an instrument of the shipped register."""
+    files = {
+        path.relative_to(COURSES / module).as_posix(): path.read_text(encoding="utf-8")
+        for pattern in ("lessons/*/*.md", "banks/*.gift")
+        for path in sorted((COURSES / module).glob(pattern))
+    }
+    shipped = register.read([ROOT / "lms" / "legal" / "register"])
+    assert [str(problem) for problem in citations.problems(files, shipped)] == []
 
 
 # Answering from the answer key ---------------------------------------------------------

@@ -37,6 +37,7 @@ class LessonActivity:
                 media_url=self._media_url(course, path, parsed.problems),
                 refused_image=self._refused_image(path, parsed.problems),
                 extensions=extensions,
+                language=language,
             )
         return parsed
 
