@@ -2,7 +2,10 @@
 renders them.
 
 Content names an instrument only through a citation, ``[[law:356/2025/NĐ-CP]]`` or, with a
-pinpoint in the text's language, ``[[law:356/2025/NĐ-CP, Điều 4]]``. A legal number written
+pinpoint in the text's language, ``[[law:356/2025/NĐ-CP, Điều 4]]``. A sentence about an
+instrument that no longer applies ("Decree 13/2023 was replaced by …") cites it as
+``[[former-law:13/2023/NĐ-CP]]``: it reads the same, and the currency check then expects it
+out of force instead of in force. A legal number written
 outside one (``13/2023/NĐ-CP``, ``57-NQ/TW``, ``749/QĐ-TTg`` …) cannot be checked against the
 register, so validation refuses it.
 """
@@ -22,14 +25,17 @@ from lms.plugins.activity import Problem
 
 # GIFT may escape the colon (``law\:``); its parser hands the text on unescaped.
 CITATION = re.compile(
-    r"\[\[law\\?:\s*(?P<number>[^\]\n,]+?)\s*(?:,\s*(?P<pinpoint>[^\]\n]+?)\s*)?\]\]"
+    r"\[\[(?P<former>former-)?law\\?:\s*(?P<number>[^\]\n,]+?)"
+    r"\s*(?:,\s*(?P<pinpoint>[^\]\n]+?)\s*)?\]\]"
 )
 # Numbers of Vietnamese legal instruments: 13/2023/NĐ-CP, 91/2025/QH15, 01/2024/TT-BTTTT
 # (number/year/issuer), 749/QĐ-TTg (number/kind-issuer), 57-NQ/TW (number-kind/issuer).
+# A commune's own documents without a year (126/UBND-VP, 45/QĐ-UBND) are not instruments
+# but what the clerical-work lessons teach to number, so they are left alone.
 LEGAL_NUMBER = re.compile(
     r"(?<![\w/])(?:"
     r"\d+/\d{4}/[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-Za-zĐđ0-9]+)*"
-    r"|\d+/[A-ZĐ]+(?:-[A-Za-zĐđ0-9]+)+"
+    r"|\d+/(?![A-ZĐ-]*(?:UBND|HĐND))[A-ZĐ]+(?:-[A-Za-zĐđ0-9]+)+"
     r"|\d+-[A-ZĐ]+/[A-ZĐ]+"
     r")"
 )
@@ -43,6 +49,7 @@ class Citation:
     line: int
     number: str
     pinpoint: str | None
+    former: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,11 @@ def scan(files: dict[str, str]) -> tuple[list[Citation], list[BareNumber]]:
             continue
         for line_number, line in _lines(path, text):
             for match in CITATION.finditer(line):
-                citations.append(Citation(path, line_number, match["number"], match["pinpoint"]))
+                citations.append(
+                    Citation(
+                        path, line_number, match["number"], match["pinpoint"], bool(match["former"])
+                    )
+                )
             # A number written twice on a line (a question and its feedback) is told once.
             for number in dict.fromkeys(LEGAL_NUMBER.findall(CITATION.sub(" ", line))):
                 bare.append(BareNumber(path, line_number, number))

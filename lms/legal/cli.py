@@ -12,6 +12,9 @@ def _reason(stale: services.StaleCitation, day) -> str:
     instrument = stale.instrument
     if instrument is None:
         return f"{stale.citation.number} is not in the register"
+    if stale.citation.former:
+        state = "not yet in force" if stale.status is Status.NOT_YET else "in force"
+        return f"{instrument.number} is cited as a former instrument but is {state} on {day}"
     if stale.status is Status.NOT_YET:
         starts = instrument.in_force_from
         return f"{instrument.number} is not in force on {day} (in force from {starts})"

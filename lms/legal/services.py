@@ -96,8 +96,9 @@ class StaleCitation:
 
 
 def stale_citations(as_of: date, module_ids=None) -> list[StaleCitation]:
-    """Every citation of an instrument not in force on ``as_of``, in the latest version of
-    each module offered to learners (or of ``module_ids``), by module, file and line."""
+    """Every citation of an instrument not in force on ``as_of`` (or, cited as a former
+    instrument, still or not yet in force), in the latest version of each module offered to
+    learners (or of ``module_ids``), by module, file and line."""
     instruments = {row.number: row for row in db.session.scalars(sa.select(Instrument))}
     query = live_versions(Module).order_by(Module.slug)
     if module_ids is not None:
@@ -111,7 +112,7 @@ def stale_citations(as_of: date, module_ids=None) -> list[StaleCitation]:
         for citation in scan(files)[0]:
             instrument = instruments.get(citation.number)
             status = instrument.status_on(as_of) if instrument else None
-            if status is Status.IN_FORCE:
+            if status is (Status.ENDED if citation.former else Status.IN_FORCE):
                 continue
             covered = review if _covers(review, instrument, as_of) else None
             found.append(StaleCitation(module, version, citation, instrument, status, covered))

@@ -149,6 +149,8 @@ def test_a_broken_register_file_stops_validation_with_its_name(app, register_fol
         ("Luật 91/2025/QH15 và Thông tư 01/2024/TT-BTTTT", ["91/2025/QH15", "01/2024/TT-BTTTT"]),
         ("(Decision No. 749/QĐ-TTg), Resolution 57-NQ/TW; Decree 59/2022/ND-CP", None),
         ("1/7/2025, 24/7, A4, ISO/IEC 27001, https://x.vn/van-ban/13/2023/ND-CP", []),
+        ("Số: 126/UBND-VP, 45/QĐ-UBND, 7/UBND-VHXH, 12/NQ-HĐND", []),
+        ("Quyết định 01/2024/QĐ-UBND của tỉnh", ["01/2024/QĐ-UBND"]),
         ("[[law:13/2023/NĐ-CP, Điều 4]] and [[law:57-NQ/TW]]", []),
     ],
 )

@@ -93,6 +93,26 @@ def test_check_law_exits_zero_when_every_citation_is_in_force(app, register_fold
     assert "0 citation(s)" in result.stdout
 
 
+def test_a_former_instrument_cited_as_former_is_expected_out_of_force(
+    app, register_folder, tmp_path
+):
+    write_citing_course(
+        tmp_path / "courses",
+        vi=f"[[former-law:{OLD}, Điều 2]] đã được thay bằng [[law:{NEW}]].",
+        en=f"[[former-law:{OLD}]] was replaced by [[law:{NEW}]]; [[former-law:{NEW}]].",
+    )
+    assert sync(app, tmp_path / "courses").ok
+    result = cli(app, "courses", "check-law", "--as-of", "2026-12-07")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:-1] == [
+        f"law-course: lessons/en/01-lesson-1.md:3: {NEW} is cited as a former instrument "
+        "but is in force on 2026-12-07"
+    ]
+    # Before OLD ended, citing it as former is what is wrong.
+    early = cli(app, "courses", "check-law", "--as-of", "2025-06-01").stdout
+    assert f"lessons/vi/01-lesson-1.md:3: {OLD} is cited as a former instrument" in early
+
+
 def test_an_instrument_gone_from_the_register_is_reported(app, citing, register_folder):
     (register_folder / "3-2026-qh15.toml").unlink()
     # The course now fails validation and keeps its version; the register loads without it.
