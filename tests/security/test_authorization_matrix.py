@@ -67,6 +67,9 @@ POLICY = {
     "/transcript": SIGNED_IN,
     "/transcript.csv": SIGNED_IN,
     "/transcript.pdf": SIGNED_IN,
+    "/law/": PUBLIC,
+    "/law/<slug>": PUBLIC,
+    "/authoring/modules/<slug>/reviews": MODULE_MANAGERS,
     "/verify": PUBLIC,
     "/verify/<code>": PUBLIC,
     "/my-skills": SIGNED_IN,
@@ -180,6 +183,7 @@ def parameters(world) -> dict[tuple[str, str], object]:
         ("authoring.activity_remove", "key"): world.lesson_key,
         ("authoring.question_edit", "item_id"): 0,
         ("authoring.question_remove", "item_id"): 0,
+        ("legal.instrument_detail", "slug"): "57-nq-tw",
     }
 
 
@@ -191,6 +195,7 @@ def payloads(world) -> dict[str, dict]:
         "assessment.quiz_bank_import": {"gift": GIFT, "language": "vi"},
         "authoring.author_add": {"username": world.users["other_trainer"][0]},
         "authoring.question_remove": {"language": "vi"},
+        "authoring.module_review": {"unit": "Sở Nội vụ"},
         "classes.cancel": {"user_id": learner},
         "needs.follow_up": {"module_id": world.plugin_module_id, "rating": "3"},
     }
