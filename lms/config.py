@@ -57,6 +57,7 @@ ENVIRONMENT = {
     "LMS_ARGON2_MEMORY_KIB": ("LMS_ARGON2_MEMORY_KIB", int),
     "LMS_PROXY_COUNT": ("LMS_PROXY_COUNT", int),
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
+    "LMS_DISABLED_PLUGINS": ("LMS_DISABLED_PLUGINS", _as_list),
     "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
     "LMS_PORT": ("LMS_PORT", int),
     "LMS_RENEWAL_WINDOW_DAYS": ("LMS_RENEWAL_WINDOW_DAYS", int),
@@ -97,6 +98,9 @@ def defaults(instance_path: str) -> dict:
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
         "LMS_COURSE_DIRS": [str(ROOT / "courses")],
+        # Entry points of group lms.plugins not to load (a plugin taken out of service):
+        # its content stays, shown as unavailable.
+        "LMS_DISABLED_PLUGINS": [],
         "LMS_DEMO_PASSWORD": "hoctapso-2026",
         "LMS_PORT": 5000,
         "LMS_PAGE_SIZE": 25,

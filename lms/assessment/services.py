@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.assessment import gift
 from lms.assessment.models import ABANDONED, FINISHED, IN_PROGRESS, AttemptAnswer, QuizAttempt
-from lms.assessment.questions import InvalidResponse, Question, QuestionTypes
+from lms.assessment.questions import Question
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
 from lms.core import signals
@@ -26,6 +26,7 @@ from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
+from lms.plugins.question import InvalidResponse, QuestionTypes
 
 # Time for an answer sent just before the deadline to reach the server.
 GRACE = timedelta(seconds=30)

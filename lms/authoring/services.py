@@ -530,9 +530,7 @@ def check(view: DraftView, registry):
     Returns the course and every problem."""
     problems = draft_problems(view)
     with packages.folder(view.manifest, view.files, view.media) as root:
-        course, found = load_course(
-            root, registry.activity_types, allow_hooks=False, global_hooks=registry.manager
-        )
+        course, found = load_course(root, registry, allow_hooks=False)
     return course, problems + found
 
 
@@ -607,9 +605,7 @@ def import_zip(actor, data: bytes, registry) -> Module:
         root = Path(temporary) / "course"
         root.mkdir()
         problems = packages.unzip(data, root)
-        course, found = load_course(
-            root, registry.activity_types, allow_hooks=False, global_hooks=registry.manager
-        )
+        course, found = load_course(root, registry, allow_hooks=False)
     problems += found
     module = None
     if course is not None:

@@ -73,9 +73,7 @@ def sync_courses(
         report.failed[DISCOVERY] = discovery_problems
         return report
     for source in sources:
-        course, problems = load_course(
-            source.path, registry.activity_types, global_hooks=registry.manager
-        )
+        course, problems = load_course(source.path, registry)
         if course is not None and _authored_in_browser(course.id):
             problems = [Problem(MANIFEST, "id", _l("a module authored in the browser has this id"))]
             course = None
