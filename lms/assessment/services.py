@@ -26,6 +26,8 @@ from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 from lms.plugins.question import InvalidResponse, QuestionTypes
 
 # Time for an answer sent just before the deadline to reach the server.
@@ -356,7 +358,7 @@ def import_gift(actor, module: Module, activity: Activity, language: str, text: 
     for a module from a course folder or a language the module is not in.
     """
     ensure_role(actor, Role.TRAINER, Role.ADMIN)
-    if activity.type_id != "quiz":
+    if not registry().can(activity.type_id, Capability.GRADED):
         raise NotFound(_l("This activity is not a quiz."))
     if language not in activity.content["banks"]:
         raise Invalid(_l("This module is not written in that language."))

@@ -312,7 +312,16 @@ def version_files(version: ModuleVersion, registry) -> tuple[dict, dict[str, str
         sa.select(Activity).where(Activity.version_id == version.id).order_by(Activity.position)
     )
     for activity in activities:
-        fields, activity_files = registry.activity_type(activity.type_id).export(activity.content)
+        activity_type = registry.activity_type(activity.type_id)
+        if activity_type is None:
+            raise Invalid(
+                _l(
+                    "This module has an activity of the type %(type)s, which is not installed: "
+                    "it cannot be exported or edited until the plugin is back.",
+                    type=activity.type_id,
+                )
+            )
+        fields, activity_files = activity_type.export(activity.content)
         table = {"key": activity.key, "type": activity.type_id, **fields}
         if not activity.required:
             table["required"] = False
