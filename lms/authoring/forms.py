@@ -53,10 +53,8 @@ class ModuleForm(Form):
         _l("Estimated time (minutes)"), validators=[DataRequired(), NumberRange(1, 10000)]
     )
     competencies = StringField(_l("Competencies"), validators=[Optional(), Length(max=500)])
-    completion_rule = SelectField(
-        _l("Completion rule"),
-        choices=[("all-required", _l("Every required activity done (quizzes passed)"))],
-    )
+    # Choices: the installed completion rules (lms.plugins.completion).
+    completion_rule = SelectField(_l("Completion rule"), choices=[])
 
     def texts(self, name: str) -> dict[str, str]:
         return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}

@@ -79,8 +79,16 @@ def _activity_types():
     }
 
 
-def _activity_form(formdata=None) -> forms.ActivityForm:
-    form = forms.ActivityForm() if formdata is None else forms.ActivityForm(formdata=formdata)
+def _module_form() -> forms.ModuleForm:
+    form = forms.ModuleForm()
+    form.completion_rule.choices = options(
+        (rule.name, rule.label) for rule in registry().completion_rules.values()
+    )
+    return form
+
+
+def _activity_form() -> forms.ActivityForm:
+    form = forms.ActivityForm()
     form.type_id.choices = options(
         (activity_type.type_id, activity_type.label)
         for activity_type in registry().types_with(Capability.AUTHORABLE)
@@ -105,7 +113,7 @@ def module_list():
 
 @bp.route("/modules/new", methods=["GET", "POST"])
 def module_create():
-    form = forms.ModuleForm()
+    form = _module_form()
     if request.method == "GET":
         form.estimated_minutes.data = 30
     created = {}
@@ -151,7 +159,7 @@ def module_detail(slug: str):
 @bp.route("/modules/<slug>/settings", methods=["GET", "POST"])
 def module_settings(slug: str):
     module = _module(slug, edit=True)
-    form = forms.ModuleForm()
+    form = _module_form()
     if request.method == "GET":
         form.fill(services.working_copy(module).manifest)
     form.slug.data = module.slug
