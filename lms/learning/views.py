@@ -18,6 +18,7 @@ from lms.learning.models import ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.org import queries as org_queries
 from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 
 def _learner():
@@ -89,6 +90,13 @@ def module(slug: str):
         newer=latest if latest.id != version.id else None,
         history=queries.completed_versions(user, module),
         assigned=queries.assignment_of(user, module, clock.today()),
+        # Activities whose type's plugin is not installed: the page says so.
+        unavailable=[
+            a.title(str(get_locale()))
+            for a in activities
+            if registry().activity_type(a.type_id) is None
+        ],
+        graded=[a for a in activities if registry().can(a.type_id, Capability.GRADED)],
     )
 
 

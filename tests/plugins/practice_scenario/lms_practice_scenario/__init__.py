@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, render_template, url_for
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
@@ -260,9 +261,7 @@ def about():
     return render_template("practice_scenario/about.html")
 
 
-@click.group("practice-scenarios")
-def practice_cli():
-    """Practice scenarios (a plugin)."""
+practice_cli = AppGroup("practice-scenarios", help="Practice scenarios (a plugin).")
 
 
 @practice_cli.command("count")
