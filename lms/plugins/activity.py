@@ -28,7 +28,7 @@ class Problem:
 
     file: str
     field: str
-    message: str
+    message: Any  # a text, or a lazily translated one
 
     def __str__(self) -> str:
         return f"{self.file}: {self.field}: {self.message}"

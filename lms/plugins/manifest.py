@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -124,7 +125,7 @@ class _Checker:
     def __init__(self):
         self.problems: list[Problem] = []
 
-    def add(self, field_name: str, message: str, file: str = MANIFEST) -> None:
+    def add(self, field_name: str, message: Any, file: str = MANIFEST) -> None:
         self.problems.append(Problem(file, field_name, message))
 
     def text_per_language(self, data: dict, name: str, languages: list[str]) -> dict[str, str]:
@@ -356,6 +357,9 @@ def load_course_hooks(root: Path, course_id: str, check: _Checker):
     if not path.is_file():
         return None
     module_spec = importlib.util.spec_from_file_location(f"lms_course_hooks_{course_id}", path)
+    if module_spec is None or module_spec.loader is None:  # only for a path Python cannot load
+        check.add("(file)", "cannot be loaded as Python", HOOKS)
+        return None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     manager = new_manager()

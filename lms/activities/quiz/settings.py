@@ -1,6 +1,8 @@
 """A quiz's settings as its manifest table states them, checked field by field, and as
 trainers write them in the browser."""
 
+from typing import TypeGuard
+
 from flask_babel import lazy_gettext as _l
 
 from lms.assessment.services import (
@@ -25,7 +27,7 @@ _FLAGS = ("shuffle_questions", "shuffle_options", "answers_after_last_attempt")
 _CHOICES = {"grading": (HIGHEST, LAST), "review": (REVIEW_SCORE, REVIEW_FEEDBACK, REVIEW_ANSWERS)}
 
 
-def _is_whole(value) -> bool:
+def _is_whole(value) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
