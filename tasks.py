@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
+PLUGIN = "tests/plugins/practice_scenario"
 
 
 def run(*command: str) -> None:
@@ -49,6 +50,8 @@ def demo() -> None:
 
 def test(pytest_args: list[str]) -> None:
     install("dev")
+    # The third-party plugin the contract tests load, installed as any plugin would be.
+    run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "-e", PLUGIN)
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
     # One worker per core (each builds its own SQLite file and PostgreSQL schema); a test

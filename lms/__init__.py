@@ -13,7 +13,8 @@ ROOT = lms_config.ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application: configure → extensions → blueprints → CLI."""
+    """Build the application: configure → extensions → plugins (which bring the blueprints
+    and commands, the domains' among them)."""
     instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
         "LMS_INSTANCE_PATH", str(ROOT / "instance")
     )
@@ -28,8 +29,6 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_logging(app)
     _init_extensions(app)
     _init_plugins(app)
-    _register_blueprints(app)
-    _register_cli(app)
     return app
 
 
@@ -82,13 +81,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_plugins(app: Flask) -> None:
-    """Load plugins, then let templates find each activity type's own templates after ours."""
+    """Load plugins, the built-in ones first, then let templates find each activity type's
+    own templates after ours."""
     import jinja2
     from markupsafe import Markup
 
-    from lms import plugins
+    from lms import domains, plugins
+    from lms.learning import completion
 
-    plugins.init_app(app)
+    plugins.init_app(app, builtins=[domains, completion])
     registry = plugins.registry_of(app)
     type_folders = [
         jinja2.FileSystemLoader(
@@ -124,60 +125,3 @@ def _register_template_globals(app: Flask) -> None:
             "language_form": LanguageForm(formdata=None, locale=locale),
             "sign_out_form": SignOutForm(formdata=None),
         }
-
-
-def _register_blueprints(app: Flask) -> None:
-    from lms import (
-        accounts,
-        admin,
-        assessment,
-        authoring,
-        catalogue,
-        certificates,
-        classes,
-        learning,
-        legal,
-        needs,
-        notifications,
-        org,
-        reports,
-    )
-
-    for package in (
-        accounts,
-        learning,
-        catalogue,
-        org,
-        assessment,
-        certificates,
-        classes,
-        notifications,
-        needs,
-        authoring,
-        admin,
-        reports,
-        legal,
-    ):
-        app.register_blueprint(package.bp)
-
-
-def _register_cli(app: Flask) -> None:
-    from lms import cli
-    from lms.accounts.cli import users_cli
-    from lms.catalogue.cli import courses_cli
-    from lms.classes.cli import classes_cli
-    from lms.demo.cli import demo_command
-    from lms.learning.cli import assignments_cli
-    from lms.legal.cli import check_law_command
-    from lms.notifications.cli import notifications_cli
-    from lms.org import cli as _org_cli  # noqa: F401  (adds `lms users import`)
-
-    app.cli.add_command(cli.init_command)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(courses_cli)
-    # The register's check belongs with the courses it checks; the catalogue knows nothing of it.
-    courses_cli.add_command(check_law_command)
-    app.cli.add_command(assignments_cli)
-    app.cli.add_command(notifications_cli)
-    app.cli.add_command(classes_cli)

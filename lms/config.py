@@ -59,6 +59,7 @@ ENVIRONMENT = {
     "LMS_COURSE_DIRS": ("LMS_COURSE_DIRS", _as_list),
     "LMS_LEGAL_REGISTER_DIRS": ("LMS_LEGAL_REGISTER_DIRS", _as_list),
     "LMS_LAW_NOTICE_AFTER_DAYS": ("LMS_LAW_NOTICE_AFTER_DAYS", int),
+    "LMS_DISABLED_PLUGINS": ("LMS_DISABLED_PLUGINS", _as_list),
     "LMS_DEMO_PASSWORD": ("LMS_DEMO_PASSWORD", str),
     "LMS_PORT": ("LMS_PORT", int),
     "LMS_RENEWAL_WINDOW_DAYS": ("LMS_RENEWAL_WINDOW_DAYS", int),
@@ -104,6 +105,9 @@ def defaults(instance_path: str) -> dict:
         # Learners are told a module cites an instrument not in force once it has been
         # flagged for this many days without a review.
         "LMS_LAW_NOTICE_AFTER_DAYS": 30,
+        # Entry points of group lms.plugins not to load (a plugin taken out of service):
+        # its content stays, shown as unavailable.
+        "LMS_DISABLED_PLUGINS": [],
         "LMS_DEMO_PASSWORD": "hoctapso-2026",
         "LMS_PORT": 5000,
         "LMS_PAGE_SIZE": 25,

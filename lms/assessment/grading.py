@@ -52,8 +52,9 @@ from random import Random
 from flask_babel import lazy_gettext as _l
 
 from lms.core.i18n import fold
+from lms.plugins.question import Graded, InvalidResponse
 
-from .questions import Graded, InvalidResponse, Question, public_base
+from .questions import Question, public_base
 
 MAX_TEXT_LENGTH = 1000
 # A short answer that takes any response (Moodle: "=%0%*#feedback").

@@ -13,8 +13,8 @@ from lms.assessment.models import FINISHED, AttemptAnswer, QuizAttempt
 from lms.assessment.questions import Question
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.extensions import db
-
-QUIZ_TYPE = "quiz"
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 # Assessment may not import lms.accounts (ARCHITECTURE.md §2), so learners' names are read
 # through a lightweight construct of the table that ``QuizAttempt.user_id`` refers to.
@@ -28,6 +28,11 @@ MIN_ANSWERS = 10
 TOO_HARD = 0.20  # mean fraction below: flagged
 TOO_EASY = 0.95  # mean fraction above: flagged
 LOW_DISCRIMINATION = 0.10  # index below: flagged
+
+
+def _graded(activity):
+    """The activities whose type keeps graded attempts (a quiz), asked of the registry."""
+    return activity.type_id.in_(registry().type_ids(Capability.GRADED))
 
 
 def quiz_versions(slug: str, key: str, modules: sa.ColumnElement[bool]) -> list:
@@ -46,7 +51,7 @@ def quiz_versions(slug: str, key: str, modules: sa.ColumnElement[bool]) -> list:
         sa.select(Activity, ModuleVersion, finished.label("finished"))
         .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
         .join(Module, Module.id == ModuleVersion.module_id)
-        .where(Module.slug == slug, Activity.key == key, Activity.type_id == QUIZ_TYPE, modules)
+        .where(Module.slug == slug, Activity.key == key, _graded(Activity), modules)
         .order_by(ModuleVersion.number.desc())
         .options(sa.orm.defer(Activity.content))
     ).all()
@@ -95,7 +100,7 @@ def finished_attempt(attempt_id: int, modules: sa.ColumnElement[bool]):
         .where(
             QuizAttempt.id == attempt_id,
             QuizAttempt.state == FINISHED,
-            Activity.type_id == QUIZ_TYPE,
+            _graded(Activity),
             modules,
         )
     ).first()

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.assessment import gift
 from lms.assessment.models import ABANDONED, FINISHED, IN_PROGRESS, AttemptAnswer, QuizAttempt
-from lms.assessment.questions import InvalidResponse, Question, QuestionTypes
+from lms.assessment.questions import Question
 from lms.catalogue import authors
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
@@ -26,6 +26,9 @@ from lms.core import signals
 from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
+from lms.plugins import registry
+from lms.plugins.activity import Capability
+from lms.plugins.question import InvalidResponse, QuestionTypes
 
 # Time for an answer sent just before the deadline to reach the server.
 GRACE = timedelta(seconds=30)
@@ -357,7 +360,7 @@ def import_gift(actor, module: Module, activity: Activity, language: str, text: 
     module is not in.
     """
     authors.ensure_manages(actor, module)
-    if activity.type_id != "quiz":
+    if not registry().can(activity.type_id, Capability.GRADED):
         raise NotFound(_l("This activity is not a quiz."))
     if language not in activity.content["banks"]:
         raise Invalid(_l("This module is not written in that language."))

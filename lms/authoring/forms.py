@@ -14,12 +14,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import Form as RowForm
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.assessment.services import HIGHEST, LAST, REVIEW_ANSWERS, REVIEW_FEEDBACK, REVIEW_SCORE
 from lms.core.forms import Form, options
 from lms.core.i18n import LOCALE_NAMES
+from lms.plugins.activity import AuthoringField
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -53,10 +53,8 @@ class ModuleForm(Form):
         _l("Estimated time (minutes)"), validators=[DataRequired(), NumberRange(1, 10000)]
     )
     competencies = StringField(_l("Competencies"), validators=[Optional(), Length(max=500)])
-    completion_rule = SelectField(
-        _l("Completion rule"),
-        choices=[("all-required", _l("Every required activity done (quizzes passed)"))],
-    )
+    # Choices: the installed completion rules (lms.plugins.completion).
+    completion_rule = SelectField(_l("Completion rule"), choices=[])
 
     def texts(self, name: str) -> dict[str, str]:
         return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}
@@ -103,7 +101,9 @@ class ModuleForm(Form):
 
 
 class ActivityForm(Form):
-    type_id = SelectField(_l("Type"), choices=[("lesson", _l("Lesson")), ("quiz", _l("Quiz"))])
+    """A new activity; ``type_id`` offers the installed types written in the browser."""
+
+    type_id = SelectField(_l("Type"), choices=[])
     key = StringField(
         _l("Key (short, unique in the module)"),
         validators=[
@@ -116,24 +116,6 @@ class ActivityForm(Form):
 
     def titles(self) -> dict[str, str]:
         return {code: getattr(self, f"title_{code}").data or "" for code in LOCALE_NAMES}
-
-
-class LessonForm(Form):
-    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
-    text_vi = TextAreaField(
-        _l("Lesson text in Vietnamese (Markdown)"),
-        validators=[Optional(), Length(max=200_000)],
-        render_kw={"rows": 18, "class": "markdown-editor"},
-    )
-    text_en = TextAreaField(
-        _l("Lesson text in English (Markdown)"),
-        validators=[Optional(), Length(max=200_000)],
-        render_kw={"rows": 18, "class": "markdown-editor"},
-    )
-
-    def texts(self, name: str) -> dict[str, str]:
-        return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}
 
 
 class MediaForm(Form):
@@ -158,61 +140,6 @@ class CoauthorForm(Form):
 
 class ImportForm(Form):
     package = FileField(_l("Module zip (course plugin format, at most 25 MiB)"), [FileRequired()])
-
-
-class QuizSettingsForm(Form):
-    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
-    pass_mark = IntegerField(_l("Pass mark (%)"), validators=[DataRequired(), NumberRange(0, 100)])
-    attempts = IntegerField(
-        _l("Attempts allowed (0: unlimited)"),
-        validators=[Optional(), NumberRange(0, 100)],
-        default=0,
-    )
-    time_limit_minutes = IntegerField(
-        _l("Time limit in minutes (0: none)"),
-        validators=[Optional(), NumberRange(0, 1440)],
-        default=0,
-    )
-    wait_minutes = IntegerField(
-        _l("Minutes to wait between attempts"),
-        validators=[Optional(), NumberRange(0, 43200)],
-        default=0,
-    )
-    grading = SelectField(
-        _l("Grade kept"), choices=[(HIGHEST, _l("Highest attempt")), (LAST, _l("Last attempt"))]
-    )
-    review = SelectField(
-        _l("After an attempt, learners see"),
-        choices=[
-            (REVIEW_SCORE, _l("Their score only")),
-            (REVIEW_FEEDBACK, _l("Their score and the feedback")),
-            (REVIEW_ANSWERS, _l("Their score, the feedback and the right answers")),
-        ],
-    )
-    shuffle_questions = BooleanField(_l("Shuffle the questions"))
-    shuffle_options = BooleanField(_l("Shuffle the options of each question"))
-    answers_after_last_attempt = BooleanField(
-        _l("Show the right answers only once no attempt is left or the quiz is passed")
-    )
-
-    NUMBERS = ("pass_mark", "attempts", "time_limit_minutes", "wait_minutes")
-    FLAGS = ("shuffle_questions", "shuffle_options", "answers_after_last_attempt")
-
-    def settings(self) -> dict:
-        values = {name: getattr(self, name).data or 0 for name in self.NUMBERS}
-        values.update({name: bool(getattr(self, name).data) for name in self.FLAGS})
-        values.update(grading=self.grading.data, review=self.review.data)
-        return values
-
-    def fill(self, table: dict, defaults) -> None:
-        for name in (*self.NUMBERS, *self.FLAGS, "grading", "review"):
-            getattr(self, name).data = table.get(name, getattr(defaults, name))
-        for code in LOCALE_NAMES:
-            getattr(self, f"title_{code}").data = table["title"].get(code, "")
-
-    def titles(self) -> dict[str, str]:
-        return {code: getattr(self, f"title_{code}").data or "" for code in LOCALE_NAMES}
 
 
 class GiftForm(Form):
@@ -314,3 +241,100 @@ class ReviewForm(Form):
         validators=[DataRequired(), Length(max=200)],
         description=_l('Learners read "reviewed by" this unit, e.g. "Sở Tư pháp tỉnh Lạng Sơn".'),
     )
+
+
+# An activity's editor -----------------------------------------------------------------------
+
+TITLE_LABELS = {"vi": _l("Title in Vietnamese"), "en": _l("Title in English")}
+MAX_TEXT = 1000
+MAX_MARKDOWN = 200_000
+
+
+def _editor_field(field: AuthoringField, label):
+    presence = InputRequired() if field.required else Optional()
+    if field.kind == "markdown":
+        return TextAreaField(
+            label,
+            validators=[Optional(), Length(max=MAX_MARKDOWN)],
+            render_kw={"rows": 18, "class": "markdown-editor"},
+        )
+    if field.kind == "lines":
+        return TextAreaField(
+            label, validators=[presence, Length(max=MAX_TEXT * 10)], render_kw={"rows": 5}
+        )
+    if field.kind == "integer":
+        return IntegerField(
+            label, validators=[presence, NumberRange(field.minimum, field.maximum)], default=0
+        )
+    if field.kind == "boolean":
+        return BooleanField(label)
+    if field.kind == "choice":
+        return SelectField(label, choices=options(field.choices))
+    return StringField(label, validators=[presence, Length(max=MAX_TEXT)])
+
+
+class EditorForm(Form):
+    """Base of the editor a type's ``ActivityAuthoring.fields`` make (``editor_form``)."""
+
+    authoring_fields: tuple[AuthoringField, ...] = ()
+
+    def titles(self) -> dict[str, str]:
+        return {code: getattr(self, f"title_{code}").data or "" for code in LOCALE_NAMES}
+
+    def _value(self, field: AuthoringField, name: str):
+        data = getattr(self, name).data
+        if field.kind == "lines":
+            return [line.strip() for line in (data or "").splitlines() if line.strip()]
+        return data
+
+    def values(self) -> dict:
+        """What was typed, by authoring field: per language, a dict language → value."""
+        return {
+            field.name: (
+                {code: self._value(field, f"{field.name}_{code}") for code in LOCALE_NAMES}
+                if field.per_language
+                else self._value(field, field.name)
+            )
+            for field in self.authoring_fields
+        }
+
+    def fill(self, title: dict, values: dict) -> None:
+        for code in LOCALE_NAMES:
+            getattr(self, f"title_{code}").data = title.get(code, "")
+        for field in self.authoring_fields:
+            value = values.get(field.name)
+            if field.per_language:
+                for code in LOCALE_NAMES:
+                    self._set(field, f"{field.name}_{code}", (value or {}).get(code))
+            else:
+                self._set(field, field.name, value)
+
+    def _set(self, field: AuthoringField, name: str, value) -> None:
+        getattr(self, name).data = "\n".join(value or []) if field.kind == "lines" else value
+
+    def markdown_texts(self) -> dict[str, str]:
+        """language → the Markdown typed in the per-language Markdown fields, joined."""
+        return {
+            code: "\n\n".join(
+                getattr(self, f"{field.name}_{code}").data or ""
+                for field in self.authoring_fields
+                if field.kind == "markdown" and field.per_language
+            )
+            for code in LOCALE_NAMES
+        }
+
+
+def editor_form(fields, **options) -> EditorForm:
+    """The editor of an activity whose type declares ``fields``: a title per language, then
+    each field (a per-language field once per language: ``<name>_<language>``)."""
+    attributes: dict = {"authoring_fields": tuple(fields)}
+    for code, label in TITLE_LABELS.items():
+        attributes[f"title_{code}"] = StringField(label, validators=[Optional(), Length(max=200)])
+    for field in fields:
+        if field.per_language:
+            for code, language in LOCALE_NAMES.items():
+                label = _l("%(field)s (%(language)s)", field=field.label, language=language)
+                attributes[f"{field.name}_{code}"] = _editor_field(field, label)
+        else:
+            attributes[field.name] = _editor_field(field, field.label)
+    return type("ActivityEditorForm", (EditorForm,), attributes)(**options)

@@ -33,7 +33,7 @@ from lms.core.errors import Invalid, NotFound, PermissionDenied
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 from lms.plugins import registry as installed
-from lms.plugins.activity import Problem
+from lms.plugins.activity import ActivityAuthoring, Capability, Problem
 from lms.plugins.manifest import (
     ACTIVITY_KEY,
     COMPETENCY_CODE,
@@ -44,9 +44,6 @@ from lms.plugins.manifest import (
     load_course,
 )
 
-LESSON = "lesson"
-QUIZ = "quiz"
-ACTIVITY_TYPES = (LESSON, QUIZ)
 ALL_REQUIRED = "all-required"
 # What a trainer may upload into a lesson, recognised from the first bytes of the file.
 UPLOAD_TYPES = {
@@ -266,20 +263,12 @@ def update_settings(actor, module: Module, **fields) -> None:
                 table["title"].setdefault(language, table["title"][previous["languages"][0]])
             for language in dropped:
                 table["title"].pop(language, None)
-        for path in [p for p in view.files if _language_of(p) in dropped]:
-            del view.files[path]
+            authoring = authoring_of(table["type"])
+            for path in authoring.files(table, sorted(dropped)) if authoring else []:
+                view.files.pop(path, None)
         view.manifest.update(manifest)
 
     _edit(actor, module, "module.settings_saved", change)
-
-
-def _language_of(path: str) -> str | None:
-    parts = path.split("/")
-    if parts[0] == "lessons" and len(parts) > 2:
-        return parts[1]
-    if parts[0] == "banks":
-        return parts[-1].rsplit(".", 2)[-2] if parts[-1].count(".") >= 2 else None
-    return None
 
 
 def _titles(view: DraftView, title: dict) -> dict:
@@ -293,30 +282,41 @@ def _languages(view: DraftView) -> list[str]:
     return view.manifest["languages"]
 
 
-def lesson_path(table: dict, language: str) -> str:
-    return f"lessons/{language}/{table['file']}"
+def authoring_of(type_id: str) -> ActivityAuthoring | None:
+    """How the installed type ``type_id`` is written in the browser; None when it cannot
+    be (not authorable, or not installed)."""
+    activity_type = installed().activity_type(type_id)
+    if activity_type is None or Capability.AUTHORABLE not in activity_type.capabilities:
+        return None
+    return activity_type.authoring
+
+
+def authorable(view: DraftView, key: str) -> tuple[dict, ActivityAuthoring]:
+    """The table of the activity ``key`` and its type's authoring; ``NotFound`` when the
+    activity is not there or its type cannot be written in the browser."""
+    table = view.activity(key)
+    authoring = authoring_of(table["type"])
+    if authoring is None:
+        raise NotFound(_l("This activity cannot be edited in the browser."))
+    return table, authoring
 
 
 def add_activity(actor, module: Module, *, type_id: str, key: str, title: dict) -> str:
     key = key.strip().lower()
-    if type_id not in ACTIVITY_TYPES:
-        raise Invalid(_l("Choose a lesson or a quiz."))
+    authoring = authoring_of(type_id)
+    if authoring is None:
+        raise Invalid(_l("Choose a type of activity that can be written in the browser."))
     if not ACTIVITY_KEY.match(key):
         raise Invalid(_l("The key takes lowercase letters, digits and dashes."))
 
     def change(view: DraftView):
         if any(table["key"] == key for table in view.activities):
             raise Invalid(_l("Another activity of this module has this key."))
-        table = {"key": key, "type": type_id, "title": _titles(view, title)}
-        if type_id == LESSON:
-            table["file"] = f"{key}.md"
-            for language in _languages(view):
-                view.files.setdefault(lesson_path(table, language), "")
-        else:
-            table["bank"] = key
-            for language in _languages(view):
-                view.files.setdefault(bank_path(key, language), "")
+        fields, files = authoring.new(key, _languages(view))
+        table = {"key": key, "type": type_id, "title": _titles(view, title), **fields}
         view.activities.append(table)
+        for path, text in files.items():
+            view.files.setdefault(path, text)
 
     _edit(actor, module, "module.activity_added", change, key=key, type=type_id)
     return key
@@ -336,26 +336,26 @@ def remove_activity(actor, module: Module, key: str) -> None:
     def change(view: DraftView):
         table = view.activity(key)
         view.activities.remove(table)
-        for language in _languages(view):
-            if table["type"] == LESSON:
-                view.files.pop(lesson_path(table, language), None)
-            elif table["type"] == QUIZ:
-                view.files.pop(bank_path(table["bank"], language), None)
+        authoring = authoring_of(table["type"])
+        for path in authoring.files(table, _languages(view)) if authoring else []:
+            view.files.pop(path, None)
 
     _edit(actor, module, "module.activity_removed", change, key=key)
 
 
-def save_lesson(actor, module: Module, key: str, *, title: dict, texts: dict) -> None:
-    def change(view: DraftView):
-        table = view.activity(key)
-        if table["type"] != LESSON:
-            raise NotFound(_l("This activity is not a lesson."))
-        table["title"] = _titles(view, title)
-        for language in _languages(view):
-            text = (texts.get(language) or "").replace("\r\n", "\n")
-            view.files[lesson_path(table, language)] = text
+def save_activity(actor, module: Module, key: str, *, title: dict, values: dict) -> None:
+    """Save what the activity's editor posted: its title and the values of its type's
+    authoring fields, which the type turns into its manifest fields and files."""
 
-    _edit(actor, module, "lesson.saved", change, key=key)
+    def change(view: DraftView):
+        table, authoring = authorable(view, key)
+        table["title"] = _titles(view, title)
+        fields, files = authoring.from_form(table, values, _languages(view))
+        table.update(fields)
+        view.files.update(files)
+
+    type_id = working_copy(module).activity(key)["type"]
+    _edit(actor, module, f"{type_id}.saved", change, key=key)
 
 
 def sniff(data: bytes) -> str | None:
@@ -409,8 +409,9 @@ def upload_media(actor, module: Module, filename: str, data: bytes) -> str:
 
 
 def _quiz(view: DraftView, key: str) -> dict:
+    """The table of an activity with a question bank (``Capability.GRADED``)."""
     table = view.activity(key)
-    if table["type"] != QUIZ:
+    if not installed().can(table["type"], Capability.GRADED):
         raise NotFound(_l("This activity is not a quiz."))
     return table
 
@@ -420,15 +421,6 @@ def questions_of(view: DraftView, key: str, language: str) -> list[Question]:
     table = _quiz(view, key)
     text = view.files.get(bank_path(table["bank"], language), "")
     return gift.parse(text) if text.strip() else []
-
-
-def save_quiz_settings(actor, module: Module, key: str, *, title: dict, settings: dict) -> None:
-    def change(view: DraftView):
-        table = _quiz(view, key)
-        table["title"] = _titles(view, title)
-        table.update(settings)
-
-    _edit(actor, module, "quiz.settings_saved", change, key=key)
 
 
 def _normalised(question: Question) -> Question:
@@ -503,14 +495,9 @@ def draft_problems(view: DraftView) -> list[Problem]:
     if not view.activities:
         problems.append(Problem("manifest.toml", "activities", "add at least one activity"))
     for table in view.activities:
-        for language in _languages(view):
-            if table["type"] == LESSON and not view.files.get(lesson_path(table, language), ""):
-                path = lesson_path(table, language)
-                problems.append(Problem(path, table["key"], "the lesson has no text"))
-            if table["type"] == QUIZ:
-                path = bank_path(table["bank"], language)
-                if not view.files.get(path, "").strip():
-                    problems.append(Problem(path, table["key"], "the quiz has no questions"))
+        authoring = authoring_of(table["type"])
+        if authoring is not None:
+            problems += authoring.problems(table, view.files, _languages(view))
     return problems
 
 
@@ -519,9 +506,7 @@ def check(view: DraftView, registry):
     Returns the course and every problem."""
     problems = draft_problems(view)
     with packages.folder(view.manifest, view.files, view.media) as root:
-        course, found = load_course(
-            root, registry.activity_types, allow_hooks=False, global_hooks=registry.manager
-        )
+        course, found = load_course(root, registry, allow_hooks=False)
     return course, problems + found
 
 
@@ -596,9 +581,7 @@ def import_zip(actor, data: bytes, registry) -> Module:
         root = Path(temporary) / "course"
         root.mkdir()
         problems = packages.unzip(data, root)
-        course, found = load_course(
-            root, registry.activity_types, allow_hooks=False, global_hooks=registry.manager
-        )
+        course, found = load_course(root, registry, allow_hooks=False)
     problems += found
     module = None
     if course is not None:

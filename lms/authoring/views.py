@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import gift
-from lms.assessment.grading import BUILT_IN_TYPES
 from lms.assessment.rendering import inline_html, text_html
 from lms.authoring import bp, forms, preview, queries, services
 from lms.authoring.forms import QUESTION_FORMS
@@ -17,13 +16,15 @@ from lms.catalogue.queries import latest_versions
 from lms.core import clock
 from lms.core.db import end_read_transaction
 from lms.core.errors import Invalid, PermissionDenied
-from lms.core.forms import submit
+from lms.core.forms import options, submit
 from lms.core.markdown import scrollable_tables
 from lms.core.permissions import Role, require_role
 from lms.extensions import db
+from lms.learning.runtime import Runtime
 from lms.legal import queries as legal_queries
 from lms.legal import services as legal_services
 from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 MAX_GIFT_BYTES = 1024 * 1024
 
@@ -50,15 +51,55 @@ def _module(slug: str, *, edit: bool = False):
     return module
 
 
-def _draft_activity(slug: str, key: str, type_id: str):
-    """The editable module, its working copy and the table of its activity ``key`` of
-    type ``type_id`` (404 otherwise)."""
+def _draft_activity(slug: str, key: str, capability: Capability):
+    """The editable module, its working copy and the table of its activity ``key``, whose
+    type has ``capability`` (404 otherwise)."""
     module = _module(slug, edit=True)
     view = services.working_copy(module)
     table = view.activity(key)
-    if table["type"] != type_id:
+    if not registry().can(table["type"], capability):
         abort(404)
     return module, view, table
+
+
+def editor_url(slug: str, table: dict, **args) -> str | None:
+    """The address of the activity's editor; None when its type is not written here."""
+    authoring = services.authoring_of(table["type"])
+    if authoring is None:
+        return None
+    return url_for(
+        "authoring.activity_edit",
+        slug=slug,
+        segment=authoring.url_segment,
+        key=table["key"],
+        **args,
+    )
+
+
+@bp.context_processor
+def _activity_types():
+    types = registry().activity_types
+    return {
+        "editor_url": editor_url,
+        "type_labels": {type_id: activity_type.label for type_id, activity_type in types.items()},
+    }
+
+
+def _module_form() -> forms.ModuleForm:
+    form = forms.ModuleForm()
+    form.completion_rule.choices = options(
+        (rule.name, rule.label) for rule in registry().completion_rules.values()
+    )
+    return form
+
+
+def _activity_form() -> forms.ActivityForm:
+    form = forms.ActivityForm()
+    form.type_id.choices = options(
+        (activity_type.type_id, activity_type.label)
+        for activity_type in registry().types_with(Capability.AUTHORABLE)
+    )
+    return form
 
 
 def _locale() -> str:
@@ -90,7 +131,7 @@ def module_list():
 
 @bp.route("/modules/new", methods=["GET", "POST"])
 def module_create():
-    form = forms.ModuleForm()
+    form = _module_form()
     if request.method == "GET":
         form.estimated_minutes.data = 30
     created = {}
@@ -125,7 +166,7 @@ def module_detail(slug: str):
         authors=queries.authors(module) if editable else [],
         is_owner=editable
         and any(user.id == actor.id and owner for user, owner in queries.authors(module)),
-        activity_form=forms.ActivityForm(),
+        activity_form=_activity_form(),
         coauthor_form=forms.CoauthorForm(),
         slug_form=forms.SlugForm(),
         media_form=forms.MediaForm(),
@@ -152,7 +193,7 @@ def module_review(slug: str):
 @bp.route("/modules/<slug>/settings", methods=["GET", "POST"])
 def module_settings(slug: str):
     module = _module(slug, edit=True)
-    form = forms.ModuleForm()
+    form = _module_form()
     if request.method == "GET":
         form.fill(services.working_copy(module).manifest)
     form.slug.data = module.slug
@@ -172,7 +213,7 @@ def module_settings(slug: str):
 @bp.route("/modules/<slug>/activities", methods=["POST"])
 def activity_add(slug: str):
     module = _module(slug, edit=True)
-    form = forms.ActivityForm()
+    form = _activity_form()
     added = {}
 
     def add():
@@ -182,10 +223,8 @@ def activity_add(slug: str):
 
     if submit(form, add):
         flash(_("Activity added to the draft."), "success")
-        endpoint = (
-            "authoring.lesson_edit" if form.type_id.data == "lesson" else "authoring.quiz_edit"
-        )
-        return redirect(url_for(endpoint, slug=slug, key=added["key"]))
+        table = services.working_copy(module).activity(added["key"])
+        return redirect(editor_url(slug, table))
     for error in [*form.form_errors, *[e for f in form for e in f.errors]]:
         flash(str(error), "error")
     return _overview(slug)
@@ -229,49 +268,84 @@ def activity_remove(slug: str, key: str):
     return _overview(slug)
 
 
-# Lessons ----------------------------------------------------------------------------------
+# An activity's editor ----------------------------------------------------------------------
 
 
-@bp.route("/modules/<slug>/lessons/<key>", methods=["GET", "POST"])
-def lesson_edit(slug: str, key: str):
-    module, view, table = _draft_activity(slug, key, services.LESSON)
-    form = forms.LessonForm()
+@bp.route("/modules/<slug>/<segment>/<key>", methods=["GET", "POST"])
+def activity_edit(slug: str, segment: str, key: str):
+    """The editor of an activity, made from what its type declares (``ActivityAuthoring``);
+    an activity with a question bank also gets the bank's editor on the page."""
+    module = _module(slug, edit=True)
+    view = services.working_copy(module)
+    table = view.activity(key)
+    authoring = services.authoring_of(table["type"])
+    if authoring is None or authoring.url_segment != segment:
+        abort(404)
     languages = view.manifest["languages"]
+    form = forms.editor_form(authoring.fields)
     if request.method == "GET":
-        for code in languages:
-            getattr(form, f"title_{code}").data = table["title"].get(code, "")
-            getattr(form, f"text_{code}").data = view.files.get(
-                services.lesson_path(table, code), ""
-            )
+        form.fill(table["title"], authoring.to_form(table, view.files, languages))
     previews = None
     if request.method == "POST" and request.form.get("action") == "preview":
         # Rendered by the server through the path learners get; nothing is saved.
         if form.validate_on_submit():
+            texts = form.markdown_texts()
             previews = {
-                code: _lesson_body(
-                    preview.lesson_html(slug, form.texts("text")[code], view.media, code)
-                )
+                code: _lesson_body(preview.lesson_html(slug, texts[code], view.media, code))
                 for code in languages
             }
     elif submit(
         form,
-        lambda: services.save_lesson(
-            _actor(), module, key, title=form.texts("title"), texts=form.texts("text")
+        lambda: services.save_activity(
+            _actor(), module, key, title=form.titles(), values=form.values()
         ),
     ):
-        flash(_("Lesson saved in the draft."), "success")
-        return redirect(url_for("authoring.lesson_edit", slug=slug, key=key))
+        flash(_("Saved in the draft."), "success")
+        return redirect(editor_url(slug, table))
+    return _editor_page(module, view, table, form, previews=previews)
+
+
+def _editor_page(module, view, table, form, *, gift_form=None, **extra):
+    languages = view.manifest["languages"]
+    activity_type = registry().activity_type(table["type"])
+    graded = Capability.GRADED in activity_type.capabilities
+    if graded:
+        extra.update(_bank_context(view, table))
+        if gift_form is None:
+            gift_form = forms.GiftForm(formdata=None)
+            forms.gift_language_choices(gift_form, languages)
     return render_template(
-        "authoring/lesson_form.html",
+        "authoring/activity_form.html",
         module=module,
         view=view,
         table=table,
         form=form,
+        activity_type=activity_type,
+        fields=activity_type.authoring.fields,
+        markdown=any(field.kind == "markdown" for field in activity_type.authoring.fields),
+        graded=graded,
+        gift_form=gift_form,
         languages=languages,
-        previews=previews,
         media_form=forms.MediaForm(),
         uploaded=request.args.get("uploaded"),
+        **extra,
     )
+
+
+def _bank_context(view, table) -> dict:
+    banks, bank_problems = {}, []
+    for code in view.manifest["languages"]:
+        try:
+            banks[code] = services.questions_of(view, table["key"], code)
+        except gift.GiftError as error:
+            banks[code] = []
+            bank_problems += error.problems
+    return {
+        "banks": banks,
+        "bank_problems": bank_problems,
+        "type_labels_of_questions": TYPE_LABELS,
+        "text_html": text_html,
+    }
 
 
 def _lesson_body(html: str) -> str:
@@ -282,11 +356,13 @@ def _lesson_body(html: str) -> str:
 def media_upload(slug: str):
     module = _module(slug, edit=True)
     form = forms.MediaForm()
-    back = request.form.get("lesson")
-    target = (
-        url_for("authoring.lesson_edit", slug=slug, key=back)
-        if back
-        else url_for("authoring.module_detail", slug=slug)
+    back = (
+        services.working_copy(module).activity(request.form["activity"])
+        if (request.form.get("activity"))
+        else None
+    )
+    target = (editor_url(slug, back) if back else None) or url_for(
+        "authoring.module_detail", slug=slug
     )
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
@@ -303,8 +379,8 @@ def media_upload(slug: str):
     flash(
         _("File uploaded. Put it in a lesson with: %(snippet)s", snippet=_snippet(path)), "success"
     )
-    if back:
-        return redirect(url_for("authoring.lesson_edit", slug=slug, key=back, uploaded=path))
+    if back and editor_url(slug, back):
+        return redirect(editor_url(slug, back, uploaded=path))
     return redirect(target)
 
 
@@ -329,62 +405,14 @@ def media(slug: str, digest: str, path: str):
 # Quizzes ----------------------------------------------------------------------------------
 
 
-def _quiz_page(module, view, table, settings_form, gift_form, **extra):
-    languages = view.manifest["languages"]
-    banks, bank_problems = {}, []
-    for code in languages:
-        try:
-            banks[code] = services.questions_of(view, table["key"], code)
-        except gift.GiftError as error:
-            banks[code] = []
-            bank_problems += error.problems
-    return render_template(
-        "authoring/quiz_form.html",
-        module=module,
-        view=view,
-        table=table,
-        form=settings_form,
-        gift_form=gift_form,
-        banks=banks,
-        bank_problems=bank_problems,
-        languages=languages,
-        type_labels=TYPE_LABELS,
-        text_html=text_html,
-        **extra,
-    )
-
-
-@bp.route("/modules/<slug>/quizzes/<key>", methods=["GET", "POST"])
-def quiz_edit(slug: str, key: str):
-    from lms.assessment.services import QuizSettings
-
-    module, view, table = _draft_activity(slug, key, services.QUIZ)
-    form = forms.QuizSettingsForm()
-    if request.method == "GET":
-        form.fill(table, QuizSettings())
-    gift_form = forms.GiftForm(formdata=None)
-    forms.gift_language_choices(gift_form, view.manifest["languages"])
-
-    def save():
-        services.save_quiz_settings(
-            _actor(), module, key, title=form.titles(), settings=form.settings()
-        )
-
-    if submit(form, save):
-        flash(_("Quiz settings saved in the draft."), "success")
-        return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
-    return _quiz_page(module, view, table, form, gift_form)
-
-
 @bp.route("/modules/<slug>/quizzes/<key>/gift", methods=["POST"])
 def quiz_gift(slug: str, key: str):
-    from lms.assessment.services import QuizSettings
-
-    module, view, table = _draft_activity(slug, key, services.QUIZ)
+    module, view, table = _draft_activity(slug, key, Capability.GRADED)
     gift_form = forms.GiftForm()
     forms.gift_language_choices(gift_form, view.manifest["languages"])
-    settings_form = forms.QuizSettingsForm(formdata=None)
-    settings_form.fill(table, QuizSettings())
+    authoring = services.authoring_of(table["type"])
+    editor = forms.editor_form(authoring.fields, formdata=None)
+    editor.fill(table["title"], authoring.to_form(table, view.files, view.manifest["languages"]))
     problems = []
     if gift_form.validate_on_submit():
         data = gift_form.gift_file.data.read(MAX_GIFT_BYTES + 1)
@@ -404,8 +432,9 @@ def quiz_gift(slug: str, key: str):
         else:
             db.session.commit()
             flash(_("%(count)d questions added to the draft.", count=count), "success")
-            return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
-    return _quiz_page(module, view, table, settings_form, gift_form, gift_problems=problems), 422
+            return redirect(editor_url(slug, table))
+    page = _editor_page(module, view, table, editor, gift_form=gift_form, gift_problems=problems)
+    return page, 422
 
 
 def _question_form(type_id: str, question=None):
@@ -423,7 +452,7 @@ def question_edit(slug: str, key: str, item_id: int | None = None):
     """A question's form; ``item_id`` is its index in the bank of ``?language=``."""
     index = item_id
     language = request.args.get("language", "")
-    module, view, table = _draft_activity(slug, key, services.QUIZ)
+    module, view, table = _draft_activity(slug, key, Capability.GRADED)
     if language not in view.manifest["languages"]:
         abort(404)
     existing = None
@@ -443,7 +472,7 @@ def question_edit(slug: str, key: str, item_id: int | None = None):
 
     if submit(form, save):
         flash(_("Question saved in the draft."), "success")
-        return redirect(url_for("authoring.quiz_edit", slug=slug, key=key) + "#bank-" + language)
+        return redirect(editor_url(slug, table) + "#bank-" + language)
     return render_template(
         "authoring/question_form.html",
         module=module,
@@ -465,7 +494,8 @@ def question_remove(slug: str, key: str, item_id: int):
         lambda module: services.remove_question(_actor(), module, key, language, item_id),
         _("Question removed from the draft."),
     )
-    return redirect(url_for("authoring.quiz_edit", slug=slug, key=key))
+    module = _module(slug, edit=True)
+    return redirect(editor_url(slug, services.working_copy(module).activity(key)))
 
 
 # Publishing, versions, preview ------------------------------------------------------------
@@ -541,13 +571,14 @@ def module_versions(slug: str):
 
 
 def _preview_source(module):
-    """(activities, title texts, label) of the version asked for, else of the draft."""
+    """(activities, title texts, label, draft) of the version asked for, else of the draft
+    (``draft`` None for a version)."""
     number = request.args.get("version", type=int)
     if number is not None:
         version = services.version_of(module, number)
-        return preview.of_version(version), version.manifest, number
+        return preview.of_version(version, registry()), version.manifest, number, None
     view = services.working_copy(module)
-    return preview.of_draft(module.slug, view), view.manifest, None
+    return preview.of_draft(module.slug, view, registry()), view.manifest, None, view
 
 
 @bp.route("/modules/<slug>/preview", methods=["GET", "POST"])
@@ -555,7 +586,7 @@ def module_preview(slug: str):
     """The module as a learner sees it, activity by activity; answers to a quiz are graded
     on the page and nothing is recorded."""
     module = _module(slug)
-    activities, manifest, number = _preview_source(module)
+    activities, manifest, number, view = _preview_source(module)
     if not activities:
         flash(_("The module has no activities to preview yet."), "info")
         return _overview(slug)
@@ -565,11 +596,17 @@ def module_preview(slug: str):
         abort(404)
     locale = _locale() if _locale() in manifest["languages"] else manifest["languages"][0]
     activity = activities[index]
-    graded = None
-    if activity.type_id == services.QUIZ and request.method == "POST":
-        if not forms.Form().validate_on_submit():
-            abort(400)
+    if request.method == "POST" and not forms.Form().validate_on_submit():
+        abort(400)
+    graded = body = None
+    if activity.kind == preview.GRADED and request.method == "POST":
         graded = _grade_preview(activity.banks.get(locale, []))
+    elif activity.kind == preview.READING:
+        body = _lesson_body(activity.html.get(locale, ""))
+    elif activity.kind == preview.RENDERED:
+        if view is not None:
+            activity.content = preview.draft_content(view, activity.key, registry())
+        body = _rendered(activity, locale)
     return render_template(
         "authoring/module_preview.html",
         module=module,
@@ -579,7 +616,7 @@ def module_preview(slug: str):
         activity=activity,
         position=index,
         locale_shown=locale,
-        body=_lesson_body(activity.html.get(locale, "")) if activity.type_id == "lesson" else "",
+        body=body,
         questions=_public(activity.banks.get(locale, [])),
         graded=graded,
         text_html=text_html,
@@ -587,13 +624,33 @@ def module_preview(slug: str):
     )
 
 
+def _rendered(activity, locale: str) -> str | None:
+    """The activity as its type renders it for a learner who has not started it, or after
+    the posted form when there is one; nothing is recorded. None when the draft's activity
+    does not parse yet."""
+    if activity.content is None:
+        return None
+    activity_type = registry().activity_type(activity.type_id)
+    runtime = Runtime(
+        user_id=_actor().id,
+        locale=locale,
+        action_url=request.full_path,
+        preview=True,
+        params=request.args,
+    )
+    state: dict = {}
+    if request.method == "POST":
+        state = activity_type.handle(activity, state, request.form, runtime)
+    return activity_type.render(activity, state, runtime)
+
+
 def _types():
-    return {question_type.type_id: question_type for question_type in BUILT_IN_TYPES}
+    return registry().question_types
 
 
 def _public(questions):
     types = _types()
-    return [types[q.type_id].public(q) for q in questions if q.type_id in types]
+    return [types.get(q.type_id).public(q) for q in questions if types.get(q.type_id)]
 
 
 def _grade_preview(questions):

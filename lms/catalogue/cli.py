@@ -61,9 +61,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         click.echo(f"(discovery): {problem}")
     checked = 0
     for name, folder in folders:
-        course, found = load_course(
-            folder, registry().activity_types, global_hooks=registry().manager
-        )
+        course, found = load_course(folder, registry())
         for problem in found:
             click.echo(f"{folder / problem.file}: {problem.field}: {problem.message}")
         problems.extend(found)
@@ -85,9 +83,7 @@ def stats(paths: tuple[Path, ...]) -> None:
         click.echo(f"(discovery): {problem}", err=True)
     codes, found, short = framework_codes(), [], {}
     for name, folder in folders:
-        course, invalid = load_course(
-            folder, registry().activity_types, global_hooks=registry().manager
-        )
+        course, invalid = load_course(folder, registry())
         if course is None:
             short[name] = [f"{len(invalid)} problem(s), see lms courses validate {folder}"]
             continue

@@ -74,9 +74,7 @@ def sync_courses(
         report.failed[DISCOVERY] = discovery_problems
         return report
     for source in sources:
-        course, problems = load_course(
-            source.path, registry.activity_types, global_hooks=registry.manager
-        )
+        course, problems = load_course(source.path, registry)
         if course is not None and _authored_in_browser(course.id):
             problems = [Problem(MANIFEST, "id", _l("a module authored in the browser has this id"))]
             course = None
@@ -316,7 +314,16 @@ def version_files(version: ModuleVersion, registry) -> tuple[dict, dict[str, str
         sa.select(Activity).where(Activity.version_id == version.id).order_by(Activity.position)
     )
     for activity in activities:
-        fields, activity_files = registry.activity_type(activity.type_id).export(activity.content)
+        activity_type = registry.activity_type(activity.type_id)
+        if activity_type is None:
+            raise Invalid(
+                _l(
+                    "This module has an activity of the type %(type)s, which is not installed: "
+                    "it cannot be exported or edited until the plugin is back.",
+                    type=activity.type_id,
+                )
+            )
+        fields, activity_files = activity_type.export(activity.content)
         table = {"key": activity.key, "type": activity.type_id, **fields}
         if not activity.required:
             table["required"] = False

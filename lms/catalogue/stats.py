@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lms
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 FRAMEWORK = Path(lms.__file__).parent / "needs" / "data" / "framework.toml"
 
@@ -101,7 +103,8 @@ def course_stats(course, known_codes: set[str]) -> ModuleStats:
     for language in course.languages:
         words, media, questions = {}, set(), Counter()
         for activity in course.activities:
-            if activity.type_id == "lesson":
+            # A text to read: its words and images count (Capability.READING's content).
+            if registry().can(activity.type_id, Capability.READING):
                 source = activity.content["source"][language]
                 words[activity.content["file"]] = count_words(source)
                 media |= media_used(source)

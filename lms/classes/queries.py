@@ -24,6 +24,8 @@ from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org.models import OrgUnit, PositionAssignment
 from lms.org.queries import holds_on, in_scope
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 
 def _with_details(query: sa.Select) -> sa.Select:
@@ -250,7 +252,7 @@ def session_activity_choices(locale: str) -> list[tuple[str, str]]:
     rows = db.session.execute(
         live_versions(Activity)
         .join(Activity, Activity.version_id == ModuleVersion.id)
-        .where(Activity.type_id == "session")
+        .where(Activity.type_id.in_(registry().type_ids(Capability.ATTENDANCE)))
         .order_by(ModuleVersion.module_id, Activity.position)
     ).all()
     return [

@@ -52,8 +52,9 @@ from lms.notifications import models as kinds
 from lms.notifications.services import notify
 from lms.org.models import OrgUnitClosure, PositionAssignment
 from lms.org.queries import holds_on, in_scope
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 
-SESSION_ACTIVITY_TYPE = "session"
 CHECK_IN_WINDOW_SECONDS = 60
 
 CODE_TAMPERED = _l(
@@ -128,7 +129,8 @@ def _session_activity_exists(module_id: int, tag: str) -> bool:
 
     version = latest_version(module_id)
     return version is not None and any(
-        activity.type_id == SESSION_ACTIVITY_TYPE and activity.content.get("tag") == tag
+        registry().can(activity.type_id, Capability.ATTENDANCE)
+        and activity.content.get("tag") == tag
         for activity in activities_of(version.id)
     )
 
@@ -511,7 +513,7 @@ def _attendance_changed(session: TrainingSession, user: User) -> None:
         return
     for activity in activities_of(version.id):
         if (
-            activity.type_id == SESSION_ACTIVITY_TYPE
+            registry().can(activity.type_id, Capability.ATTENDANCE)
             and activity.content.get("tag") == session.activity_tag
         ):
             try:

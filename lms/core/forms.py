@@ -4,10 +4,12 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
+
+# Exported by wtforms since 3.2, missing from its type information.
+from wtforms.fields.choices import SelectChoice  # pyright: ignore[reportAttributeAccessIssue]
 
 from lms.core.errors import Invalid
 from lms.extensions import db
@@ -16,7 +18,7 @@ TRANSLATIONS = Path(__file__).parents[1] / "translations"
 
 
 @cache
-def _wtforms_translations(locale: str) -> Translations:
+def _wtforms_translations(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [locale], domain="wtforms")
 
 

@@ -27,4 +27,6 @@ def select_locale() -> str:
     if current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
     chosen = session.get("locale")
-    return chosen if chosen in locales else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if isinstance(chosen, str) and chosen in locales:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

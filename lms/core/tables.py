@@ -124,7 +124,8 @@ class _SheetWriter:
         if isinstance(value, date):
             if not is_date:
                 return value
-            cell = WriteOnlyCell(self.sheet, value=value)
+            # openpyxl writes dates; its type stub lists datetime only.
+            cell = WriteOnlyCell(self.sheet, value=value)  # pyright: ignore[reportArgumentType]
             cell.number_format = "DD/MM/YYYY"
             return cell
         return self.text(value)
@@ -199,7 +200,8 @@ def response(
     the table; the CSV has the table alone."""
     disposition = f'attachment; filename="{download_name(name, fmt)}"'
     if fmt == "csv":
-        app = current_app._get_current_object()
+        # current_app is typed as the Flask it stands for; the proxy has this method.
+        app = current_app._get_current_object()  # pyright: ignore[reportAttributeAccessIssue]
 
         def body() -> Iterator[bytes]:
             # The rows are read while the response is sent, after the view returned: in an

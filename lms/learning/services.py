@@ -3,8 +3,6 @@
 Every function takes the learner explicitly, flushes, and leaves the commit to the caller.
 """
 
-import logging
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -16,12 +14,10 @@ from lms.core.db import insert_once
 from lms.core.errors import Invalid
 from lms.extensions import db
 from lms.learning import assignments, queries
+from lms.learning.completion import ALL_REQUIRED
 from lms.learning.models import COMPLETED, IN_PROGRESS, ActivityProgress, ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.plugins import registry
-
-log = logging.getLogger(__name__)
-ALL_REQUIRED = "all-required"
 
 
 def current_progress(user: User, module: Module) -> ModuleProgress | None:
@@ -107,7 +103,7 @@ def open_activity(
 
 def _refresh(user: User, module: Module, activity: Activity, state, runtime: Runtime) -> None:
     activity_type = registry().activity_type(activity.type_id)
-    if hasattr(activity_type, "refresh"):
+    if activity_type is not None:
         data = activity_type.refresh(activity, dict(state.data), runtime)
         if data != state.data:
             _store(user, module, activity, state, data)
@@ -230,9 +226,6 @@ def evaluate(user: User, progress: ModuleProgress) -> None:
         progress.progress_pct = 100
         assignments.record_completion(progress)
         signals.module_completed.send(progress, user=user)
-        registry().manager.hook.lms_module_completed(
-            user=user, module=progress.module, version=progress.version
-        )
     db.session.flush()
 
 
@@ -253,19 +246,18 @@ def _percent(activities, states) -> int:
     return round(100 * total / len(counted))
 
 
-def _rule_holds(rule: dict, activities, states) -> bool:
-    name = rule.get("rule", ALL_REQUIRED)
-    if name == ALL_REQUIRED:
-        return all(
-            states.get(activity.id) is not None and states[activity.id].is_completed
-            for activity in _counted(activities)
-        )
-    decided = registry().manager.hook.lms_completion_rule(
-        rule=rule, activities=activities, states=states
-    )
-    if decided is None:
-        log.warning("No plugin decides the completion rule %r", name)
-    return bool(decided)
+def _rule_holds(table: dict, activities, states) -> bool:
+    """Whether the version's completion rule holds. A rule whose plugin is no longer
+    installed never does: the module waits, its history kept, until it is back."""
+    rule = registry().completion_rules.get(table.get("rule", ALL_REQUIRED))
+    if rule is None:
+        return False
+    completed = {
+        activity.key
+        for activity in activities
+        if states.get(activity.id) is not None and states[activity.id].is_completed
+    }
+    return rule.holds(table, activities, completed)
 
 
 def move_to_latest(user: User, module: Module) -> ModuleProgress:

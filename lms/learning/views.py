@@ -20,6 +20,7 @@ from lms.learning.runtime import Runtime
 from lms.legal import queries as legal_queries
 from lms.org import queries as org_queries
 from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 
 def _learner():
@@ -99,6 +100,13 @@ def module(slug: str):
             today=clock.today(),
             after_days=current_app.config["LMS_LAW_NOTICE_AFTER_DAYS"],
         ),
+        # Activities whose type's plugin is not installed: the page says so.
+        unavailable=[
+            a.title(str(get_locale()))
+            for a in activities
+            if registry().activity_type(a.type_id) is None
+        ],
+        graded=[a for a in activities if registry().can(a.type_id, Capability.GRADED)],
     )
 
 

@@ -39,6 +39,8 @@ from lms.needs.models import (
 )
 from lms.org.models import Position, PositionAssignment
 from lms.org.queries import holds_on, in_scope
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 
 FRAMEWORK = Path(__file__).parent / "data" / "framework.toml"
 
@@ -464,7 +466,7 @@ def _on_attempt_finished(attempt, activity) -> None:
 @signals.activity_state_changed.connect
 def _on_activity_state_changed(activity, user_id) -> None:
     """Attempts finished outside the learner's request (``lms quizzes close-overdue``)."""
-    if activity.type_id != "quiz":
+    if not registry().can(activity.type_id, Capability.DIAGNOSTIC):
         return
     recorded = sa.select(TestResult.attempt_id)
     attempts = db.session.scalars(

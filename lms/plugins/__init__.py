@@ -1,37 +1,55 @@
 """The plugin manager: one pluggy ``PluginManager("lms")`` per application.
 
 Built-in activity types are registered through the ``lms.plugins`` entry-point group,
-exactly like a third party's (see setup.cfg), so the core uses its own plugin API.
+exactly like a third party's (see setup.cfg); the application factory hands in the other
+built-ins (the domains' blueprints and commands, the default completion rule). Loading
+checks every plugin against the contracts (``lms.plugins.contract``) and fails at start-up
+with a ``PluginError`` naming the plugin, its file and what is wrong.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import Any
 
 import pluggy
 from flask import Flask, current_app
 
 from lms.plugins import spec
-
-if TYPE_CHECKING:
-    from lms.assessment.questions import QuestionTypes
+from lms.plugins.activity import ActivityType, Capability
+from lms.plugins.completion import CompletionRule
+from lms.plugins.contract import PluginError, check_activity_type, check_hooks, check_member
+from lms.plugins.question import QuestionType, QuestionTypes
 
 hookimpl = pluggy.HookimplMarker("lms")
 ENTRY_POINT_GROUP = "lms.plugins"
 
-
-class PluginError(RuntimeError):
-    """A plugin cannot be loaded; the message names the plugin and what is wrong."""
+__all__ = ["ENTRY_POINT_GROUP", "PluginError", "Registry", "hookimpl", "registry"]
 
 
 @dataclass
 class Registry:
     manager: pluggy.PluginManager
-    activity_types: dict
-    question_types: "QuestionTypes"
+    activity_types: dict[str, ActivityType]
+    question_types: QuestionTypes
+    completion_rules: dict[str, CompletionRule]
 
-    def activity_type(self, type_id: str):
+    def activity_type(self, type_id: str) -> ActivityType | None:
         """The installed type, or None: content of an uninstalled type degrades gently."""
         return self.activity_types.get(type_id)
+
+    def can(self, type_id: str, capability: Capability) -> bool:
+        """Whether the installed type ``type_id`` has ``capability`` (False when the type
+        is not installed)."""
+        activity_type = self.activity_types.get(type_id)
+        return activity_type is not None and capability in activity_type.capabilities
+
+    def type_ids(self, capability: Capability) -> list[str]:
+        """The ids of the installed types that have ``capability``, in registration order."""
+        return [type_id for type_id in self.activity_types if self.can(type_id, capability)]
+
+    def types_with(self, capability: Capability) -> list[ActivityType]:
+        return [self.activity_types[type_id] for type_id in self.type_ids(capability)]
 
 
 def new_manager() -> pluggy.PluginManager:
@@ -40,41 +58,82 @@ def new_manager() -> pluggy.PluginManager:
     return manager
 
 
-def _collect_activity_types(manager: pluggy.PluginManager) -> dict:
-    types: dict = {}
-    for plugin_types in manager.hook.lms_activity_types():
-        for activity_type in plugin_types:
-            if activity_type.type_id in types:
-                raise PluginError(
-                    f"two activity types have the id {activity_type.type_id!r}: "
-                    f"{type(types[activity_type.type_id]).__module__} and "
-                    f"{type(activity_type).__module__}"
-                )
-            types[activity_type.type_id] = activity_type
+def _contributions(manager: pluggy.PluginManager, hook: str) -> list[tuple[str, Any]]:
+    """(plugin name, item) for every item of every list the hook's implementations return."""
+    return [
+        (implementation.plugin_name, item)
+        for implementation in getattr(manager.hook, hook).get_hookimpls()
+        for item in implementation.function() or []
+    ]
+
+
+def _collect_activity_types(manager: pluggy.PluginManager) -> dict[str, ActivityType]:
+    types: dict[str, ActivityType] = {}
+    for name, activity_type in _contributions(manager, "lms_activity_types"):
+        check_activity_type(name, activity_type)
+        type_id = activity_type.type_id
+        if type_id in types:
+            raise PluginError(
+                f"two activity types have the id {type_id!r}: "
+                f"{type(types[type_id]).__module__} and {type(activity_type).__module__}"
+            )
+        types[type_id] = activity_type
     return types
 
 
-def init_app(app: Flask) -> None:
+def _collect_question_types(manager: pluggy.PluginManager) -> QuestionTypes:
+    contributed = _contributions(manager, "lms_question_types")
+    for name, question_type in contributed:
+        check_member(name, question_type, QuestionType)
+    try:
+        return QuestionTypes([[question_type for _name, question_type in contributed]])
+    except ValueError as error:
+        raise PluginError(str(error)) from error
+
+
+def _collect_completion_rules(manager: pluggy.PluginManager) -> dict[str, CompletionRule]:
+    rules: dict[str, CompletionRule] = {}
+    for name, rule in _contributions(manager, "lms_completion_rules"):
+        check_member(name, rule, CompletionRule)
+        if rule.name in rules:
+            raise PluginError(
+                f"two completion rules have the name {rule.name!r}: "
+                f"{type(rules[rule.name]).__module__} and {type(rule).__module__}"
+            )
+        rules[rule.name] = rule
+    return rules
+
+
+def load(builtins: Iterable[ModuleType] = (), disabled: Iterable[str] = ()) -> Registry:
+    """Register ``builtins`` and every installed plugin but the ``disabled`` entry points,
+    check them against the contracts, and collect what they provide."""
     manager = new_manager()
+    for module in builtins:
+        manager.register(module, name=module.__name__)
+    for name in disabled:
+        manager.set_blocked(name)
     try:
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as error:
         raise PluginError(f"loading a plugin of group {ENTRY_POINT_GROUP}: {error}") from error
-    # Imported here: lms.assessment's services import the catalogue, which imports this
-    # package, so a top-level import would be a cycle.
-    from lms.assessment.questions import QuestionTypes
-
-    try:
-        question_types = QuestionTypes(manager.hook.lms_question_types())
-    except ValueError as error:
-        raise PluginError(str(error)) from error
-    app.extensions["lms.plugins"] = Registry(
-        manager, _collect_activity_types(manager), question_types
+    check_hooks(manager)
+    return Registry(
+        manager,
+        _collect_activity_types(manager),
+        _collect_question_types(manager),
+        _collect_completion_rules(manager),
     )
-    for blueprints in manager.hook.lms_blueprints():
+
+
+def init_app(app: Flask, builtins: Iterable[ModuleType] = ()) -> None:
+    """Load the plugins (minus those ``LMS_DISABLED_PLUGINS`` names) and register their
+    blueprints and commands on ``app``."""
+    registry = load(builtins, app.config.get("LMS_DISABLED_PLUGINS", ()))
+    app.extensions["lms.plugins"] = registry
+    for blueprints in registry.manager.hook.lms_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
-    for commands in manager.hook.lms_cli():
+    for commands in registry.manager.hook.lms_cli():
         for command in commands:
             app.cli.add_command(command)
 

@@ -14,11 +14,13 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from lms.plugins import markdown_extensions, new_manager
-from lms.plugins.activity import Parsed, Problem
+from lms.plugins import Registry, markdown_extensions, new_manager
+from lms.plugins.activity import ParseContext, Parsed, Problem
+from lms.plugins.spec import COURSE_HOOKS
 
 SCHEMA = 1
 LOCALES = ("vi", "en")
@@ -45,6 +47,8 @@ _MAGIC = {
 }
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 DATA_FOLDERS = ("lessons", "banks", "media")
+# The rule a manifest without [completion] follows (``lms.learning.completion``).
+DEFAULT_RULE = "all-required"
 OUTSIDE = _l("the link leads outside the course folder")
 NOT_TEXT = _l("The file is not UTF-8 text: save it as UTF-8.")
 
@@ -125,7 +129,7 @@ class _Checker:
     def __init__(self):
         self.problems: list[Problem] = []
 
-    def add(self, field_name: str, message: str, file: str = MANIFEST) -> None:
+    def add(self, field_name: str, message: Any, file: str = MANIFEST) -> None:
         self.problems.append(Problem(file, field_name, message))
 
     def text_per_language(self, data: dict, name: str, languages: list[str]) -> dict[str, str]:
@@ -301,11 +305,17 @@ def _check_competencies(data: dict, check: _Checker) -> list[dict]:
     ]
 
 
-def _check_completion(data: dict, check: _Checker) -> dict:
-    completion = data.get("completion", {"rule": "all-required"})
+def _check_completion(data: dict, rules: dict, check: _Checker) -> dict:
+    completion = data.get("completion", {"rule": DEFAULT_RULE})
     if not isinstance(completion, dict) or not isinstance(completion.get("rule"), str):
-        check.add("completion.rule", 'a rule name such as "all-required"')
-        return {"rule": "all-required"}
+        check.add("completion.rule", f'a rule name such as "{DEFAULT_RULE}"')
+        return {"rule": DEFAULT_RULE}
+    rule = rules.get(completion["rule"])
+    if rule is None:
+        known = ", ".join(sorted(rules)) or "none"
+        check.add("completion.rule", f"unknown completion rule {completion['rule']!r} ({known})")
+    else:
+        check.problems.extend(rule.check(completion))
     return completion
 
 
@@ -357,24 +367,36 @@ def _other_files(folder: CourseFolder) -> dict[str, bytes]:
     }
 
 
-def load_course_hooks(root: Path, course_id: str):
-    """A plugin manager with this course's ``hooks.py`` registered, or None without one."""
+def load_course_hooks(root: Path, course_id: str, check: _Checker):
+    """A plugin manager with this course's ``hooks.py`` registered, or None without one
+    (or when it implements a hook that is not called for a course: reported)."""
     path = root / HOOKS
     if not path.is_file():
         return None
     module_spec = importlib.util.spec_from_file_location(f"lms_course_hooks_{course_id}", path)
+    if module_spec is None or module_spec.loader is None:  # only for a path Python cannot load
+        check.add("(file)", "cannot be loaded as Python", HOOKS)
+        return None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     manager = new_manager()
     manager.register(module, name=f"course:{course_id}")
-    return manager
+    implemented = {name for name, caller in vars(manager.hook).items() if caller.get_hookimpls()}
+    for name in sorted(implemented - COURSE_HOOKS):
+        check.add(
+            name,
+            f"a course's hooks.py may implement only {', '.join(sorted(COURSE_HOOKS))}",
+            HOOKS,
+        )
+    return None if implemented - COURSE_HOOKS else manager
 
 
 def load_course(
-    root: Path, activity_types: dict, *, allow_hooks: bool = True, global_hooks=None
+    root: Path, registry: Registry, *, allow_hooks: bool = True
 ) -> tuple[Course | None, list[Problem]]:
-    """Read and check the course in ``root``. Returns the course (None when it cannot be
-    used) and every problem found."""
+    """Read and check the course in ``root`` against the installed plugins of ``registry``
+    (every activity type, completion rule and hook it names must be installed). Returns the
+    course (None when it cannot be used) and every problem found."""
     check = _Checker()
     folder = CourseFolder(root, check)
     _forbidden_code(folder, allow_hooks, check)
@@ -385,7 +407,7 @@ def load_course(
     title = check.text_per_language(data, "title", languages)
     summary = check.text_per_language(data, "summary", languages)
     competencies = _check_competencies(data, check)
-    completion = _check_completion(data, check)
+    completion = _check_completion(data, registry.completion_rules, check)
     media = _read_media(folder, check)
     course = Course(
         id=str(data.get("id", root.name)),
@@ -405,10 +427,10 @@ def load_course(
     )
     course_hooks = None
     if allow_hooks and not check.problems:
-        course_hooks = load_course_hooks(folder.root, course.id)
-    extensions = markdown_extensions(global_hooks, course_hooks)
-    course.activities = _check_activities(data, course, activity_types, check, folder, extensions)
-    for manager in filter(None, (global_hooks, course_hooks)):
+        course_hooks = load_course_hooks(folder.root, course.id, check)
+    extensions = markdown_extensions(registry.manager, course_hooks)
+    course.activities = _check_activities(data, course, registry, check, folder, extensions)
+    for manager in filter(None, (registry.manager, course_hooks)):
         for problems in manager.hook.lms_course_validate(course=course):
             check.problems.extend(problems or [])
     if check.problems:
@@ -442,7 +464,7 @@ def activity_identity(key: str, type_id: str, title: dict, required: bool, conte
 
 
 def _check_activities(
-    data, course, activity_types, check, folder, extensions
+    data, course, registry: Registry, check, folder, extensions
 ) -> list[ActivitySpec]:
     tables = data.get("activities")
     if not isinstance(tables, list) or not tables:
@@ -460,14 +482,13 @@ def _check_activities(
             continue
         keys.add(key)
         type_id = table.get("type")
-        activity_type = activity_types.get(type_id) if isinstance(type_id, str) else None
+        activity_type = registry.activity_type(type_id) if isinstance(type_id, str) else None
         if activity_type is None:
             check.add(f"{where}.type", f"unknown activity type {table.get('type')!r}")
             continue
         title = _activity_title(table, where, course.languages, check)
-        parsed: Parsed = activity_type.parse(
-            table, folder, course, where=where, extensions=extensions
-        )
+        context = ParseContext(course, where, extensions, registry.question_types.ids())
+        parsed: Parsed = activity_type.parse(table, folder, context)
         check.problems.extend(parsed.problems)
         activities.append(
             ActivitySpec(

@@ -1,8 +1,10 @@
 """Every hook the core calls, with what it receives and returns, and an example.
 
 Hook implementations live in installed distributions (entry-point group ``lms.plugins``),
-in the core's own built-ins (registered exactly like a third party), or, for course-scoped
-hooks, in a course plugin's ``hooks.py``. Mark implementations with ``hookimpl``::
+in the core's own built-ins (registered exactly like a third party), or, for the hooks in
+``COURSE_HOOKS``, in a course plugin's ``hooks.py``. Loading refuses an implementation of a
+hook that is not declared here. docs/plugins.md lists every hook and which built-in
+implements it. Mark implementations with ``hookimpl``::
 
     from lms.plugins import hookimpl
 
@@ -14,6 +16,9 @@ hooks, in a course plugin's ``hooks.py``. Mark implementations with ``hookimpl``
 import pluggy
 
 hookspec = pluggy.HookspecMarker("lms")
+
+# The hooks a course's own hooks.py may implement: the ones called while it is loaded.
+COURSE_HOOKS = frozenset({"lms_course_validate", "lms_markdown_extensions"})
 
 
 @hookspec
@@ -57,28 +62,16 @@ def lms_course_validate(course):
     """
 
 
-@hookspec(firstresult=True)
-def lms_completion_rule(rule, activities, states):
-    """Decide whether a module is complete under a completion rule the core does not know.
+@hookspec
+def lms_completion_rules():
+    """Return a list of ``CompletionRule`` objects (see ``lms.plugins.completion``).
 
-    ``rule`` is the manifest's ``[completion]`` table, ``activities`` the version's
-    activities in order, ``states`` maps activity id to its progress (or is missing it).
-    Return True or False, or None to leave it to another plugin.
+    A manifest may name any installed rule in ``[completion]``; loading refuses one that no
+    plugin provides. Two rules with one ``name`` stop the application from starting.
 
         @hookimpl
-        def lms_completion_rule(rule, activities, states):
-            if rule.get("rule") == "any-two":
-                return sum(s.is_completed for s in states.values()) >= 2
-    """
-
-
-@hookspec
-def lms_module_completed(user, module, version):
-    """A learner completed a module version (after the ``module_completed`` signal).
-
-    @hookimpl
-    def lms_module_completed(user, module, version):
-        notify_trainer(user, module)
+        def lms_completion_rules():
+            return [AnyTwoActivities()]
     """
 
 
@@ -118,7 +111,7 @@ def lms_template_hook(name, context):
 
 @hookspec
 def lms_question_types():
-    """Return a list of question-type objects (see ``lms.assessment.questions.QuestionType``).
+    """Return a list of ``QuestionType`` objects (see ``lms.plugins.question``).
 
     Each grades its own questions; two types with one ``type_id`` stop the application.
 

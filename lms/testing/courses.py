@@ -4,6 +4,8 @@ from pathlib import Path
 
 import tomli_w
 
+from lms.activities.lesson import LessonActivity
+
 
 def write_course(
     folder: Path,
@@ -29,7 +31,7 @@ def write_course(
         activities.append(
             {
                 "key": f"lesson-{n}",
-                "type": "lesson",
+                "type": LessonActivity.type_id,
                 "file": file,
                 "title": {"vi": f"Bài {n}", "en": f"Lesson {n}"},
             }

@@ -302,8 +302,8 @@ def test_the_quiz_exports_to_gift_that_reimports_identically(app, course, tmp_pa
 
     with app.app_context():
         folder = export_module("quiz-course", tmp_path / "out", registry())
-        original, _ = load_course(course / "quiz-course", registry().activity_types)
-        exported, problems = load_course(folder, registry().activity_types)
+        original, _ = load_course(course / "quiz-course", registry())
+        exported, problems = load_course(folder, registry())
     assert problems == []
     assert json.dumps(exported.activities[1].content, sort_keys=True) == json.dumps(
         original.activities[1].content, sort_keys=True

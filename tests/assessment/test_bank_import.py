@@ -60,7 +60,7 @@ def test_importing_gift_publishes_a_version_with_the_questions_added(module, tra
     assert len(services.bank(quiz_of(first), "vi")) == 6, "the old version never changes"
     # The new version is a plugin course like any other: it exports and re-imports as itself.
     folder = export_module("quiz-course", tmp_path / "out", registry())
-    exported, problems = load_course(folder, registry().activity_types)
+    exported, problems = load_course(folder, registry())
     assert problems == [] and exported.content_hash == version.content_hash
     assert "::otp::" in (folder / "banks" / "check.vi.gift").read_text(encoding="utf-8")
 

@@ -9,8 +9,9 @@ import pytest
 
 from lms.assessment.gift import parse
 from lms.assessment.grading import BUILT_IN_TYPES, format_number
-from lms.assessment.questions import InvalidResponse, Question, QuestionTypes, item_id
+from lms.assessment.questions import Question, item_id
 from lms.core.errors import Invalid
+from lms.plugins.question import InvalidResponse, QuestionTypes
 
 TYPES = QuestionTypes([BUILT_IN_TYPES])
 

@@ -92,7 +92,7 @@ def build_module(client, slug: str = SLUG, *, questions=QUESTIONS):
         f"{base}/media",
         data={
             "csrf_token": client.csrf_token(),
-            "lesson": "bai-1",
+            "activity": "bai-1",
             "file": (io.BytesIO(PNG), "so-do.png"),
         },
         content_type="multipart/form-data",

@@ -45,6 +45,6 @@ def test_a_trainer_builds_previews_and_publishes_a_module(app, client, people, l
         "lesson.saved",
         "media.uploaded",
         "question.added",
-        "quiz.settings_saved",
+        "quiz.saved",
         "module.published",
     } <= actions

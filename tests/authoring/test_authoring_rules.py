@@ -284,7 +284,7 @@ def test_every_change_is_in_the_audit_log(app, client, people, login_as):
         "media.uploaded",
         "question.added",
         "question.removed",
-        "quiz.settings_saved",
+        "quiz.saved",
         "module.published",
     } <= actions
     assert all(entry.created_at is not None for entry in entries)

@@ -23,9 +23,7 @@ def test_shipped_courses_are_discovered_without_conflict():
 
 @pytest.mark.parametrize("source", SHIPPED, ids=lambda source: source.id)
 def test_course_keeps_the_plugin_contract(appctx, source, tmp_path):
-    course, problems = load_course(
-        source.path, registry().activity_types, global_hooks=registry().manager
-    )
+    course, problems = load_course(source.path, registry())
     assert [str(problem) for problem in problems] == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Module)) == 0
 
@@ -36,7 +34,7 @@ def test_course_keeps_the_plugin_contract(appctx, source, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == 1
 
     folder = export_module(source.id, tmp_path, registry())
-    exported, problems = load_course(folder, registry().activity_types, allow_hooks=False)
+    exported, problems = load_course(folder, registry(), allow_hooks=False)
     assert [str(problem) for problem in problems] == []
     assert exported.content_hash == course.content_hash
     assert not list(folder.rglob("*.py")), "export never writes code"

@@ -114,7 +114,7 @@ def test_links_that_stay_inside_the_course_folder_are_followed(app, courses):
 
     assert validate(app, root).exit_code == 0
     with app.app_context():
-        course, problems = load_course(root, registry().activity_types)
+        course, problems = load_course(root, registry())
     assert problems == []
     assert list(course.media) == ["flow.svg"], "the link back to media/ is read once"
     assert course.activities[0].content["source"]["vi"].startswith("## Lesson 1")
@@ -241,7 +241,7 @@ def test_a_sync_with_a_broken_course_retires_nothing(app, courses):
 
 def test_a_folder_cannot_take_over_a_module_authored_in_the_browser(app, courses):
     with app.app_context():
-        course, _ = load_course(courses / "linked-course", registry().activity_types)
+        course, _ = load_course(courses / "linked-course", registry())
         publish_course(course, WEB)
         db.session.commit()
     (courses / "linked-course" / LESSON).write_text("## Bài 1\n\nĐã sửa.\n")
@@ -279,6 +279,6 @@ def test_an_image_from_outside_the_media_folder_is_a_validation_problem(
     assert result.exit_code == 1
     assert "lessons/vi/01-lesson-1.md: (image):" in result.stdout
     with app.app_context(), force_locale("en"):
-        _, problems = load_course(courses / "linked-course", registry().activity_types)
+        _, problems = load_course(courses / "linked-course", registry())
         assert [(p.file, p.field) for p in problems] == [(LESSON.as_posix(), "(image)")]
         assert message in str(problems[0].message)

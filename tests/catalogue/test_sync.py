@@ -83,8 +83,8 @@ def test_export_reimports_to_the_same_hash(app, courses, tmp_path):
         from lms.catalogue.services import export_module
 
         folder = export_module("sample-course", tmp_path / "export", registry())
-        original, _ = load_course(courses / "sample-course", registry().activity_types)
-        exported, problems = load_course(folder, registry().activity_types)
+        original, _ = load_course(courses / "sample-course", registry())
+        exported, problems = load_course(folder, registry())
     assert problems == []
     assert exported.content_hash == original.content_hash
     assert not list(folder.rglob("*.py"))

@@ -19,6 +19,7 @@ def url_args(site) -> dict:
         "attempt_id": 1,
         "slug": site.module_slug,
         "key": site.activity_key,
+        "segment": "lessons",  # the address of a lesson's editor
         "digest": "0123456789abcdef",
         "path": "signing.svg",
         "kind": "csv",

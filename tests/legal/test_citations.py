@@ -109,7 +109,7 @@ def test_validate_refuses_an_unknown_instrument_and_an_uncited_number(
     for path, number in expected:
         assert any(line.startswith(f"{path}: (citation): ") and number in line for line in found)
     with app.app_context(), force_locale("en"):
-        _, problems = load_course(root, registry().activity_types, global_hooks=registry().manager)
+        _, problems = load_course(root, registry())
     assert sorted(str(problem) for problem in problems) == [
         "lessons/en/01-lesson-1.md: (citation): the legal number 749/QĐ-TTg on line 3 is not "
         "cited: write [[law:749/QĐ-TTg]]",

@@ -286,7 +286,7 @@ def course_folder(tmp_path):
 def assert_course_or_problems(app, folder: Path, manifest: str) -> None:
     (folder / "manifest.toml").write_text(manifest, encoding="utf-8", errors="surrogatepass")
     with app.app_context(), force_locale("en"):
-        course, problems = load_course(folder, registry_of(app).activity_types)
+        course, problems = load_course(folder, registry_of(app))
         assert (course is None) == bool(problems)
         assert all(isinstance(problem, Problem) and str(problem) for problem in problems)
         event("a course" if course else f"problems in {sorted({p.file for p in problems})}")

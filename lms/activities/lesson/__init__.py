@@ -8,64 +8,87 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.core.markdown import is_remote, scrollable_tables
-from lms.core.markdown import render as render_markdown
+from lms.core.markdown import scrollable_tables
 from lms.plugins import hookimpl
-from lms.plugins.activity import Parsed, Problem
+from lms.plugins.activity import (
+    AuthoringField,
+    Capability,
+    CourseFiles,
+    ParseContext,
+    Parsed,
+    Problem,
+)
 
 LESSON_FOLDER = "lessons"
+
+
+def lesson_path(file: str, language: str) -> str:
+    return f"{LESSON_FOLDER}/{language}/{file}"
+
+
+class LessonAuthoring:
+    """A lesson in the browser: its Markdown text per language, in ``lessons/``."""
+
+    url_segment = "lessons"
+    fields = (
+        AuthoringField("text", _l("Lesson text (Markdown)"), kind="markdown", per_language=True),
+    )
+
+    def new(self, key: str, languages: list[str]) -> tuple[dict, dict[str, str]]:
+        file = f"{key}.md"
+        return {"file": file}, {lesson_path(file, language): "" for language in languages}
+
+    def to_form(self, table: dict, files, languages: list[str]) -> dict:
+        paths = {language: lesson_path(table["file"], language) for language in languages}
+        return {"text": {language: files.get(path, "") for language, path in paths.items()}}
+
+    def from_form(
+        self, table: dict, values: dict, languages: list[str]
+    ) -> tuple[dict, dict[str, str]]:
+        texts = values["text"]
+        return {}, {
+            lesson_path(table["file"], language): (texts.get(language) or "").replace("\r\n", "\n")
+            for language in languages
+        }
+
+    def files(self, table: dict, languages: list[str]) -> list[str]:
+        return [lesson_path(table["file"], language) for language in languages]
+
+    def problems(self, table: dict, files, languages: list[str]) -> list:
+        return [
+            Problem(path, table["key"], "the lesson has no text")
+            for path in self.files(table, languages)
+            if not files.get(path, "")
+        ]
 
 
 class LessonActivity:
     type_id = "lesson"
     label = _l("Lesson")
+    capabilities = frozenset({Capability.READING, Capability.AUTHORABLE})
 
-    def parse(self, table: dict, files, course, *, where: str, extensions=()) -> Parsed:
+    def __init__(self):
+        self.authoring = LessonAuthoring()
+
+    def parse(self, table: dict, files: CourseFiles, context: ParseContext) -> Parsed:
         file = table.get("file")
         if not isinstance(file, str) or "/" in file or not file.endswith(".md"):
-            return Parsed(problems=[Problem("manifest.toml", f"{where}.file", "a .md file name")])
+            return Parsed(problems=[context.problem("file", "a .md file name")])
         parsed = Parsed(content={"file": file, "source": {}, "html": {}})
-        for language in course.languages:
-            path = f"{LESSON_FOLDER}/{language}/{file}"
+        for language in context.course.languages:
+            path = lesson_path(file, language)
             if not files.exists(path):
-                parsed.problems.append(Problem(path, f"{where}.file", "lesson file not found"))
+                parsed.problems.append(context.problem("file", "lesson file not found", path))
                 continue
             text = files.read_text(path)
             parsed.content["source"][language] = text
-            parsed.content["html"][language] = render_markdown(
-                text,
-                media_url=self._media_url(course, path, parsed.problems),
-                refused_image=self._refused_image(path, parsed.problems),
-                extensions=extensions,
-                language=language,
-            )
+            parsed.content["html"][language], problems = context.markdown(text, path, language)
+            parsed.problems += problems
         return parsed
-
-    @staticmethod
-    def _media_url(course, lesson_path: str, problems: list):
-        def media_url(path: str) -> str | None:
-            if path not in course.media:
-                problems.append(Problem(lesson_path, "(image)", f"media/{path} not found"))
-                return None
-            return course.media_path(path)
-
-        return media_url
-
-    @staticmethod
-    def _refused_image(lesson_path: str, problems: list):
-        def refused_image(source: str) -> None:
-            message = (
-                _l("remote images are not allowed; put the file in media/")
-                if is_remote(source)
-                else _l("images come from the course's media/ folder, linked relatively")
-            )
-            problems.append(Problem(lesson_path, "(image)", message))
-
-        return refused_image
 
     def export(self, content: dict) -> tuple[dict, dict[str, str]]:
         files = {
-            f"{LESSON_FOLDER}/{language}/{content['file']}": text
+            lesson_path(content["file"], language): text
             for language, text in content["source"].items()
         }
         return {"file": content["file"]}, files
@@ -89,6 +112,9 @@ class LessonActivity:
             return {**state, "done": False}
         return state
 
+    def refresh(self, activity, state: dict, runtime) -> dict:
+        return state
+
     def progress(self, activity, state: dict) -> float:
         return 1.0 if self.is_completed(activity, state) else 0.0
 
@@ -102,3 +128,10 @@ class LessonActivity:
 @hookimpl
 def lms_activity_types():
     return [LessonActivity()]
+
+
+@hookimpl
+def lms_markdown_extensions():
+    # Abbreviations, which administrative Vietnamese is full of: "*[UBND]: Ủy ban nhân dân"
+    # below a lesson's text makes each UBND in it an <abbr> that names it in full.
+    return ["abbr"]

@@ -8,7 +8,7 @@ activity state only mirrors the outcome, so that completion rules and reports ca
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from lms.activities.quiz.settings import parse_needs, parse_settings
+from lms.activities.quiz.settings import QuizAuthoring, parse_needs, parse_settings
 from lms.assessment import services
 from lms.assessment.gift import GiftError, dump, parse
 from lms.assessment.grading import BUILT_IN_TYPES
@@ -17,7 +17,7 @@ from lms.assessment.services import bank_path
 from lms.core import clock, signals
 from lms.core.errors import Invalid
 from lms.plugins import hookimpl, registry
-from lms.plugins.activity import Parsed, Problem
+from lms.plugins.activity import Capability, CourseFiles, ParseContext, Parsed, Problem
 
 ANSWER_FIELD = "answer-"
 
@@ -25,8 +25,13 @@ ANSWER_FIELD = "answer-"
 class QuizActivity:
     type_id = "quiz"
     label = _l("Quiz")
+    capabilities = frozenset({Capability.GRADED, Capability.DIAGNOSTIC, Capability.AUTHORABLE})
 
-    def parse(self, table: dict, files, course, *, where: str, extensions=()) -> Parsed:
+    def __init__(self):
+        self.authoring = QuizAuthoring()
+
+    def parse(self, table: dict, files: CourseFiles, context: ParseContext) -> Parsed:
+        where, course = context.where, context.course
         settings, problems = parse_settings(table, where)
         bank = table.get("bank")
         if not isinstance(bank, str) or not bank.replace("-", "").isalnum():

@@ -1,4 +1,9 @@
-"""A quiz's settings as its manifest table states them, checked field by field."""
+"""A quiz's settings as its manifest table states them, checked field by field, and as
+trainers write them in the browser."""
+
+from typing import TypeGuard
+
+from flask_babel import lazy_gettext as _l
 
 from lms.assessment.services import (
     HIGHEST,
@@ -7,8 +12,9 @@ from lms.assessment.services import (
     REVIEW_FEEDBACK,
     REVIEW_SCORE,
     QuizSettings,
+    bank_path,
 )
-from lms.plugins.activity import Problem
+from lms.plugins.activity import AuthoringField, Problem
 
 DEFAULTS = QuizSettings()
 _WHOLE_NUMBERS = {
@@ -21,7 +27,7 @@ _FLAGS = ("shuffle_questions", "shuffle_options", "answers_after_last_attempt")
 _CHOICES = {"grading": (HIGHEST, LAST), "review": (REVIEW_SCORE, REVIEW_FEEDBACK, REVIEW_ANSWERS)}
 
 
-def _is_whole(value) -> bool:
+def _is_whole(value) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -101,3 +107,88 @@ def parse_needs(table: dict, where: str) -> tuple[dict | None, list[Problem]]:
     if not diagnostic and not measures:
         return None, problems
     return {"diagnostic": diagnostic, "measures": measures}, problems
+
+
+class QuizAuthoring:
+    """A quiz in the browser: its settings here; its questions in the bank editor that
+    authoring offers every ``Capability.GRADED`` type."""
+
+    url_segment = "quizzes"
+    fields = (
+        AuthoringField(
+            "pass_mark", _l("Pass mark (%)"), kind="integer", required=True, minimum=0, maximum=100
+        ),
+        AuthoringField(
+            "attempts",
+            _l("Attempts allowed (0: unlimited)"),
+            kind="integer",
+            minimum=0,
+            maximum=100,
+        ),
+        AuthoringField(
+            "time_limit_minutes",
+            _l("Time limit in minutes (0: none)"),
+            kind="integer",
+            minimum=0,
+            maximum=1440,
+        ),
+        AuthoringField(
+            "wait_minutes",
+            _l("Minutes to wait between attempts"),
+            kind="integer",
+            minimum=0,
+            maximum=43200,
+        ),
+        AuthoringField(
+            "grading",
+            _l("Grade kept"),
+            kind="choice",
+            choices=((HIGHEST, _l("Highest attempt")), (LAST, _l("Last attempt"))),
+        ),
+        AuthoringField(
+            "review",
+            _l("After an attempt, learners see"),
+            kind="choice",
+            choices=(
+                (REVIEW_SCORE, _l("Their score only")),
+                (REVIEW_FEEDBACK, _l("Their score and the feedback")),
+                (REVIEW_ANSWERS, _l("Their score, the feedback and the right answers")),
+            ),
+        ),
+        AuthoringField("shuffle_questions", _l("Shuffle the questions"), kind="boolean"),
+        AuthoringField(
+            "shuffle_options", _l("Shuffle the options of each question"), kind="boolean"
+        ),
+        AuthoringField(
+            "answers_after_last_attempt",
+            _l("Show the right answers only once no attempt is left or the quiz is passed"),
+            kind="boolean",
+        ),
+    )
+
+    def new(self, key: str, languages: list[str]) -> tuple[dict, dict[str, str]]:
+        return {"bank": key}, {bank_path(key, language): "" for language in languages}
+
+    def to_form(self, table: dict, files, languages: list[str]) -> dict:
+        return {
+            field.name: table.get(field.name, getattr(DEFAULTS, field.name))
+            for field in self.fields
+        }
+
+    def from_form(
+        self, table: dict, values: dict, languages: list[str]
+    ) -> tuple[dict, dict[str, str]]:
+        settings = {name: values.get(name) or 0 for name in _WHOLE_NUMBERS}
+        settings.update({name: bool(values.get(name)) for name in _FLAGS})
+        settings.update({name: values.get(name) for name in _CHOICES})
+        return settings, {}
+
+    def files(self, table: dict, languages: list[str]) -> list[str]:
+        return [bank_path(table["bank"], language) for language in languages]
+
+    def problems(self, table: dict, files, languages: list[str]) -> list:
+        return [
+            Problem(path, table["key"], "the quiz has no questions")
+            for path in self.files(table, languages)
+            if not files.get(path, "").strip()
+        ]

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from lms.classes import queries
 from lms.core import clock
 from lms.plugins import hookimpl
-from lms.plugins.activity import Parsed, Problem
+from lms.plugins.activity import Capability, CourseFiles, ParseContext, Parsed, Problem
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -22,23 +22,17 @@ TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 class SessionActivity:
     type_id = "session"
     label = _l("Training session")
+    capabilities = frozenset({Capability.ATTENDANCE})
+    authoring = None  # sessions are scheduled in lms.classes, not written
 
-    def parse(self, table: dict, files, course, *, where: str, extensions=()) -> Parsed:
+    def parse(self, table: dict, files: CourseFiles, context: ParseContext) -> Parsed:
         tag = table.get("tag", table.get("key"))
         if not isinstance(tag, str) or not TAG.match(tag):
-            return Parsed(
-                problems=[
-                    Problem("manifest.toml", f"{where}.tag", "lowercase letters, digits and dashes")
-                ]
-            )
+            return Parsed(problems=[context.problem("tag", "lowercase letters, digits and dashes")])
         content = {"tag": tag, "note": {}}
         note = table.get("note", {})
         if not isinstance(note, dict) or not all(isinstance(v, str) for v in note.values()):
-            return Parsed(
-                problems=[
-                    Problem("manifest.toml", f"{where}.note", "a table with one text per language")
-                ]
-            )
+            return Parsed(problems=[context.problem("note", "a table with one text per language")])
         content["note"] = dict(note)
         return Parsed(content=content)
 
@@ -85,3 +79,25 @@ class SessionActivity:
 @hookimpl
 def lms_activity_types():
     return [SessionActivity()]
+
+
+@hookimpl
+def lms_course_validate(course):
+    """Attendance completes the module's session activities by tag: two with one tag would
+    both be completed by one session."""
+    seen: dict[str, str] = {}
+    problems = []
+    for index, spec in enumerate(course.activities):
+        if spec.type_id != SessionActivity.type_id or not spec.content:
+            continue
+        tag = spec.content["tag"]
+        if tag in seen:
+            problems.append(
+                Problem(
+                    "manifest.toml",
+                    f"activities[{index}].tag",
+                    f"the tag {tag!r} is already used by the activity {seen[tag]!r}",
+                )
+            )
+        seen.setdefault(tag, spec.key)
+    return problems
