@@ -378,7 +378,7 @@ def test_the_catch_all_is_not_shown_as_a_right_answer():
 # Formats of answers and feedback: shown as Moodle shows them, through the one sanitiser
 
 
-def test_plain_text_in_a_formatted_question_shows_as_typed():
+def test_plain_text_in_a_formatted_question_shows_as_typed(appctx):
     [question] = parse("[markdown]Which is **bold**? {=[plain]<b> and *stars* ~**this**}")
     plain, bold = question.data["options"]
     assert plain["text"] == "<p>&lt;b&gt; and *stars*</p>"
@@ -386,7 +386,7 @@ def test_plain_text_in_a_formatted_question_shows_as_typed():
     assert inline_html(bold["text"], question.text_format) == "<strong>this</strong>"
 
 
-def test_a_formatted_answer_makes_a_plain_question_formatted():
+def test_a_formatted_answer_makes_a_plain_question_formatted(appctx):
     [question] = parse("[plain]Is 2 < 3 *really*? {=[html]<b>Yes</b>#[plain]1 < 2 too ~No}")
     assert question.text_format == "html"
     assert question.text == "<p>Is 2 &lt; 3 *really*?</p>"
@@ -395,7 +395,7 @@ def test_a_formatted_answer_makes_a_plain_question_formatted():
     assert str(text_html(question.text, question.text_format)) == question.text
 
 
-def test_html_never_reaches_a_learner_unsanitised():
+def test_html_never_reaches_a_learner_unsanitised(appctx):
     [question] = parse(
         "[html]<p onclick=alert(1)>Pick</p><script>alert(2)</script> "
         "{=<img src\\=x onerror\\=alert(3)>Yes ~[html]<a href\\=javascript\\:alert(4)>No</a>}"

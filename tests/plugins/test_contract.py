@@ -123,9 +123,11 @@ def _with_manifest(root: Path, old: str, new: str) -> None:
     manifest.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_a_manifest_with_an_unknown_completion_rule_is_refused_naming_file_and_field(app, course):
+def test_a_manifest_with_an_unknown_completion_rule_is_refused_naming_file_and_field(
+    appctx, course
+):
     _with_manifest(course, 'rule = "all-required"', 'rule = "every-other-tuesday"')
-    loaded, problems = load_course(course, plugins.registry_of(app))
+    loaded, problems = load_course(course, plugins.registry_of(appctx))
     assert loaded is None
     assert [str(p) for p in problems] == [
         "manifest.toml: completion.rule: unknown completion rule 'every-other-tuesday' "
@@ -140,12 +142,12 @@ def test_the_courses_command_refuses_an_unknown_completion_rule(app, course):
     assert "manifest.toml: completion.rule: unknown completion rule" in result.output
 
 
-def test_a_course_hook_the_core_never_calls_for_a_course_is_refused(app, course):
+def test_a_course_hook_the_core_never_calls_for_a_course_is_refused(appctx, course):
     (course / "hooks.py").write_text(
         "from lms.plugins import hookimpl\n\n\n@hookimpl\ndef lms_blueprints():\n    return []\n",
         encoding="utf-8",
     )
-    loaded, problems = load_course(course, plugins.registry_of(app))
+    loaded, problems = load_course(course, plugins.registry_of(appctx))
     assert loaded is None
     assert [str(p) for p in problems] == [
         "hooks.py: lms_blueprints: a course's hooks.py may implement only "
@@ -153,7 +155,7 @@ def test_a_course_hook_the_core_never_calls_for_a_course_is_refused(app, course)
     ]
 
 
-def test_two_session_activities_with_one_tag_are_refused(app, tmp_path):
+def test_two_session_activities_with_one_tag_are_refused(appctx, tmp_path):
     root = shutil.copytree(
         Path(__file__).parents[1] / "data" / "courses" / "sample-course", tmp_path / "c"
     )
@@ -163,7 +165,7 @@ def test_two_session_activities_with_one_tag_are_refused(app, tmp_path):
                 f'\n[[activities]]\nkey = "{key}"\ntype = "session"\ntag = "lop"\n'
                 f'title = {{vi = "Lớp", en = "Class"}}\n'
             )
-    loaded, problems = load_course(root, plugins.registry_of(app))
+    loaded, problems = load_course(root, plugins.registry_of(appctx))
     assert loaded is None
     assert [str(p) for p in problems] == [
         "manifest.toml: activities[4].tag: the tag 'lop' is already used by the activity 'lop-1'"
