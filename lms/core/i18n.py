@@ -31,9 +31,5 @@ def select_locale() -> str:
 def visitor_locale() -> str:
     """The language chosen in this browser session, else the site default: all that is
     known without the database (the outage page)."""
-    chosen = session.get("locale")
-    return (
-        chosen
-        if chosen in current_app.config["LMS_LOCALES"]
-        else current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    chosen, config = session.get("locale"), current_app.config
+    return chosen if chosen in config["LMS_LOCALES"] else config["BABEL_DEFAULT_LOCALE"]

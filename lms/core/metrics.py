@@ -1,12 +1,12 @@
-"""Prometheus metrics at ``/metrics``, for the addresses in ``LMS_METRICS_ALLOW`` only.
+"""Prometheus metrics at ``/metrics``, for the addresses in ``LMS_METRICS_ALLOW`` only (404
+for anyone else).
 
 Built on ``prometheus_client`` directly, in its multiprocess mode when gunicorn runs several
 workers: each worker writes its values to files in ``PROMETHEUS_MULTIPROC_DIR`` and the
-worker that answers a scrape adds them all up. (prometheus-flask-exporter would wrap the
-same library and the same directory, and bring a metric set of its own, labelled by raw path
-unless told otherwise, behind a route that anyone may read.) The gunicorn hooks below empty
-the directory when gunicorn starts and forget a worker's gauges when it exits; the project's
-``gunicorn.conf.py`` installs them.
+worker that answers a scrape adds them all up (``gunicorn.conf.py`` keeps that folder
+right). prometheus-flask-exporter would wrap the same library with the same folder, and add
+a metric set of its own, labelled by raw path unless told otherwise, behind a route open to
+anyone: the few metrics below and the address check are simpler said directly.
 
 Two kinds of metric:
 
@@ -14,14 +14,15 @@ Two kinds of metric:
   sign-ins, outage pages): declared here at module level with prometheus_client's classes; a
   gauge says how its workers' values add up (``multiprocess_mode``);
 - read at scrape time, by the worker that answers, when the value is the same whichever
-  worker reads it (whether the database answers): a collector in ``SCRAPE_TIME``. The job
-  queue's depth belongs there, and its failed jobs are a counter beside the others, counted
-  by the worker process with the same ``PROMETHEUS_MULTIPROC_DIR``.
+  worker reads it (whether the database answers): a collector in ``SCRAPE_TIME``.
+
+That is where the job queue's metrics will go: its depth as a collector in ``SCRAPE_TIME``,
+its failed jobs as a counter declared here and counted by the worker process, given the same
+``PROMETHEUS_MULTIPROC_DIR``.
 """
 
 import ipaddress
 import os
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, request
@@ -133,18 +134,3 @@ def register(app: Flask) -> None:
     app.add_url_rule("/metrics", "metrics", metrics)
     with app.app_context():
         _watch_pool(db.engine)
-
-
-def gunicorn_on_starting(_server) -> None:
-    """gunicorn's ``on_starting``: values left by an earlier run would be added to this one's."""
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink()
-
-
-def gunicorn_child_exit(_server, worker) -> None:
-    """gunicorn's ``child_exit``: a worker that has exited no longer holds connections."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(worker.pid)

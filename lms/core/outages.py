@@ -155,14 +155,16 @@ def _answer_while_database_down():
 
 
 def database_failed(error):
-    """Error handler for the database's connection errors: the outage page when the
-    database does not answer now either; otherwise the error goes on to the 500 page."""
+    """Error handler for the database's connection errors: the outage page during an outage
+    or when the database does not answer now either; otherwise the error goes on to the 500
+    page."""
     db.session.rollback()
-    problem = health.database_problem()
-    if problem is None:
-        raise error
     database = _dependency("database")
-    database.failed(problem)
+    if not database.down:
+        problem = health.database_problem()
+        if problem is None:
+            raise error
+        database.failed(problem)
     return database.answer(DATABASE_DOWN)
 
 
