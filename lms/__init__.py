@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from lms import config as lms_config
+from lms.core import operations
 
 ROOT = lms_config.ROOT
 
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     lms_config.load(app, config)
     _configure_logging(app)
     _init_extensions(app)
+    operations.init_app(app)
     _init_plugins(app)
     return app
 

@@ -5,10 +5,13 @@ Every environment variable is listed in ``ENVIRONMENT`` with the config key it s
 documented in the README.
 """
 
+import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 from limits import parse_many
 
@@ -26,6 +29,12 @@ RATE_LIMITS = (
     "LMS_LOGIN_ACCOUNT_LIMIT",
     "LMS_VERIFY_LIMIT",
 )
+LOG_FORMATS = ("plain", "json")
+# Seconds a PostgreSQL connection may take to open: past it the database counts as down
+# (an outage page) instead of holding the request for the operating system's minutes.
+DATABASE_CONNECT_TIMEOUT = 5
+# Seconds Redis may take to connect and to answer before the rate limits count it as down.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +49,11 @@ def _as_list(value: str) -> list[str]:
     return [part for part in value.split(os.pathsep) if part]
 
 
+def _as_words(value: str) -> list[str]:
+    """Items separated by commas or spaces (IPv6 addresses hold colons)."""
+    return [part for part in re.split(r"[,\s]+", value) if part]
+
+
 # LMS_* variable -> (config key, parser)
 ENVIRONMENT = {
     "LMS_SECRET_KEY": ("SECRET_KEY", str),
@@ -47,6 +61,8 @@ ENVIRONMENT = {
     "LMS_REDIS_URL": ("LMS_REDIS_URL", str),
     "LMS_DEBUG": ("DEBUG", _as_bool),
     "LMS_LOG_LEVEL": ("LMS_LOG_LEVEL", str),
+    "LMS_LOG_FORMAT": ("LMS_LOG_FORMAT", str),
+    "LMS_METRICS_ALLOW": ("LMS_METRICS_ALLOW", _as_words),
     "LMS_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
     "LMS_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
@@ -82,6 +98,10 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LMS_REDIS_URL": None,
         "LMS_LOG_LEVEL": "INFO",
+        # "plain" lines, or "json": one JSON object a line, and one line per request.
+        "LMS_LOG_FORMAT": "plain",
+        # Addresses and networks allowed to read /metrics; to anyone else it does not exist.
+        "LMS_METRICS_ALLOW": ["127.0.0.1", "::1"],
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LMS_LOCALES": ("vi", "en"),
@@ -167,6 +187,26 @@ def _derive(app: Flask) -> None:
         config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     config.setdefault("RATELIMIT_STORAGE_URI", config["LMS_REDIS_URL"] or "memory://")
     config.setdefault("RATELIMIT_KEY_PREFIX", "lms")
+    # Storage errors arrive as limits' StorageError, which lms.core.outages answers.
+    storage_options = {"wrap_exceptions": True}
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        storage_options.update(REDIS_TIMEOUTS)
+    config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
+    _bound_database_connect(config)
+
+
+def _bound_database_connect(config) -> None:
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        return  # refused by _check
+    url = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        **options.get("connect_args", {}),
+    }
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _instance_secret(instance: Path) -> str:
@@ -206,6 +246,13 @@ def _check(app: Flask) -> None:
             raise ConfigError(f"{name}: {error}; write it like '5 per 5 minutes'") from error
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("LMS_DATABASE_URL is empty")
+    if config["LMS_LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError("LMS_LOG_FORMAT must be 'plain' or 'json'")
+    for entry in config["LMS_METRICS_ALLOW"]:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")

@@ -25,10 +25,12 @@ import time
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from lms.accounts import services
+from lms.core import metrics, outages
 from lms.core.errors import render_error
 from lms.extensions import limiter
 
@@ -78,6 +80,7 @@ def _failed(_response) -> bool:
 def record_failure() -> None:
     """Count this request's sign-in as failed (the counters are charged after the response)."""
     g.sign_in_failed = True
+    metrics.SIGN_IN_FAILURES.inc()
 
 
 def remember_device(response, user) -> None:
@@ -133,6 +136,13 @@ _COUNTERS = [
 ]
 
 
+# Without its counters the policy cannot slow a guesser down: sign-in waits for them.
+_COUNTERS_UNREACHABLE = _l(
+    "Signing in is paused for a few minutes: the site cannot count sign-in attempts just "
+    "now. Please try again shortly."
+)
+
+
 def limit_sign_in(view):
     """Apply the policy to the sign-in view, which calls ``record_failure`` on a failure."""
     for setting, key, exempt in _COUNTERS:
@@ -145,4 +155,4 @@ def limit_sign_in(view):
             on_breach=_refuse,
             override_defaults=False,
         )(view)
-    return view
+    return outages.fails_closed(_COUNTERS_UNREACHABLE)(view)

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.core.outages import database_errors_answered
+
 
 class DomainError(Exception):
     """A rule refused the operation; ``message`` is shown to the user as is."""
@@ -96,16 +98,19 @@ def render_error(status: int, title=None, message=None):
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
+    @database_errors_answered
     def csrf_failed(_error):
         app.logger.warning("CSRF check failed on %s %s", request.method, request.path)
         return render_error(400, *CSRF_PAGE)
 
     @app.errorhandler(DomainError)
+    @database_errors_answered
     def domain_error(error):
         return render_error(error.status, message=error.message)
 
     # Unhandled exceptions reach this as InternalServerError after Flask has logged them.
     @app.errorhandler(HTTPException)
+    @database_errors_answered
     def http_error(error):
         if error.response is not None:  # e.g. the sign-in throttle's own explanation
             return error.response

@@ -21,12 +21,19 @@ def fold(text: str) -> str:
 def select_locale() -> str:
     """The signed-in user's preference, else the visitor's choice, else the site default
     (which is also the language of the CLI)."""
-    locales = current_app.config["LMS_LOCALES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale in locales:
+    if current_user.is_authenticated and current_user.locale in current_app.config["LMS_LOCALES"]:
         return current_user.locale
-    chosen = session.get("locale")
-    if isinstance(chosen, str) and chosen in locales:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return visitor_locale()
+
+
+def visitor_locale() -> str:
+    """The language chosen in this browser session, else the site default: all that is
+    known without the database (the outage page)."""
+    chosen, config = session.get("locale"), current_app.config
+    return (
+        chosen
+        if isinstance(chosen, str) and chosen in config["LMS_LOCALES"]
+        else config["BABEL_DEFAULT_LOCALE"]
+    )

@@ -30,7 +30,9 @@ def _device_cookie(browser) -> str:
 
 
 def _refusal(response) -> str:
-    return re.search(r'<article class="error-page">.*?</article>', response.text, re.S).group(0)
+    """The refusal's text, less the request's own id."""
+    page = re.search(r'<article class="error-page">.*?</article>', response.text, re.S).group(0)
+    return page.replace(response.headers["X-Request-ID"], "")
 
 
 def _assert_refused(response):

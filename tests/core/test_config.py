@@ -94,3 +94,30 @@ def test_tests_hash_passwords_cheaply_and_production_at_the_owasp_baseline(produ
         assert "$m=8,t=1,p=1$" in hash_password("Luyen-tap-ky-nang-42")
     with create_app().app_context():
         assert "$m=19456,t=2,p=1$" in hash_password("Luyen-tap-ky-nang-42")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LMS_LOG_FORMAT", "xml"), ("LMS_METRICS_ALLOW", "127.0.0.1, prometheus.internal")],
+)
+def test_unreadable_operations_settings_stop_start_up(production_env, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app()
+
+
+def test_metrics_addresses_are_separated_by_commas_or_spaces(production_env, monkeypatch):
+    monkeypatch.setenv("LMS_METRICS_ALLOW", "10.0.0.0/8, ::1  192.0.2.7")
+    assert create_app().config["LMS_METRICS_ALLOW"] == ["10.0.0.0/8", "::1", "192.0.2.7"]
+
+
+def test_a_postgresql_connection_may_take_five_seconds_to_open_unless_the_url_says(
+    production_env, monkeypatch
+):
+    monkeypatch.setenv("LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms")
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options == {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    monkeypatch.setenv(
+        "LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms?connect_timeout=2"
+    )
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -46,6 +46,11 @@ HOLDER = policy(HIDDEN, learner=OK)
 
 POLICY = {
     "/static/<path:filename>": PUBLIC,
+    # Operations: for the load balancer and the monitoring; /metrics only from the addresses
+    # in LMS_METRICS_ALLOW, the test client's 127.0.0.1 among them (tests/core/test_metrics.py).
+    "/healthz": PUBLIC,
+    "/readyz": PUBLIC,
+    "/metrics": PUBLIC,
     # Accounts
     "/login": PUBLIC,
     "/logout": SIGNED_IN,

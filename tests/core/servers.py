@@ -1,0 +1,197 @@
+"""Real servers for the operations tests, each on a free port of 127.0.0.1 and stopped by the
+test: a throw-away PostgreSQL cluster (never the shared one), a Redis, and the application
+under gunicorn; and a small HTTP client that keeps its cookies.
+
+Without PostgreSQL's or Redis's programs the tests that need them are skipped, except under
+CI=true, where they fail.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, Request, build_opener
+
+import pytest
+
+from lms.testing.databases import in_ci
+
+ROOT = Path(__file__).parents[2]
+SECRET_KEY = "operations-tests-secret-key-long-enough-for-production"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def unavailable(what: str) -> None:
+    if in_ci():
+        pytest.fail(f"CI=true needs {what}")
+    pytest.skip(f"{what} not installed")
+
+
+def _wait_for(check, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not start within {seconds} s")
+        time.sleep(0.05)
+
+
+class PostgresCluster:
+    """A cluster of its own in a temporary folder, made with initdb and run with pg_ctl; as
+    the ``postgres`` user when the tests run as root, since initdb refuses root."""
+
+    def __init__(self):
+        versions = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
+        )
+        if not versions:
+            unavailable("PostgreSQL's programs (/usr/lib/postgresql/*/bin/initdb)")
+        self.bin = versions[-1].parent
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="lms-test-cluster-"))
+        self.data = self.folder / "data"
+        self.as_owner = []
+        if os.geteuid() == 0:
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *arguments: str) -> None:
+        subprocess.run(
+            [*self.as_owner, str(self.bin / program), *arguments], check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        log = str(self.folder / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class RedisServer:
+    """A redis-server of its own that keeps nothing on disk."""
+
+    def __init__(self):
+        self.program = shutil.which("redis-server")
+        if not self.program:
+            unavailable("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        _wait_for(self._answers, "redis-server")
+
+    def _answers(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+            return True
+        return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    text: str
+    seconds: float
+
+
+class Browser:
+    """An HTTP client with a cookie jar, speaking to a server started here."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def request(self, path: str, data: dict | None = None, headers: dict | None = None):
+        body = urlencode(data).encode() if data is not None else None
+        # Only ever http://127.0.0.1:<port>, a server this module started.
+        request = Request(self.base + path, data=body, headers=headers or {})  # noqa: S310
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                status, received, text = response.status, response.headers, response.read()
+        except HTTPError as error:
+            status, received, text = error.code, error.headers, error.read()
+        seconds = time.perf_counter() - started
+        return Answer(status, dict(received), text.decode(), seconds)
+
+    def submit(self, path: str, form_page: str, data: dict, headers: dict | None = None):
+        """Post ``data`` to ``path`` with the CSRF token of the page at ``form_page``."""
+        page = self.request(form_page).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return self.request(path, {"csrf_token": token, **data}, headers)
+
+    def sign_in(self, username: str, password: str) -> Answer:
+        return self.submit("/login", "/login", {"username": username, "password": password})
+
+
+def _environment(settings: dict) -> dict:
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("LMS_") and name != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    return {**inherited, "LMS_SECRET_KEY": SECRET_KEY, **settings}
+
+
+@contextlib.contextmanager
+def gunicorn(settings: dict, log: Path, *, workers: int = 1):
+    """The application under gunicorn, started from the project's folder (so with its
+    ``gunicorn.conf.py``), its output in ``log``; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [*command, "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3", "wsgi:app"],
+            cwd=ROOT,
+            env=_environment(settings),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: _healthy(base, process), "gunicorn")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def _healthy(base: str, process) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"gunicorn exited with {process.returncode}")
+    try:
+        return Browser(base).request("/healthz").status == 200
+    except URLError:
+        return False
