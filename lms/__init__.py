@@ -13,7 +13,8 @@ ROOT = lms_config.ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application: configure → extensions → blueprints → CLI."""
+    """Build the application: configure → extensions → plugins (and so the CLI's commands)
+    → blueprints."""
     instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
         "LMS_INSTANCE_PATH", str(ROOT / "instance")
     )
@@ -29,7 +30,6 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _init_plugins(app)
     _register_blueprints(app)
-    _register_cli(app)
     return app
 
 
@@ -157,22 +157,3 @@ def _register_blueprints(app: Flask) -> None:
         reports,
     ):
         app.register_blueprint(package.bp)
-
-
-def _register_cli(app: Flask) -> None:
-    from lms import cli
-    from lms.accounts.cli import users_cli
-    from lms.catalogue.cli import courses_cli
-    from lms.classes.cli import classes_cli
-    from lms.demo.cli import demo_command
-    from lms.learning.cli import assignments_cli
-    from lms.notifications.cli import notifications_cli
-    from lms.org import cli as _org_cli  # noqa: F401  (adds `lms users import`)
-
-    app.cli.add_command(cli.init_command)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(courses_cli)
-    app.cli.add_command(assignments_cli)
-    app.cli.add_command(notifications_cli)
-    app.cli.add_command(classes_cli)

@@ -5,6 +5,7 @@ from lms.core import clock
 from lms.extensions import db
 from lms.learning import assignments, summaries
 from lms.notifications import services as notifications
+from lms.plugins import hookimpl
 
 
 @click.group("assignments")
@@ -35,3 +36,8 @@ def sync() -> None:
         f"{result.retired} retired. Notifications: {told} due-date notices. "
         f"E-mail: {sent} sent, {failed} failed."
     )
+
+
+@hookimpl
+def lms_cli():
+    return [assignments_cli]

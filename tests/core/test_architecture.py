@@ -22,6 +22,8 @@ ALLOWED = {
 }
 # Shared plumbing every domain may use.
 COMMON = {"extensions", "config"}
+# A domain's commands reach ``lms`` through the plugin hook ``lms_cli`` (its ``hookimpl``).
+CLI = {"plugins"}
 
 
 def imported_domains(path: Path) -> set[tuple[str, str]]:
@@ -43,8 +45,9 @@ def test_domains_import_only_what_the_architecture_allows():
     problems = []
     for domain, allowed in ALLOWED.items():
         for path in (LMS / domain).rglob("*.py") if (LMS / domain).exists() else []:
+            also = CLI if path.name == "cli.py" else set()
             for imported, _module in imported_domains(path):
-                if imported not in allowed | COMMON | {domain}:
+                if imported not in allowed | COMMON | also | {domain}:
                     problems.append(f"{path.relative_to(LMS)} imports lms.{imported}")
     assert problems == []
 
