@@ -1,4 +1,5 @@
-"""The ``lms`` console script: Flask's commands plus every domain's groups."""
+"""The ``lms`` console script: Flask's commands plus every domain's groups, and the core's
+own ``lms init``."""
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -8,11 +9,17 @@ from lms import create_app
 from lms.extensions import db
 from lms.needs.services import load_framework
 from lms.org.reference import seed_reference_data
+from lms.plugins import hookimpl
+
+
+def lms_command(app_factory=create_app) -> FlaskGroup:
+    """The ``lms`` command over the application ``app_factory`` builds: Flask's commands
+    (run, shell, routes, db) and those every plugin gives through the ``lms_cli`` hook."""
+    return FlaskGroup(create_app=app_factory, help="Digital-skills LMS management.")
 
 
 def main() -> None:
-    cli = FlaskGroup(create_app=lambda: create_app(), help="Digital-skills LMS management.")
-    cli.main(prog_name="lms")
+    lms_command().main(prog_name="lms")
 
 
 @click.command("init")
@@ -28,3 +35,8 @@ def init_command() -> None:
         f"Schema up to date; reference data: {added} rows added; "
         f"competency framework: {competencies} competencies added."
     )
+
+
+@hookimpl
+def lms_cli():
+    return [init_command]

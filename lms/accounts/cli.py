@@ -5,6 +5,7 @@ from lms.accounts import services
 from lms.core.errors import Invalid
 from lms.core.permissions import Role
 from lms.extensions import db
+from lms.plugins import hookimpl
 
 
 @click.group("users")
@@ -51,3 +52,8 @@ def create_user(username, full_name, email, roles, locale, password) -> None:
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     click.echo(f"Created user {user.username} with roles: {', '.join(sorted(user.role_set))}.")
+
+
+@hookimpl
+def lms_cli():
+    return [users_cli]

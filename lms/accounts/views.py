@@ -4,9 +4,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import activation, bp, services, throttle
 from lms.accounts.forms import ActivationForm, ChangePasswordForm, LanguageForm, SignInForm
-from lms.core.errors import Invalid
+from lms.core.edge import commit
 from lms.core.urls import safe_next
-from lms.extensions import db
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -17,7 +16,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        user = commit(lambda: services.authenticate(form.username.data, form.password.data)).value
         if user is None:
             throttle.record_failure()
             current_app.logger.warning(
@@ -25,7 +24,6 @@ def login():
             )
             form.password.errors.append(_("Wrong username or password."))
         else:
-            db.session.commit()
             session.clear()
             login_user(user, remember=form.remember.data)
             response = redirect(target)
@@ -37,8 +35,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.sign_out(current_user._get_current_object())
-    db.session.commit()
+    commit(lambda: services.sign_out(current_user._get_current_object()))
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("accounts.login"))
@@ -50,12 +47,10 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            services.change_password(user, current=form.current.data, new=form.new.data)
-        except Invalid as error:
-            form.new.errors.append(error.message)
-        else:
-            db.session.commit()
+        if commit(
+            lambda: services.change_password(user, current=form.current.data, new=form.new.data),
+            field=form.new,
+        ):
             remember = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
             login_user(user, remember=remember)
             flash(
@@ -72,8 +67,9 @@ def set_language():
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            services.set_locale(current_user._get_current_object(), form.locale.data)
-            db.session.commit()
+            commit(
+                lambda: services.set_locale(current_user._get_current_object(), form.locale.data)
+            )
     return redirect(target)
 
 
@@ -85,17 +81,13 @@ def activate(token: str):
     except activation.ActivationError as error:
         return render_template("accounts/activate.html", problem=error.message, form=None), 400
     form = ActivationForm()
-    if form.validate_on_submit():
-        try:
-            activation.activate(user, form.new.data)
-        except Invalid as error:
-            form.new.errors.append(error.message)
-        else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            flash(_("Your password is set and you are signed in. Welcome!"), "success")
-            response = redirect(url_for("learning.home"))
-            throttle.remember_device(response, user)
-            return response
+    if form.validate_on_submit() and commit(
+        lambda: activation.activate(user, form.new.data), field=form.new
+    ):
+        session.clear()
+        login_user(user)
+        flash(_("Your password is set and you are signed in. Welcome!"), "success")
+        response = redirect(url_for("learning.home"))
+        throttle.remember_device(response, user)
+        return response
     return render_template("accounts/activate.html", form=form, user=user, problem=None)

@@ -14,6 +14,7 @@ from wtforms import BooleanField
 from lms.accounts import activation
 from lms.admin import bp
 from lms.core.db import end_read_transaction
+from lms.core.edge import commit
 from lms.core.forms import Form
 from lms.extensions import db
 from lms.org import roster
@@ -79,8 +80,9 @@ def roster_import():
                 links_url=None,
             ),
         )
-    job_id = roster.queue_job(actor, data, source=source, total_rows=len(table.rows)).id
-    db.session.commit()
+    job_id = commit(
+        lambda: roster.queue_job(actor, data, source=source, total_rows=len(table.rows))
+    ).value.id
     roster.start_job(job_id)
     return redirect(url_for("admin.roster_job", import_id=job_id))
 

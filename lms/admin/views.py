@@ -33,6 +33,7 @@ from lms.certificates import queries as certificate_queries
 from lms.certificates import services as certificates_service
 from lms.certificates.models import Certificate
 from lms.core import clock
+from lms.core.edge import commit
 from lms.core.errors import Invalid
 from lms.core.forms import options, submit
 from lms.extensions import db
@@ -535,9 +536,10 @@ def curriculum_remove(item_id: int):
     item = db.get_or_404(CurriculumItem, item_id)
     position_id = item.position_id
     if ConfirmForm().validate_on_submit():
-        org.remove_curriculum_item(_actor(), item)
-        db.session.commit()
-        flash(_("Module removed from the curriculum; completions are kept."), "success")
+        commit(
+            lambda: org.remove_curriculum_item(_actor(), item),
+            done=_("Module removed from the curriculum; completions are kept."),
+        )
     return redirect(url_for("admin.position_edit", position_id=position_id))
 
 

@@ -18,11 +18,10 @@ from lms.assessment.forms import GiftImportForm, GiftUploadForm
 from lms.assessment.rendering import text_html
 from lms.catalogue import authors
 from lms.catalogue.services import WEB
-from lms.core.errors import Invalid
+from lms.core.edge import commit
 from lms.core.forms import Form, options
 from lms.core.i18n import LOCALE_NAMES
 from lms.core.paging import paginate_rows
-from lms.extensions import db
 
 
 class VersionFilterForm(Form):
@@ -210,24 +209,22 @@ def quiz_bank_import(slug: str, key: str):
     form = GiftImportForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        published = services.import_gift(
+    published = commit(
+        lambda: services.import_gift(
             _actor(),
             version.module,
             quiz,
             form.language.data,
             form.gift.data,
         )
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    )
+    if not published:
         return redirect(url_for("assessment.quiz_bank", slug=slug, key=key))
-    db.session.commit()
     flash(
         _(
             "The questions were added. Version %(number)d of the module is published; learners "
             "who started an earlier version keep it.",
-            number=published.number,
+            number=published.value.number,
         ),
         "success",
     )

@@ -15,6 +15,7 @@ from lms.catalogue import authors
 from lms.catalogue.queries import latest_versions
 from lms.core import clock
 from lms.core.db import end_read_transaction
+from lms.core.edge import commit
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.forms import options, submit
 from lms.core.markdown import scrollable_tables
@@ -236,14 +237,7 @@ def _simple_change(slug: str, action, done: str):
     form = forms.Form()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(module)
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    commit(lambda: action(module), done=done)
     return module
 
 
@@ -369,13 +363,12 @@ def media_upload(slug: str):
         return redirect(target)
     upload = form.file.data
     data = upload.read(services.MAX_MEDIA_BYTES + 1)
-    try:
-        path = services.upload_media(_actor(), module, upload.filename or "file", data)
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    uploaded = commit(
+        lambda: services.upload_media(_actor(), module, upload.filename or "file", data)
+    )
+    if not uploaded:
         return redirect(target)
-    db.session.commit()
+    path = uploaded.value
     flash(
         _("File uploaded. Put it in a lesson with: %(snippet)s", snippet=_snippet(path)), "success"
     )
@@ -416,23 +409,24 @@ def quiz_gift(slug: str, key: str):
     problems = []
     if gift_form.validate_on_submit():
         data = gift_form.gift_file.data.read(MAX_GIFT_BYTES + 1)
-        try:
+
+        def import_file():
             if len(data) > MAX_GIFT_BYTES:
                 raise Invalid(_("The file is larger than 1 MiB."))
-            text = data.decode("utf-8-sig")
-            count = services.import_gift(_actor(), module, key, gift_form.language.data, text)
-        except UnicodeDecodeError:
-            gift_form.gift_file.errors.append(_("The file is not UTF-8 text: save it as UTF-8."))
-        except gift.GiftError as error:
-            db.session.rollback()
-            problems = error.problems
-        except Invalid as error:
-            db.session.rollback()
-            gift_form.gift_file.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("%(count)d questions added to the draft.", count=count), "success")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise Invalid(_("The file is not UTF-8 text: save it as UTF-8.")) from error
+            return services.import_gift(_actor(), module, key, gift_form.language.data, text)
+
+        imported = commit(import_file, quiet=True)
+        if imported:
+            flash(_("%(count)d questions added to the draft.", count=imported.value), "success")
             return redirect(editor_url(slug, table))
+        if isinstance(imported.refusal, gift.GiftError):
+            problems = imported.refusal.problems
+        else:
+            gift_form.gift_file.errors.append(imported.refusal.message)
     page = _editor_page(module, view, table, editor, gift_form=gift_form, gift_problems=problems)
     return page, 422
 
@@ -506,16 +500,13 @@ def module_publish(slug: str):
     module = _module(slug, edit=True)
     if not forms.Form().validate_on_submit():
         abort(400)
-    try:
-        version = services.publish(_actor(), module, registry())
-    except services.DraftProblems as error:
-        db.session.rollback()
-        return _problems_page(module, error), 422
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    published = commit(lambda: services.publish(_actor(), module, registry()), quiet=True)
+    if isinstance(published.refusal, services.DraftProblems):
+        return _problems_page(module, published.refusal), 422
+    if not published:
+        flash(published.refusal.message, "error")
         return _overview(slug)
-    db.session.commit()
+    version = published.value
     flash(
         _(
             "Version %(number)d is published. Learners who started or completed an earlier "
@@ -686,8 +677,7 @@ def _grade_preview(questions):
 def module_export(slug: str):
     module = _module(slug)
     version = services.version_of(module, request.args.get("version", type=int))
-    data = services.export_zip(_actor(), module, version, registry())
-    db.session.commit()
+    data = commit(lambda: services.export_zip(_actor(), module, version, registry())).value
     return Response(
         data,
         mimetype="application/zip",
@@ -706,18 +696,15 @@ def module_import():
         # Unpacking and checking take seconds, which SQLite's write lock must not wait for.
         end_read_transaction(db.session)
         try:
-            module = services.import_zip(_actor(), data, registry())
-        except services.DraftProblems as error:
-            db.session.rollback()
-            problems = error.problems
-            form.form_errors.append(error.message)
-        except (Invalid, PermissionDenied) as error:
-            db.session.rollback()
+            imported = commit(lambda: services.import_zip(_actor(), data, registry()), form=form)
+        except PermissionDenied as error:
             form.form_errors.append(error.message)
         else:
-            db.session.commit()
-            flash(_("Module imported and published."), "success")
-            return _overview(module.slug)
+            if imported:
+                flash(_("Module imported and published."), "success")
+                return _overview(imported.value.slug)
+            if isinstance(imported.refusal, services.DraftProblems):
+                problems = imported.refusal.problems
     status = 422 if request.method == "POST" else 200
     return render_template("authoring/module_import.html", form=form, problems=problems), status
 

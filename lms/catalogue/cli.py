@@ -10,7 +10,7 @@ from lms.catalogue import services
 from lms.catalogue.queries import all_modules
 from lms.catalogue.stats import STANDARD, course_stats, framework_codes, table
 from lms.extensions import db
-from lms.plugins import registry
+from lms.plugins import hookimpl, registry
 from lms.plugins.courses import discover, folder_source, id_clashes
 from lms.plugins.manifest import load_course
 
@@ -140,3 +140,8 @@ def export(module_id: str, destination: Path) -> None:
     except LookupError as error:
         raise click.ClickException(f"no module with the id {module_id!r}") from error
     click.echo(f"Exported {module_id} to {folder}")
+
+
+@hookimpl
+def lms_cli():
+    return [courses_cli]

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from lms.classes import services
 from lms.extensions import db
+from lms.plugins import hookimpl
 
 
 @click.group("classes")
@@ -28,3 +29,8 @@ def remind_command(hours: int):
     told = services.send_reminders(ahead=timedelta(hours=hours))
     db.session.commit()
     click.echo(f"reminders: {told}")
+
+
+@hookimpl
+def lms_cli():
+    return [classes_cli]

@@ -34,8 +34,8 @@ from lms.classes.forms import (
 )
 from lms.classes.models import ABSENT, ATTENDANCE_STATES, ATTENDED, ENROLLED, PARTLY
 from lms.core import clock, tables
-from lms.core.errors import Invalid
-from lms.core.forms import options
+from lms.core.edge import commit
+from lms.core.forms import options, submit
 from lms.core.permissions import Role, require_role
 from lms.core.urls import safe_next
 from lms.extensions import db
@@ -69,22 +69,6 @@ def _staffed_session_or_404(session_id: int):
 
 def _back(fallback: str) -> str:
     return safe_next(request.form.get("next"), fallback)
-
-
-def _run(action, done: str | None) -> bool:
-    """Call a service and commit; a rule's refusal of the request (``Invalid``) rolls back
-    and is shown as an error. A refusal of the person (``PermissionDenied``) is the access
-    denied page, as everywhere (``lms.core.forms.submit``)."""
-    try:
-        action()
-    except Invalid as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return False
-    db.session.commit()
-    if done:
-        flash(done, "success")
-    return True
 
 
 # --- Lists and the session page -----------------------------------------------------------
@@ -206,27 +190,14 @@ def _details(form: SessionForm) -> services.SessionDetails:
     )
 
 
-def _save(form: SessionForm, action) -> object | None:
-    if not form.validate_on_submit():
-        return None
-    try:
-        result = action(_details(form))
-    except Invalid as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return None
-    db.session.commit()
-    return result
-
-
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @require_role(Role.TRAINER, Role.ADMIN)
 def create():
     form = _session_form()
-    session = _save(form, lambda details: services.create_session(current_user, details))
-    if session is not None:
+    saved = submit(form, lambda: services.create_session(current_user, _details(form)))
+    if saved:
         flash(_("The session is scheduled."), "success")
-        return redirect(url_for("classes.detail", session_id=session.id))
+        return redirect(url_for("classes.detail", session_id=saved.value.id))
     return render_template("classes/session_form.html", form=form, session=None)
 
 
@@ -235,11 +206,11 @@ def create():
 def edit(session_id: int):
     session = _staffed_session_or_404(session_id)
     form = _session_form(session)
-    told = _save(form, lambda details: services.update_session(current_user, session, details))
-    if told is not None:
+    saved = submit(form, lambda: services.update_session(current_user, session, _details(form)))
+    if saved:
         flash(
             _("The session is saved; the people enrolled were told of the change.")
-            if told
+            if saved.value
             else _("The session is saved."),
             "success",
         )
@@ -256,15 +227,11 @@ def enrol(session_id: int):
     session = _session_or_404(session_id)
     form = ActionForm()
     if form.validate_on_submit():
-        holder = {}
-
-        def enrol_me():
-            holder["enrolment"] = services.enrol(current_user, session, current_user)
-
-        if _run(enrol_me, None):
+        enrolled = commit(lambda: services.enrol(current_user, session, current_user))
+        if enrolled:
             flash(
                 _("You are enrolled.")
-                if holder["enrolment"].status == ENROLLED
+                if enrolled.value.status == ENROLLED
                 else _(
                     "The session is full: you are on the waitlist and will be enrolled "
                     "automatically when a place frees."
@@ -286,7 +253,9 @@ def cancel(session_id: int):
         )
         if enrolment is None:
             abort(404)
-        _run(lambda: services.cancel(current_user, enrolment), _("The enrolment is cancelled."))
+        commit(
+            lambda: services.cancel(current_user, enrolment), done=_("The enrolment is cancelled.")
+        )
     return redirect(_back(url_for("classes.detail", session_id=session.id)))
 
 
@@ -302,27 +271,21 @@ def enrol_staff(session_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the people to enrol."), "error")
         return redirect(url_for("classes.detail", session_id=session.id))
-    enrolled = waiting = 0
-    for user_id in form.people.data:
-        try:
-            enrolment = services.enrol(current_user, session, staff[user_id])
-        except Invalid as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for("classes.detail", session_id=session.id))
-        if enrolment.status == ENROLLED:
-            enrolled += 1
-        else:
-            waiting += 1
-    db.session.commit()
-    flash(
-        _(
-            "Enrolled: %(enrolled)d; on the waitlist: %(waiting)d.",
-            enrolled=enrolled,
-            waiting=waiting,
-        ),
-        "success",
+    outcome = commit(
+        lambda: [
+            services.enrol(current_user, session, staff[user_id]) for user_id in form.people.data
+        ]
     )
+    if outcome:
+        enrolled = sum(enrolment.status == ENROLLED for enrolment in outcome.value)
+        flash(
+            _(
+                "Enrolled: %(enrolled)d; on the waitlist: %(waiting)d.",
+                enrolled=enrolled,
+                waiting=len(outcome.value) - enrolled,
+            ),
+            "success",
+        )
     return redirect(url_for("classes.detail", session_id=session.id))
 
 
@@ -358,15 +321,9 @@ def record_attendance(session_id: int):
             user_id, _sep, slot_id = name.removeprefix("mark-").partition("-")
             if user_id.isdigit() and slot_id.isdigit():
                 marks[(int(user_id), int(slot_id))] = value
-        holder = {}
-
-        def record():
-            holder["changed"] = services.record_attendance(current_user, session, marks)
-
-        if _run(record, None):
-            flash(
-                _("Attendance saved (%(count)d marks changed).", count=holder["changed"]), "success"
-            )
+        changed = commit(lambda: services.record_attendance(current_user, session, marks))
+        if changed:
+            flash(_("Attendance saved (%(count)d marks changed).", count=changed.value), "success")
     return redirect(url_for("classes.roster", session_id=session.id))
 
 
@@ -426,19 +383,16 @@ def check_in(slot_id: int, token: str):
     session = _session_or_404(slot.session_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            services.check_in(current_user, slot, token)
-        except Invalid as error:
-            db.session.rollback()
+        checked_in = commit(lambda: services.check_in(current_user, slot, token), quiet=True)
+        if not checked_in:
             page = render_template(
                 "classes/check_in_confirm.html",
                 session=session,
                 slot=slot,
                 form=form,
-                error=error.message,
+                error=checked_in.refusal.message,
             )
-            return page, error.status
-        db.session.commit()
+            return page, checked_in.refusal.status
         return render_template("classes/check_in_done.html", session=session, slot=slot)
     return render_template(
         "classes/check_in_confirm.html", session=session, slot=slot, form=form, error=None
@@ -457,8 +411,7 @@ def _host() -> str:
 @login_required
 def calendar():
     now = clock.now()
-    token = services.calendar_token(current_user)
-    db.session.commit()
+    token = commit(lambda: services.calendar_token(current_user)).value
     due = [row for row in my_assignments(current_user, clock.today()) if row.due]
     return render_template(
         "classes/calendar.html",
@@ -474,9 +427,10 @@ def calendar():
 @login_required
 def renew_feed():
     if ActionForm().validate_on_submit():
-        services.calendar_token(current_user, renew=True)
-        db.session.commit()
-        flash(_("Your calendar address is new; the old one no longer works."), "success")
+        commit(
+            lambda: services.calendar_token(current_user, renew=True),
+            done=_("Your calendar address is new; the old one no longer works."),
+        )
     return redirect(url_for("classes.calendar"))
 
 

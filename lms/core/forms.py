@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 # Exported by wtforms since 3.2, missing from its type information.
 from wtforms.fields.choices import SelectChoice  # pyright: ignore[reportAttributeAccessIssue]
 
-from lms.core.errors import Invalid
-from lms.extensions import db
+from lms.core.edge import Outcome, commit
 
 TRANSLATIONS = Path(__file__).parents[1] / "translations"
 
@@ -36,19 +35,13 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def submit(form: Form, action: Callable[[], object]) -> bool:
-    """Validate ``form``, run ``action`` and commit: True on success.
+def submit(form: Form, action: Callable[[], object]) -> Outcome:
+    """Validate ``form``, then run ``action`` and commit (``lms.core.edge.commit``): the
+    outcome is true on success and holds what ``action`` returned.
 
     A rule's refusal (``Invalid``) rolls back and lands on the form as a form-level error, so
     the page shows it next to what the user typed and nothing half-done is saved.
     """
     if not form.validate_on_submit():
-        return False
-    try:
-        action()
-    except Invalid as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return False
-    db.session.commit()
-    return True
+        return Outcome(False)
+    return commit(action, form=form)

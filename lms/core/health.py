@@ -9,6 +9,7 @@ The checks ask each dependency afresh; they are also what the outage handling
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.exc import InterfaceError, OperationalError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
@@ -16,7 +17,7 @@ from flask import Flask, current_app, jsonify
 from lms.extensions import db, limiter
 
 # What a database that cannot be reached raises (as opposed to a refused statement).
-CONNECTION_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
 def describe(error: Exception) -> str:

@@ -25,6 +25,7 @@ import ipaddress
 import os
 
 import sqlalchemy as sa
+from sqlalchemy.event import listen
 from flask import Flask, Response, abort, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -99,7 +100,7 @@ def _watch_pool(engine: sa.Engine) -> None:
         ("checkout", "in_use", 1),
         ("checkin", "in_use", -1),
     ):
-        sa.event.listen(engine, event, _pool_listener(state, change))
+        listen(engine, event, _pool_listener(state, change))
 
 
 def _allowed(address: str | None) -> bool:

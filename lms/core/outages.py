@@ -183,7 +183,8 @@ def database_errors_answered(handler):
 
 
 def _closed_message():
-    return getattr(current_app.view_functions.get(request.endpoint), "fails_closed", None)
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "fails_closed", None)
 
 
 def rate_limits_failed(error: StorageError):

@@ -10,7 +10,7 @@ from lms.demo import data
 from lms.extensions import db
 from lms.learning import summaries
 from lms.org.reference import seed_reference_data
-from lms.plugins import registry
+from lms.plugins import hookimpl, registry
 from lms.plugins.courses import discover
 
 
@@ -50,3 +50,8 @@ def demo_command() -> None:
         roles = ", ".join(sorted(user.role_set))
         click.echo(f"  {username:<18} {user.full_name:<24} {roles}")
     click.echo(f"  ...and {len(data.PEOPLE) - len(data.SHOWCASE)} more (see Admin → Users).")
+
+
+@hookimpl
+def lms_cli():
+    return [demo_command]

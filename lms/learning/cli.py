@@ -6,6 +6,7 @@ from lms.extensions import db
 from lms.learning import assignments, summaries
 from lms.legal import services as legal
 from lms.notifications import services as notifications
+from lms.plugins import hookimpl
 
 
 @click.group("assignments")
@@ -39,3 +40,8 @@ def sync() -> None:
         f"Legal register: {flags.modules} module(s) to review ({flags.added} newly flagged, "
         f"{flags.cleared} flag(s) cleared). E-mail: {sent} sent, {failed} failed."
     )
+
+
+@hookimpl
+def lms_cli():
+    return [assignments_cli]

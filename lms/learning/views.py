@@ -7,7 +7,7 @@ from lms.catalogue import authors
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version, module_choices, titles_of
 from lms.core import clock
-from lms.core.errors import Invalid
+from lms.core.edge import commit
 from lms.core.forms import options, submit
 from lms.core.i18n import LOCALE_NAMES
 from lms.core.paging import paginate_rows
@@ -151,15 +151,15 @@ def activity(slug: str, key: str):
     runtime = _runtime(slug, key, progress)
     following = activities[index + 1] if index + 1 < len(activities) else None
     if request.method == "POST":
-        try:
-            state = services.submit_activity(user, module, activity, request.form, runtime)
-        except Invalid as error:
-            db.session.rollback()
+        submitted = commit(
+            lambda: services.submit_activity(user, module, activity, request.form, runtime),
+            quiet=_wants_json(),
+        )
+        if not submitted:
             if _wants_json():
-                return jsonify(error=str(error.message)), error.status
-            flash(error.message, "error")
+                return jsonify(error=str(submitted.refusal.message)), submitted.refusal.status
             return redirect(runtime.action_url)
-        db.session.commit()
+        state = submitted.value
         if _wants_json():
             # A notice here means the answer was not kept (the time was up).
             notices = [str(message) for message in runtime.messages]
@@ -171,13 +171,10 @@ def activity(slug: str, key: str):
             return redirect(url_for("learning.activity", slug=slug, key=following.key))
         done = url_for("learning.module", slug=slug)
         return redirect(done if state.is_completed else runtime.action_url)
-    try:
-        state = services.open_activity(user, module, activity, runtime)
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    opened = commit(lambda: services.open_activity(user, module, activity, runtime))
+    if not opened:
         return redirect(url_for("learning.catalogue"))
-    db.session.commit()
+    state = opened.value
     _flash_notices(runtime)
     activity_type = registry().activity_type(activity.type_id)
     # The type renders through its own autoescaped template; the page inserts that as is.
@@ -199,14 +196,7 @@ def activity(slug: str, key: str):
 def _module_action(slug: str, action, done_message: str):
     """Run a learner's ``action`` on the module, then back to its page with the outcome."""
     module = _module_or_404(slug)
-    try:
-        action(_learner(), module)
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done_message, "success")
+    commit(lambda: action(_learner(), module), done=done_message)
     return redirect(url_for("learning.module", slug=slug))
 
 

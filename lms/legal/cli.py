@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from lms.core import clock
 from lms.legal import services
 from lms.legal.register import Status
+from lms.plugins import hookimpl
 
 
 def _reason(stale: services.StaleCitation, day) -> str:
@@ -54,3 +55,10 @@ def check_law_command(as_of) -> None:
         f"{len(found) - len(open_)} kept by a review, {len(open_)} to review."
     )
     sys.exit(1 if open_ else 0)
+
+
+@hookimpl
+def lms_cli():
+    # Joins the ``courses`` group of lms.catalogue.cli (see lms.plugins.spec.lms_cli): the
+    # register checks the courses, which know nothing of it.
+    return [click.Group("courses", commands=[check_law_command])]

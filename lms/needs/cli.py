@@ -2,12 +2,20 @@
 expired evidence stops counting in the planners' report)."""
 
 import click
+from flask.cli import with_appcontext
 
 from lms.extensions import db
-from lms.needs import bp, gaps, services
+from lms.needs import gaps, services
+from lms.plugins import hookimpl
 
 
-@bp.cli.command("load-framework")
+@click.group("needs")
+def needs_cli() -> None:
+    """Competency needs: the framework and everyone's gaps."""
+
+
+@needs_cli.command("load-framework")
+@with_appcontext
 def load_framework() -> None:
     """Add the default competency framework (what is already there is kept)."""
     added = services.load_framework()
@@ -15,9 +23,15 @@ def load_framework() -> None:
     click.echo(f"Competencies added: {added}.")
 
 
-@bp.cli.command("refresh")
+@needs_cli.command("refresh")
+@with_appcontext
 def refresh() -> None:
     """Recompute everyone's gaps from today's standards and evidence (the daily job)."""
     stored = gaps.refresh()
     db.session.commit()
     click.echo(f"Gaps stored: {stored}.")
+
+
+@hookimpl
+def lms_cli():
+    return [needs_cli]

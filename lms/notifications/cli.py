@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from lms.extensions import db
 from lms.notifications import services
+from lms.plugins import hookimpl
 
 
 @click.group("notifications")
@@ -23,3 +24,8 @@ def send_email() -> None:
     db.session.commit()
     click.echo(f"E-mail: {sent} sent, {failed} failed.")
     sys.exit(1 if failed else 0)
+
+
+@hookimpl
+def lms_cli():
+    return [notifications_cli]

@@ -4,9 +4,9 @@ from flask import redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms.core.edge import commit
 from lms.core.forms import Form
 from lms.core.paging import paginate_rows
-from lms.extensions import db
 from lms.notifications import bp, services
 
 
@@ -35,6 +35,5 @@ def index():
 @login_required
 def mark_read():
     if Form().validate_on_submit():
-        services.mark_all_read(current_user)
-        db.session.commit()
+        commit(lambda: services.mark_all_read(current_user))
     return redirect(url_for("notifications.index"))

@@ -8,9 +8,9 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from lms.accounts import activation
-from lms.accounts.cli import users_cli
 from lms.extensions import db
 from lms.org import roster
+from lms.plugins import hookimpl
 
 
 def _base_url() -> str:
@@ -18,7 +18,7 @@ def _base_url() -> str:
     return configured or f"http://127.0.0.1:{current_app.config['LMS_PORT']}"
 
 
-@users_cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option(
@@ -120,3 +120,9 @@ def _write_links(user_ids: list[int], path: Path, base_url: str) -> None:
     with current_app.test_request_context("/", base_url=base_url):
         links = activation.activation_links(user_ids)
     path.write_bytes(roster.links_csv(links))
+
+
+@hookimpl
+def lms_cli():
+    # Joins the ``users`` group of lms.accounts.cli (see lms.plugins.spec.lms_cli).
+    return [click.Group("users", commands=[import_users])]

@@ -1,17 +1,21 @@
 """The plugin manager: one pluggy ``PluginManager("lms")`` per application.
 
-Built-in activity types are registered through the ``lms.plugins`` entry-point group,
-exactly like a third party's (see setup.cfg); the application factory hands in the other
-built-ins (the domains' blueprints and commands, the default completion rule). Loading
-checks every plugin against the contracts (``lms.plugins.contract``) and fails at start-up
-with a ``PluginError`` naming the plugin, its file and what is wrong.
+Built-in activity types, and every domain's commands of the ``lms`` command, are
+registered through the ``lms.plugins`` entry-point group, exactly like a third party's (see
+setup.cfg); the application factory hands in the other built-ins (the domains' blueprints,
+the default completion rule). Loading checks every plugin against the contracts
+(``lms.plugins.contract``) and fails at start-up with a ``PluginError`` naming the plugin,
+its file and what is wrong.
 """
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from types import ModuleType
 from typing import Any
 
+import click
 import pluggy
 from flask import Flask, current_app
 
@@ -133,9 +137,32 @@ def init_app(app: Flask, builtins: Iterable[ModuleType] = ()) -> None:
     for blueprints in registry.manager.hook.lms_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
-    for commands in registry.manager.hook.lms_cli():
-        for command in commands:
-            app.cli.add_command(command)
+    _add_commands(app.cli, chain.from_iterable(registry.manager.hook.lms_cli()), "lms")
+
+
+def _add_commands(parent: click.Group, commands: Iterable[click.Command], path: str) -> None:
+    """Put plugins' commands under ``parent``: groups of one name become one group holding
+    the commands of each (``spec.lms_cli``); two commands of one name stop the application."""
+    for command in commands:
+        held = parent.commands.get(command.name or "")
+        if held is None:
+            parent.add_command(_own_copy(command, f"{path} {command.name}"))
+        elif isinstance(held, click.Group) and isinstance(command, click.Group):
+            held.help = held.help or command.help
+            _add_commands(held, command.commands.values(), f"{path} {command.name}")
+        else:
+            raise PluginError(f"two plugins give the command `{path} {command.name}`")
+
+
+def _own_copy(command: click.Command, path: str) -> click.Command:
+    """A group of this application's own to merge into: the plugin's group object is shared
+    by every application the process builds (tests build several), so it is left as it is."""
+    if not isinstance(command, click.Group):
+        return command
+    group = copy.copy(command)
+    group.commands = {}
+    _add_commands(group, command.commands.values(), path)
+    return group
 
 
 def markdown_extensions(*managers) -> list:

@@ -89,9 +89,22 @@ def lms_blueprints():
 def lms_cli():
     """Return click commands or groups to add to the ``lms`` command.
 
-    @hookimpl
-    def lms_cli():
-        return [import_hr_command]
+    This is the one way commands reach ``lms``: each of the core's domains returns its own
+    from its ``cli.py``, registered in the ``lms.plugins`` entry-point group like any
+    plugin. Groups of one name, whoever returns them, become one group holding the
+    commands of each, so a plugin adds a command to another's group by returning a group
+    of that name with the command in it. The group that has a help text gives it; a group
+    made only to carry commands has none. Two commands of one name (``lms users import``
+    twice) stop the application.
+
+        @hookimpl
+        def lms_cli():
+            return [courses_cli]  # lms courses list, lms courses sync, ...
+
+        # lms users import, in the group ``users`` that lms.accounts.cli returns:
+        @hookimpl
+        def lms_cli():
+            return [click.Group("users", commands=[import_users])]
     """
 
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.core import clock, tables
+from lms.core.edge import commit
 from lms.core.forms import options, submit
 from lms.core.paging import paginate_rows
 from lms.core.permissions import Role, require_role
@@ -200,9 +201,7 @@ def delete_target(target_id: int, unit_id: int | None = None):
         abort(404)
     if not DeleteTargetForm().validate_on_submit():
         abort(400)
-    services.delete_target(actor, target)
-    db.session.commit()
-    flash(_("Target deleted."), "success")
+    commit(lambda: services.delete_target(actor, target), done=_("Target deleted."))
     return redirect(_dashboard_url(unit_id) + "#targets-title")
 
 
