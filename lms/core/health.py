@@ -9,10 +9,10 @@ The checks ask each dependency afresh; they are also what the outage handling
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.exc import InterfaceError, OperationalError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from lms.extensions import db, limiter
 

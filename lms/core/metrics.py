@@ -25,7 +25,6 @@ import ipaddress
 import os
 
 import sqlalchemy as sa
-from sqlalchemy.event import listen
 from flask import Flask, Response, abort, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,6 +37,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.event import listen
 
 from lms.core import health
 from lms.extensions import db
