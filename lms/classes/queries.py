@@ -64,14 +64,15 @@ def slot_by_id(slot_id: int) -> SessionSlot | None:
 
 
 def upcoming(now: datetime, *, module_id: int | None = None, tag: str | None = None):
-    """Sessions that have not ended, soonest first (optionally of one module activity)."""
+    """Sessions that have not ended, soonest first (optionally of one module, and of one of
+    its activities)."""
     query = _with_details(
         sa.select(TrainingSession).where(_last_end() > now).order_by(_first_start())
     )
     if module_id is not None:
-        query = query.where(
-            TrainingSession.module_id == module_id, TrainingSession.activity_tag == tag
-        )
+        query = query.where(TrainingSession.module_id == module_id)
+    if tag is not None:
+        query = query.where(TrainingSession.activity_tag == tag)
     return list(db.session.scalars(query))
 
 

@@ -337,3 +337,13 @@ def test_the_calendar_feed_carries_the_due_days_of_required_modules(
     assert due.decoded("dtstart") == date(2026, 3, 31)
     assert str(due["summary"]).startswith("Hạn hoàn thành: ")
     assert str(due["url"]).endswith("/modules/class-course")
+
+
+def test_the_module_page_lists_the_modules_upcoming_sessions(client, world, login_as, booked):
+    # The session activity type fills the module page's "module-sidebar" slot
+    # (lms_template_hook): the learner sees the class before reaching the activity.
+    session_id, _slots = booked
+    login_as(client, world.learners[0])
+    shown = page(client, "/modules/class-course")
+    assert "Các lớp bồi dưỡng của học phần này" in shown
+    assert f'href="/sessions/{session_id}">Lớp chữ ký số</a>' in shown

@@ -10,6 +10,7 @@ import re
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from lms.classes import queries
 from lms.core import clock
@@ -79,6 +80,19 @@ class SessionActivity:
 @hookimpl
 def lms_activity_types():
     return [SessionActivity()]
+
+
+@hookimpl
+def lms_template_hook(name, context):
+    """The module page's sidebar lists the module's upcoming training sessions, so a learner
+    sees them before reaching the activity that needs one."""
+    if name != "module-sidebar":
+        return None
+    sessions = queries.upcoming(clock.now(), module_id=context["module"].id)
+    if not sessions:
+        return None
+    # render_template escaped every value; the result is the template's own HTML.
+    return Markup(render_template("session/module_sidebar.html", sessions=sessions))  # noqa: S704
 
 
 @hookimpl
