@@ -7,15 +7,18 @@ holds an app context that the test client would then share between requests.
 """
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from werkzeug.datastructures import MultiDict
 
 from lms.accounts import services as accounts
+from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version
+from lms.classes import services as classes
+from lms.core import clock
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.learning import services as learning
@@ -170,6 +173,36 @@ class Factories:
             return []
 
         self._persist(build)
+
+    def training_session(self, trainer, *, starts_in=timedelta(days=7), enrolled=(), **details):
+        """An in-person session of one two-hour slot ``starts_in`` from now, open for
+        enrolment, taught by ``trainer``, with the users ``enrolled`` enrolled; ``details``
+        override fields of ``SessionDetails``."""
+
+        def build():
+            start = clock.now() + starts_in
+            values = {
+                "title_vi": "Lớp",
+                "title_en": "Class",
+                "mode": "in_person",
+                "venue": "Phòng 1",
+                "capacity": 10,
+                "enrol_opens_at": clock.now() - timedelta(days=1),
+                "enrol_closes_at": start - timedelta(days=1),
+                "cancel_until": start - timedelta(days=1),
+                "slots": [(start, start + timedelta(hours=2))],
+                "trainer_ids": (trainer.id,),
+                **details,
+            }
+            session = classes.create_session(
+                db.session.get(User, trainer.id), classes.SessionDetails(**values)
+            )
+            for user in enrolled:
+                person = db.session.get(User, user.id)
+                classes.enrol(person, session, person)
+            return session
+
+        return self._persist(build)
 
 
 def _module(slug: str) -> Module:

@@ -103,9 +103,10 @@ def built_app(database_kind, tmp_path_factory):
         schema.drop()
 
 
-@pytest.fixture
-def app(built_app):
-    """The application, bound to a connection whose transaction is rolled back after the test."""
+@contextmanager
+def rolled_back(built_app):
+    """Bind ``built_app`` to one connection whose transaction is rolled back on leaving;
+    yields the connection."""
     with built_app.app_context():
         engines = db.engines
         engine = engines[None]
@@ -113,7 +114,7 @@ def app(built_app):
         transaction = connection.begin()
         engines[None] = connection
     try:
-        yield built_app
+        yield connection
     finally:
         with built_app.app_context():
             db.session.remove()
@@ -121,6 +122,13 @@ def app(built_app):
         transaction.rollback()
         connection.close()
         limiter.reset()
+
+
+@pytest.fixture
+def app(built_app):
+    """The application, bound to a connection whose transaction is rolled back after the test."""
+    with rolled_back(built_app):
+        yield built_app
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from lms.plugins import registry
 from lms.reports import services as reports
 from lms.testing.courses import sync, write_course
 from lms.testing.factories import Factories
+from lms.testing.plugin import rolled_back
 
 COURSES = Path(__file__).parents[1] / "data" / "courses"
 WEB_MODULE = "matrix-web"
@@ -265,19 +266,6 @@ def _every_row() -> sa.CompoundSelect:
 @pytest.fixture(scope="module")
 def world(built_app, tmp_path_factory):
     """The data set, on a connection whose transaction is rolled back after the module."""
-    with built_app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-    try:
+    with rolled_back(built_app) as connection:
         made = _build(built_app, tmp_path_factory.mktemp("world"))
         yield World(built_app, connection, made)
-    finally:
-        with built_app.app_context():
-            db.session.remove()
-            engines[None] = engine
-        transaction.rollback()
-        connection.close()
-        limiter.reset()

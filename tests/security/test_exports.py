@@ -106,31 +106,14 @@ def world(app, factory, clock, tmp_path):
         )
         needs.load_framework()
         needs.set_standards(acting, db.session.get(Position, position.id), {"DG.1": 3})
-        start = app_clock.now() + timedelta(days=7)
-        session = classes.create_session(
-            db.session.get(User, trainer.id),
-            classes.SessionDetails(
-                title_vi="Lớp",
-                title_en="Class",
-                mode="in_person",
-                venue="Phòng 1",
-                capacity=10,
-                enrol_opens_at=app_clock.now() - timedelta(days=1),
-                enrol_closes_at=start - timedelta(days=1),
-                cancel_until=start - timedelta(days=1),
-                slots=[(start, start + timedelta(hours=2))],
-                trainer_ids=(trainer.id,),
-            ),
-        )
-        attending = db.session.get(User, learner.id)
-        classes.enrol(attending, session, attending)
+        session = factory.training_session(trainer, enrolled=[learner])
         invited = activation.create_invited_user(acting, username="invited", full_name="Mời")
         job = RosterImport(
             actor_id=admin.id, status=IMPORT_DONE, report={"created_user_ids": [invited.id]}
         )
         db.session.add(job)
         entry = audit.record(acting, "roster.imported", job, created_user_ids=[invited.id])
-        feed_token = classes.calendar_token(attending)
+        feed_token = classes.calendar_token(db.session.get(User, learner.id))
         _plant(
             {"city": city.id, "ward": ward.id},
             {"learner": learner.id, "colleague": colleague.id, "invited": invited.id},

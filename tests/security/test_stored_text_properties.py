@@ -19,7 +19,6 @@ from lms.accounts.models import User
 from lms.catalogue.models import Module, ModuleVersion
 from lms.classes import services as classes
 from lms.classes.models import TrainingSession
-from lms.core import clock as app_clock
 from lms.extensions import db
 
 SCRIPT = "<script>alert(1)</script>"
@@ -90,24 +89,10 @@ def summaries(body: bytes) -> list[str]:
 def test_any_stored_text_renders_in_every_output(app, site, factory, clock, login_as):
     factory.curriculum_item(site.position, site.module_slug)
     with app.app_context():
-        start = app_clock.now() + timedelta(days=3)
-        session = classes.create_session(
-            db.session.get(User, site.trainer.id),
-            classes.SessionDetails(
-                title_vi="Lớp",
-                title_en="Class",
-                mode="in_person",
-                venue="Phòng 1",
-                capacity=10,
-                enrol_opens_at=app_clock.now() - timedelta(days=1),
-                enrol_closes_at=start - timedelta(days=1),
-                cancel_until=start - timedelta(days=1),
-                slots=[(start, start + timedelta(hours=2))],
-                trainer_ids=(site.trainer.id,),
-            ),
+        session = factory.training_session(
+            site.trainer, starts_in=timedelta(days=3), enrolled=[site.learner]
         )
         learner = db.session.get(User, site.learner.id)
-        classes.enrol(learner, session, learner)
         token = classes.calendar_token(learner)
         module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == site.module_slug))
         db.session.commit()
