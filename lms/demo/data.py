@@ -47,9 +47,9 @@ UNITS = [
     ),
     (
         "HP-HB-1C",
-        "one_stop",
-        "Bộ phận Một cửa phường Hồng Bàng",
-        "Hong Bang Ward One-Stop Section",
+        "service_centre",
+        "Trung tâm Phục vụ hành chính công phường Hồng Bàng",
+        "Hong Bang Ward Public Administration Service Centre",
         "HP-HB",
     ),
     (
@@ -69,9 +69,9 @@ UNITS = [
     ),
     (
         "HP-LC-1C",
-        "one_stop",
-        "Bộ phận Một cửa phường Lê Chân",
-        "Le Chan Ward One-Stop Section",
+        "service_centre",
+        "Trung tâm Phục vụ hành chính công phường Lê Chân",
+        "Le Chan Ward Public Administration Service Centre",
         "HP-LC",
     ),
     ("HP-AD", "commune", "Xã An Dương", "An Duong Commune", "HP"),
@@ -84,9 +84,9 @@ UNITS = [
     ),
     (
         "HP-AD-1C",
-        "one_stop",
-        "Bộ phận Một cửa xã An Dương",
-        "An Duong Commune One-Stop Section",
+        "service_centre",
+        "Trung tâm Phục vụ hành chính công xã An Dương",
+        "An Duong Commune Public Administration Service Centre",
         "HP-AD",
     ),
     (
@@ -106,9 +106,9 @@ UNITS = [
     ),
     (
         "HP-KT-1C",
-        "one_stop",
-        "Bộ phận Một cửa xã Kiến Thụy",
-        "Kien Thuy Commune One-Stop Section",
+        "service_centre",
+        "Trung tâm Phục vụ hành chính công xã Kiến Thụy",
+        "Kien Thuy Commune Public Administration Service Centre",
         "HP-KT",
     ),
     (

@@ -21,6 +21,13 @@ UNIT_KINDS = [
     ("office", "Văn phòng", "Office"),
     ("section", "Phòng/bộ phận", "Section"),
     ("one_stop", "Bộ phận một cửa", "One-stop section"),
+    # Since 1 July 2025 a commune's or ward's one-stop work is done by its Public
+    # Administration Service Centre.
+    (
+        "service_centre",
+        "Trung tâm Phục vụ hành chính công",
+        "Public Administration Service Centre",
+    ),
     ("team", "Tổ/nhóm", "Team"),
 ]
 

@@ -82,7 +82,7 @@ def test_city_manager_drills_down_to_a_person_and_downloads_the_list(window, tmp
 
     manager.click("tbody td:first-child a:has-text('Nguyễn Văn An')")
     assert "Nguyễn Văn An" in manager.page.locator("h1").inner_text()
-    assert "Bộ phận Một cửa phường Hồng Bàng" in manager.page.content()
+    assert "Trung tâm Phục vụ hành chính công phường Hồng Bàng" in manager.page.content()
 
 
 def test_dashboard_on_a_phone(window):

@@ -36,7 +36,7 @@ def test_learner_signs_in_switches_language_both_ways_and_signs_out(visitor):
     width = visitor.page.viewport_size["width"]
     visitor.sign_in("learner")
     assert "Nguyễn Văn An" in visitor.page.locator("h1").inner_text()
-    assert "Bộ phận Một cửa phường Hồng Bàng" in visitor.page.content()
+    assert "Trung tâm Phục vụ hành chính công phường Hồng Bàng" in visitor.page.content()
     visitor.screenshot(f"learner-home-vi-{width}")
     visitor.click("button[value=en]")
     assert visitor.page.locator("#positions-heading").inner_text() == "My job positions"

@@ -37,10 +37,12 @@ def test_demo_builds_a_city_with_every_role_and_is_idempotent(tmp_path):
                 sa.select(OrgUnit.kind_code).join(ManagerUnit, ManagerUnit.unit_id == OrgUnit.id)
             )
         )
-        one_stop = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.kind_code == "one_stop"))
+        # Since July 2025 a commune's one-stop work is its Public Administration Service Centre.
+        centre = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.kind_code == "service_centre"))
         positions = set(db.session.scalars(sa.select(Position.code)))
     assert 38 <= users <= 45
-    assert units >= 15 and one_stop is not None
+    assert units >= 15 and centre is not None
+    assert centre.name_vi.startswith("Trung tâm Phục vụ hành chính công")
     assert roles == {role.value for role in Role}
     assert {"city", "ward", "commune"} <= managed_levels
     assert {"LEADER", "ONE_STOP", "OFFICE_DOC", "INFOSEC", "COMMUNITY_DT", "JUSTICE"} <= positions
@@ -80,7 +82,7 @@ def test_init_seeds_reference_data_once(tmp_path):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init"])
     assert first.exit_code == 0, first.output
-    assert "17 rows added" in first.output
+    assert "18 rows added" in first.output
     assert "framework: 10 competencies added" in first.output
     again = runner.invoke(args=["init"]).output
     assert "0 rows added" in again
