@@ -2,7 +2,15 @@
 the register's list and an instrument's page, and where trainers and admins see a module
 that needs review; each page checked with axe-core, on a desktop and a phone."""
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
+
+from lms.core import clock
+from lms.extensions import db
+from lms.legal import services
+from lms.legal.models import Instrument
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +45,24 @@ def test_a_citation_leads_from_the_lesson_to_the_register(visitor):
     fits(visitor, "register")
 
 
-def test_admins_and_trainers_see_the_module_that_needs_review(visitor):
-    # The module mentions Decree 13/2023/NĐ-CP, replaced since 1 January 2026: flagged.
+def _resolution_57_ends(live_app, *, ended: bool) -> None:
+    with live_app.app_context():
+        resolution = db.session.scalar(sa.select(Instrument).where(Instrument.number == "57-NQ/TW"))
+        resolution.in_force_until = clock.today() - timedelta(days=1) if ended else None
+        services.refresh_flags(clock.today())
+        db.session.commit()
+
+
+@pytest.fixture
+def resolution_ended(live_app):
+    """The register learns that Resolution 57-NQ/TW, which the module cites, ended yesterday,
+    and the daily job flags the module; afterwards the register is put back."""
+    _resolution_57_ends(live_app, ended=True)
+    yield
+    _resolution_57_ends(live_app, ended=False)
+
+
+def test_admins_and_trainers_see_the_module_that_needs_review(visitor, resolution_ended):
     visitor.sign_in("admin")
     visitor.open("/admin/")
     flagged = visitor.page.locator("#law-review-heading + p + ul > li")

@@ -1,4 +1,5 @@
-"""The lesson sanitiser judged by a real browser, beside a control that proves the judge sees.
+"""The lesson sanitiser judged by a real browser; the control that proves the judge sees is
+``test_lesson_sanitiser_control.py`` (a file of its own, so the two run side by side).
 
 Every payload of the XSS corpus (``tests/data/corpora/xss/``, one a line) and of our own
 Markdown-specific list (``tests/data/corpora/markdown-xss.txt``) is a lesson's Markdown.
@@ -15,117 +16,18 @@ The control renders the same Markdown with Python-Markdown alone (``to_html``): 
 execute for a substantial share of the payloads, or the harness proves nothing.
 """
 
-import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from sanitiser_judge import corpus, judge, listed, markdown_specific, sanitised
 
-from lms.core.markdown import ALLOWED_TAGS, render, to_html
+from lms.core.markdown import ALLOWED_TAGS
 
 pytestmark = pytest.mark.browser
-
-DATA = Path(__file__).parents[1] / "data" / "corpora"
-SEPARATOR = "%%"
-
-HOOKS = """
-(() => {
-  const record = (name) => function () {
-    (window.top.__fired = window.top.__fired || []).push(name);
-  };
-  for (const name of ["alert", "confirm", "prompt", "print"]) window[name] = record(name);
-})();
-"""
-
-TRIGGER = """
-async () => {
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest && event.target.closest("a, area");
-    if (!link || link.protocol !== "javascript:") event.preventDefault();
-  }, true);
-  document.addEventListener("submit", (event) => event.preventDefault(), true);
-  const events = ["mouseover", "mouseenter", "mousemove", "mousedown", "mouseup", "click",
-    "dblclick", "contextmenu", "focus", "focusin", "blur", "focusout", "input", "change",
-    "keydown", "keyup", "keypress", "pointerover", "pointerenter", "pointerdown", "pointerup",
-    "animationstart", "animationend", "transitionend", "toggle", "load", "error", "scroll",
-    "wheel", "copy", "paste", "drag", "dragstart", "drop", "select", "invalid", "search"];
-  for (const element of document.querySelectorAll("body *")) {
-    for (const name of events) {
-      try { element.dispatchEvent(new Event(name, { bubbles: true })); } catch (e) {}
-    }
-    try { element.focus(); element.click(); } catch (e) {}
-  }
-  for (const name of ["load", "resize", "hashchange", "message", "pageshow", "scroll"]) {
-    window.dispatchEvent(new Event(name));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  return (window.__fired || []).length;
-}
-"""
-
-PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>t</title></head>
-<body><main><article class="activity"><h1>Bài học</h1><div class="lesson-body">{body}</div>
-</article></main></body></html>"""
+__all__ = ["judge"]  # the fixture, used by name
 
 
-def listed() -> list[str]:
-    payloads = []
-    for path in sorted((DATA / "xss").glob("*.txt")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        payloads += [line for line in lines if line.strip()]
-    return payloads
-
-
-def markdown_specific() -> list[str]:
-    """Our own payloads: after the description, blocks between lines of ``%%``."""
-    text = (DATA / "markdown-xss.txt").read_text(encoding="utf-8")
-    blocks = re.split(rf"^{SEPARATOR}$", text, flags=re.MULTILINE)[1:]
-    return [block.strip("\n") for block in blocks if block.strip()]
-
-
-def corpus() -> list[str]:
-    return listed() + markdown_specific()
-
-
-def media_url(path: str) -> str:
-    return f"/modules/xss/media/0123456789abcdef/{path}"
-
-
-def sanitised(markdown: str) -> str:
-    return render(markdown, media_url=media_url)
-
-
-@pytest.fixture(scope="module")
-def judge(launch_chromium):
-    # A Chromium of its own: raw hostile payloads (the control) can take a browser down,
-    # and the other browser tests must not share its fate.
-    browser = launch_chromium()
-    context = browser.new_context(java_script_enabled=True)
-    context.add_init_script(HOOKS)
-    context.route("**/*", lambda route: route.abort())
-    page = context.new_page()
-    page.set_default_timeout(3000)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-
-    def executes(html: str) -> bool:
-        dialogs.clear()
-        try:
-            # The window outlives set_content: without this, one payload's record counts
-            # for every payload after it.
-            page.evaluate("window.__fired = []")
-            page.set_content(PAGE.format(body=html), wait_until="load")
-            fired = page.evaluate(TRIGGER)
-        except Exception:  # a payload that navigates the page away ends its own run
-            fired = 0
-        return bool(fired or dialogs)
-
-    yield executes
-    if browser.is_connected():
-        browser.close()
-
-
-def test_no_payload_executes_after_sanitising_and_the_control_proves_the_judge(judge):
+def test_no_payload_executes_after_sanitising(judge):
     payloads = corpus()
     assert len(listed()) > 1100 and len(markdown_specific()) >= 20
     # The judge is a function of the HTML alone, so each distinct page is judged once
@@ -135,16 +37,7 @@ def test_no_payload_executes_after_sanitising_and_the_control_proves_the_judge(j
         pages.setdefault(sanitised(payload), payload)
     escaped = [payload for html, payload in pages.items() if judge(html)]
     assert escaped == [], f"{len(escaped)} payloads execute after sanitising"
-    raw = list(dict.fromkeys(to_html(payload) for payload in payloads))
-    control = sum(judge(html) for html in raw)
-    print(
-        f"\n{len(payloads)} payloads, {len(pages)} distinct pages sanitised: 0 execute; "
-        f"{control} of {len(raw)} distinct pages execute without sanitising"
-    )
-    # Many corpus lines cannot run in Chromium at all (bare handler names, IE- or Firefox-only
-    # vectors, fragments for attribute or script contexts): even inserted raw, about a fifth
-    # execute. A tenth is enough to show the judge sees execution.
-    assert control >= len(raw) * 0.1, "the control must show the judge can see execution"
+    print(f"\n{len(payloads)} payloads, {len(pages)} distinct pages sanitised: 0 execute")
 
 
 class _Elements(HTMLParser):
