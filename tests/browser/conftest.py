@@ -2,13 +2,16 @@
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from lms import create_app
-from lms.testing.databases import in_ci
+from lms.extensions import db
+from lms.testing.databases import PostgresSchema, database_params, in_ci
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -28,15 +31,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The demo site's application, for tests that look behind the pages."""
-    folder = tmp_path_factory.mktemp("live")
+def demo_app(database_url: str, folder) -> Flask:
+    """The demo site built on ``database_url`` by ``lms demo``."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-tests-only-secret-key-long-enough",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "LMS_INSTANCE_PATH": str(folder),
             "LMS_DEMO_PASSWORD": DEMO_PASSWORD,
         }
@@ -46,13 +47,45 @@ def live_app(tmp_path_factory):
     return app
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def served(app: Flask):
+    """``app`` served on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The demo site's application, for tests that look behind the pages."""
+    folder = tmp_path_factory.mktemp("live")
+    return demo_app(f"sqlite:///{folder / 'live.sqlite3'}", folder)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    with served(live_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=database_params())
+def live_server_each_database(request, live_server, tmp_path_factory):
+    """The demo site on SQLite (the one ``live_server`` serves) and on a PostgreSQL schema
+    of its own, for journeys that must hold on both databases."""
+    if request.param == "sqlite":
+        yield live_server
+        return
+    schema = PostgresSchema()
+    app = demo_app(schema.create(), tmp_path_factory.mktemp("live-postgresql"))
+    try:
+        with served(app) as url:
+            yield url
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        schema.drop()
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +162,8 @@ def visitor(request, browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def window(browser, live_server):
-    """``window(width, height)``: a new browser window as a ``Visitor`` of the demo site."""
+@contextmanager
+def windows(browser, base_url: str):
     contexts = []
 
     def open_window(width: int, height: int) -> Visitor:
@@ -139,8 +171,22 @@ def window(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        return Visitor(page, live_server)
+        return Visitor(page, base_url)
 
     yield open_window
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def window(browser, live_server):
+    """``window(width, height)``: a new browser window as a ``Visitor`` of the demo site."""
+    with windows(browser, live_server) as open_window:
+        yield open_window
+
+
+@pytest.fixture
+def window_each_database(browser, live_server_each_database):
+    """``window`` on the demo site of each database (``live_server_each_database``)."""
+    with windows(browser, live_server_each_database) as open_window:
+        yield open_window

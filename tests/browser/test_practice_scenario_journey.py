@@ -24,7 +24,8 @@ def _type_scenario(page) -> None:
         page.fill("#scenario_vi", SCENARIO)
 
 
-def test_a_trainer_writes_a_practice_scenario_and_a_learner_completes_it(window):
+def test_a_trainer_writes_a_practice_scenario_and_a_learner_completes_it(window_each_database):
+    window = window_each_database
     trainer = window(1280, 800)
     trainer.sign_in("trainer.hoa")
     trainer.open("/authoring/modules/new")
