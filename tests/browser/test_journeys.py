@@ -40,7 +40,7 @@ def test_learner_signs_in_switches_language_both_ways_and_signs_out(visitor):
     visitor.screenshot(f"learner-home-vi-{width}")
     visitor.click("button[value=en]")
     assert visitor.page.locator("#positions-heading").inner_text() == "My job positions"
-    assert "Hong Bang Ward One-Stop Section" in visitor.page.content()
+    assert "Hong Bang Ward Public Administration Service Centre" in visitor.page.content()
     visitor.screenshot(f"learner-home-en-{width}")
     visitor.click("button[value=vi]")
     assert visitor.page.locator("#positions-heading").inner_text() == "Vị trí việc làm của tôi"
