@@ -25,16 +25,21 @@ def run(*command: str) -> None:
     subprocess.run(command, cwd=ROOT, check=True)
 
 
-def install(extras: str) -> None:
+def install(extras: str, *plugins: str) -> None:
+    """The project with ``extras``, then ``plugins`` (folders installed as any plugin would
+    be), reinstalled only when one of their setup.cfg files changed."""
     if not (BIN / "python").exists():
         print(f"Creating a virtual environment in {VENV.name}/", flush=True)
         venv.create(VENV, with_pip=True)
-    fingerprint = hashlib.sha256((ROOT / "setup.cfg").read_bytes()).hexdigest()
+    configs = [ROOT / "setup.cfg", *(ROOT / plugin / "setup.cfg" for plugin in plugins)]
+    fingerprint = hashlib.sha256(b"".join(path.read_bytes() for path in configs)).hexdigest()
     stamp = VENV / f".installed-{extras.replace(',', '-')}"
     if stamp.exists() and stamp.read_text() == fingerprint:
         return
     run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+    for plugin in plugins:
+        run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "-e", plugin)
     stamp.write_text(fingerprint)
 
 
@@ -49,9 +54,8 @@ def demo() -> None:
 
 
 def test(pytest_args: list[str]) -> None:
-    install("dev")
-    # The third-party plugin the contract tests load, installed as any plugin would be.
-    run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "-e", PLUGIN)
+    # With the third-party plugin the contract tests load.
+    install("dev", PLUGIN)
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
     # One worker per core (each builds its own SQLite file and PostgreSQL schema); a test
