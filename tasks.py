@@ -45,6 +45,9 @@ def install(extras: str, *plugins: str) -> None:
 
 def demo() -> None:
     install("postgres")
+    # The test command installs its third-party test plugin into this same environment;
+    # the demo shows the product alone.
+    os.environ.setdefault("LMS_DISABLED_PLUGINS", Path(PLUGIN).name)
     run(str(BIN / "lms"), "demo")
     port = os.environ.get("LMS_PORT", "5000")
     print(f"\nServing the demo at http://127.0.0.1:{port}/login (Ctrl+C to stop)\n", flush=True)
