@@ -7,6 +7,7 @@ CI=true, where they fail.
 """
 
 import contextlib
+import copy
 import os
 import re
 import shutil
@@ -18,16 +19,23 @@ import time
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.error import HTTPError, URLError
+from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
+from flask_migrate import upgrade
 
+from lms import create_app
+from lms.core.permissions import Role
+from lms.extensions import db, limiter
 from lms.testing.databases import in_ci
+from lms.testing.factories import Factories
+from lms.testing.plugin import testing_config
 
 ROOT = Path(__file__).parents[2]
 SECRET_KEY = "operations-tests-secret-key-long-enough-for-production"
+PASSWORD = "Mat-khau-du-dai-42"
 
 
 def free_port() -> int:
@@ -129,9 +137,26 @@ class Answer:
 class Browser:
     """An HTTP client with a cookie jar, speaking to a server started here."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, cookies: CookieJar | None = None):
         self.base = base
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        self.cookies = CookieJar()
+        for cookie in cookies or []:
+            self.cookies.set_cookie(copy.copy(cookie))
+        self.opener = build_opener(HTTPCookieProcessor(self.cookies))
+
+    def copy_to(self, base: str) -> "Browser":
+        """A browser holding a copy of this one's cookies as they are now, speaking to
+        ``base``: the same browser going through another server, or a stolen cookie."""
+        return Browser(base, self.cookies)
+
+    def cookie_names(self) -> set[str]:
+        return {cookie.name for cookie in self.cookies}
+
+    def without(self, name: str) -> "Browser":
+        """This browser with the cookie ``name`` dropped (as at the end of a browser session)."""
+        for cookie in [cookie for cookie in self.cookies if cookie.name == name]:
+            self.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        return self
 
     def request(self, path: str, data: dict | None = None, headers: dict | None = None):
         body = urlencode(data).encode() if data is not None else None
@@ -154,6 +179,25 @@ class Browser:
 
     def sign_in(self, username: str, password: str) -> Answer:
         return self.submit("/login", "/login", {"username": username, "password": password})
+
+
+def migrated_with_users(url: str, instance, usernames, **roles) -> None:
+    """Build the database at ``url`` with the migrations and give it users who sign in with
+    ``PASSWORD``; ``roles`` maps a username to its roles. Leaves the limiter as it was:
+    building an application binds that one extension object to its storage."""
+    saved = limiter._storage, limiter._limiter
+    try:
+        app = create_app(testing_config(url, instance))
+        with app.app_context():
+            upgrade()
+        for username in usernames:
+            Factories(app).user(
+                username=username, password=PASSWORD, roles=roles.get(username, (Role.LEARNER,))
+            )
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        limiter._storage, limiter._limiter = saved
 
 
 def _environment(settings: dict) -> dict:
@@ -181,7 +225,7 @@ def gunicorn(settings: dict, log: Path, *, workers: int = 1):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: _healthy(base, process), "gunicorn")
+        _wait_for(lambda: _healthy(base, process), "gunicorn", seconds=60)
         yield base
     finally:
         process.terminate()
@@ -193,5 +237,5 @@ def _healthy(base: str, process) -> bool:
         raise RuntimeError(f"gunicorn exited with {process.returncode}")
     try:
         return Browser(base).request("/healthz").status == 200
-    except URLError:
+    except OSError:  # refused, or no answer yet from a worker still loading the application
         return False

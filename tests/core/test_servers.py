@@ -1,0 +1,143 @@
+"""Several servers, proven: two gunicorn servers on 127.0.0.1 sharing one PostgreSQL database
+and one Redis, as behind a load balancer. Whatever a person does through one server holds on
+the other: signing in and out, and the failed sign-ins the throttle counts.
+
+Needs PostgreSQL (the shared server, in a database of its own made and dropped here) and Redis
+at 127.0.0.1:6379 (a database number of its own, emptied); without them the tests are skipped,
+except under CI=true, where they fail.
+"""
+
+import re
+import uuid
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from lms.core.permissions import Role
+from lms.testing.databases import in_ci, postgres_problem, postgres_url
+from tests.core.servers import PASSWORD, Browser, gunicorn, migrated_with_users
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+SIGNED_IN = re.compile(r'<form[^>]+action="/logout"')
+
+
+def _missing(what: str, problem) -> None:
+    if in_ci():
+        pytest.fail(f"CI=true needs {what}: {problem}")
+    pytest.skip(f"{what} unreachable: {problem}")
+
+
+@pytest.fixture(scope="module")
+def shared_redis():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        _missing(f"Redis at {REDIS_URL}", error)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def shared_database(tmp_path_factory):
+    """A database of its own on the shared PostgreSQL server, built by the migrations."""
+    if problem := postgres_problem():
+        _missing(f"PostgreSQL at {postgres_url()}", problem)
+    name = f"lms_servers_{uuid.uuid4().hex[:10]}"
+    server = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_url()).set(database=name)
+    try:
+        url = url.render_as_string(hide_password=False)
+        migrated_with_users(
+            url,
+            tmp_path_factory.mktemp("setup"),
+            ["an", "binh", "chi", "admin"],
+            admin=[Role.ADMIN],
+        )
+        yield url
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="module")
+def servers(shared_database, shared_redis, tmp_path_factory):
+    """The two servers' base URLs; each has an instance folder of its own, so all they share
+    is the database, Redis and the secret key."""
+    folder = tmp_path_factory.mktemp("servers")
+    common = {
+        "LMS_DATABASE_URL": shared_database,
+        "LMS_REDIS_URL": REDIS_URL,
+        "LMS_LOGIN_LIMIT": "3 per 1 minute",
+    }
+    with (
+        gunicorn({**common, "LMS_INSTANCE_PATH": str(folder / "a")}, folder / "a.log") as a,
+        gunicorn({**common, "LMS_INSTANCE_PATH": str(folder / "b")}, folder / "b.log") as b,
+    ):
+        yield a, b
+
+
+def _signed_in(browser: Browser) -> bool:
+    answer = browser.request("/")
+    assert answer.status == 200, answer.text
+    return bool(SIGNED_IN.search(answer.text))
+
+
+def test_a_sign_in_holds_on_both_servers_and_a_sign_out_ends_it_on_both(servers):
+    a, b = servers
+    on_a = Browser(a)
+    assert on_a.sign_in("an", PASSWORD).status == 200
+    assert _signed_in(on_a)
+    on_b = on_a.copy_to(b)  # the load balancer sends the same browser to the other server
+    assert _signed_in(on_b)
+    assert "lms_remember" not in on_b.cookie_names()
+
+    phone = Browser(b)  # the same person in another browser, remembered
+    assert (
+        phone.submit(
+            "/login", "/login", {"username": "an", "password": PASSWORD, "remember": "y"}
+        ).status
+        == 200
+    )
+    phone_remembered_only = phone.copy_to(a).without("lms_session")
+    assert _signed_in(phone_remembered_only), "remember-me signs in on the other server"
+
+    stolen = on_b.copy_to(b)  # a copy of the session cookie taken before signing out
+    stolen_phone = phone.copy_to(a)
+    assert _signed_in(stolen)
+
+    on_b.submit("/logout", "/", {})  # signed out through server B
+    for server in (a, b):
+        assert not _signed_in(on_a.copy_to(server))
+        assert not _signed_in(stolen.copy_to(server)), "the copied cookie is refused"
+        assert _signed_in(phone.copy_to(server)), "the person's other browser stays in"
+
+    phone.copy_to(a).submit("/logout", "/", {})  # the phone signs out through server A
+    for server in (a, b):
+        assert not _signed_in(stolen_phone.copy_to(server))
+        assert not _signed_in(stolen_phone.copy_to(server).without("lms_session"))
+
+
+def test_failed_sign_ins_on_both_servers_add_up_to_the_lockout(servers, shared_redis):
+    a, b = servers
+    wrong = {"username": "binh", "password": "not-the-password"}
+    # Three failures are allowed per account and address a minute: two on A, one on B,
+    # each server below the limit by its own count.
+    for server in (a, a, b):
+        answer = Browser(server).submit("/login", "/login", wrong)
+        assert answer.status == 200 and "Sai tên đăng nhập hoặc mật khẩu" in answer.text
+    assert shared_redis.keys("*sign-in-pair*binh*")
+    for server in (a, b):
+        refused = Browser(server).submit(
+            "/login", "/login", {"username": "binh", "password": PASSWORD}
+        )
+        assert refused.status == 429, refused.text
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another person behind the same address is not held up.
+    assert Browser(b).sign_in("chi", PASSWORD).status == 200
