@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -132,6 +133,7 @@ class Answer:
     headers: dict
     text: str
     seconds: float
+    url: str = ""  # where the last redirect led
 
 
 class Browser:
@@ -158,42 +160,86 @@ class Browser:
             self.cookies.clear(cookie.domain, cookie.path, cookie.name)
         return self
 
-    def request(self, path: str, data: dict | None = None, headers: dict | None = None):
-        body = urlencode(data).encode() if data is not None else None
+    def request(
+        self,
+        path: str,
+        data: dict | None = None,
+        headers: dict | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ):
+        """GET ``path``, or POST ``data`` (and ``files``: field -> (file name, content),
+        sent as multipart/form-data); redirects are followed."""
+        headers = dict(headers or {})
+        if files:
+            body, headers["Content-Type"] = _multipart(data or {}, files)
+        else:
+            body = urlencode(data).encode() if data is not None else None
         # Only ever http://127.0.0.1:<port>, a server this module started.
-        request = Request(self.base + path, data=body, headers=headers or {})  # noqa: S310
+        request = Request(self.base + path, data=body, headers=headers)  # noqa: S310
         started = time.perf_counter()
         try:
             with self.opener.open(request, timeout=15) as response:
                 status, received, text = response.status, response.headers, response.read()
+                url = response.url
         except HTTPError as error:
-            status, received, text = error.code, error.headers, error.read()
+            status, received, text, url = error.code, error.headers, error.read(), error.url
         seconds = time.perf_counter() - started
-        return Answer(status, dict(received), text.decode(), seconds)
+        return Answer(status, dict(received), text.decode(), seconds, url)
 
-    def submit(self, path: str, form_page: str, data: dict, headers: dict | None = None):
+    def submit(
+        self,
+        path: str,
+        form_page: str,
+        data: dict,
+        headers: dict | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ):
         """Post ``data`` to ``path`` with the CSRF token of the page at ``form_page``."""
         page = self.request(form_page).text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        return self.request(path, {"csrf_token": token, **data}, headers)
+        return self.request(path, {"csrf_token": token, **data}, headers, files)
 
     def sign_in(self, username: str, password: str) -> Answer:
         return self.submit("/login", "/login", {"username": username, "password": password})
 
 
-def migrated_with_users(url: str, instance, usernames, **roles) -> None:
+def _multipart(fields: dict, files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, (filename, content) in files.items():
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def migrated_with_users(url: str, instance, usernames, *, setup=None, **roles) -> None:
     """Build the database at ``url`` with the migrations and give it users who sign in with
-    ``PASSWORD``; ``roles`` maps a username to its roles. Leaves the limiter as it was:
-    building an application binds that one extension object to its storage."""
+    ``PASSWORD``; ``roles`` maps a username to its roles; ``setup``, when given, is called
+    with the factories to add more. Leaves the limiter as it was: building an application
+    binds that one extension object to its storage."""
     saved = limiter._storage, limiter._limiter
     try:
         app = create_app(testing_config(url, instance))
         with app.app_context():
             upgrade()
+        factories = Factories(app)
         for username in usernames:
-            Factories(app).user(
+            factories.user(
                 username=username, password=PASSWORD, roles=roles.get(username, (Role.LEARNER,))
             )
+        if setup is not None:
+            setup(factories)
         with app.app_context():
             db.engine.dispose()
     finally:

@@ -7,7 +7,9 @@ at 127.0.0.1:6379 (a database number of its own, emptied); without them the test
 except under CI=true, where they fail.
 """
 
+import json
 import re
+import time
 import uuid
 
 import pytest
@@ -19,7 +21,16 @@ from lms.testing.databases import in_ci, postgres_problem, postgres_url
 from tests.core.servers import PASSWORD, Browser, gunicorn, migrated_with_users
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
+JSON = {"Accept": "application/json"}
 SIGNED_IN = re.compile(r'<form[^>]+action="/logout"')
+NEW_PEOPLE = ("nhap.mot", "nhap.hai", "nhap.ba")
+ROSTER = (
+    "username,full_name,email,unit_code,position_codes,start_date,roles\n"
+    "nhap.mot,Vũ Thị Một,,SV-A,SV_CLERK,2026-03-01,\n"
+    "nhap.hai,Bùi Văn Hai,,SV-A,SV_CLERK,2026-03-01,\n"
+    "nhap.loi,Lỗi Đơn Vị,,NOWHERE,SV_CLERK,2026-03-01,\n"
+    "nhap.ba,Đỗ Thị Ba,,SV-A,SV_CLERK,2026-03-01,\n"
+).encode()
 
 
 def _missing(what: str, problem) -> None:
@@ -57,13 +68,20 @@ def shared_database(tmp_path_factory):
             url,
             tmp_path_factory.mktemp("setup"),
             ["an", "binh", "chi", "admin"],
+            setup=_units_and_positions,
             admin=[Role.ADMIN],
         )
-        yield url
+        yield sa.engine.make_url(url)
     finally:
         with server.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def _units_and_positions(factories) -> None:
+    city = factories.unit(kind="city", name_vi="Thành phố Thử", code="SV")
+    factories.unit(parent=city, kind="commune", name_vi="Xã A", code="SV-A")
+    factories.position(code="SV_CLERK", name_vi="Công chức một cửa")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +90,7 @@ def servers(shared_database, shared_redis, tmp_path_factory):
     is the database, Redis and the secret key."""
     folder = tmp_path_factory.mktemp("servers")
     common = {
-        "LMS_DATABASE_URL": shared_database,
+        "LMS_DATABASE_URL": shared_database.render_as_string(hide_password=False),
         "LMS_REDIS_URL": REDIS_URL,
         "LMS_LOGIN_LIMIT": "3 per 1 minute",
     }
@@ -141,3 +159,52 @@ def test_failed_sign_ins_on_both_servers_add_up_to_the_lockout(servers, shared_r
         assert 0 < int(refused.headers["Retry-After"]) <= 60
     # Another person behind the same address is not held up.
     assert Browser(b).sign_in("chi", PASSWORD).status == 200
+
+
+def test_a_roster_import_started_on_one_server_is_done_once_and_seen_on_the_other(
+    servers, shared_database
+):
+    a, b = servers
+    admin_on_a = Browser(a)
+    assert admin_on_a.sign_in("admin", PASSWORD).status == 200
+    started = admin_on_a.submit(
+        "/admin/roster", "/admin/roster", {}, files={"file": ("roster.csv", ROSTER)}
+    )
+    assert started.status == 200, started.text
+    job_page = re.search(r"/admin/roster/imports/(\d+)$", started.url)
+    assert job_page, started.url
+    admin_on_b = admin_on_a.copy_to(b)
+    deadline = time.monotonic() + 20
+    while (progress := admin_on_b.request(job_page.group(0), headers=JSON)).status == 200:
+        if not json.loads(progress.text)["running"]:
+            break
+        assert time.monotonic() < deadline, progress.text
+        time.sleep(0.1)
+    state = json.loads(progress.text)
+    assert (state["running"], state["done"], state["total"]) == (False, 4, 4)
+    results = admin_on_b.request(job_page.group(0)).text  # the results, errors first
+    assert "NOWHERE" in results and "nhap.mot" in results
+
+    job_id = int(job_page.group(1))
+    engine = sa.create_engine(shared_database)
+    try:
+        with engine.connect() as connection:
+            people = connection.execute(
+                sa.text(
+                    "SELECT u.username, count(pa.id) FROM users u"
+                    " LEFT JOIN position_assignments pa ON pa.user_id = u.id"
+                    " WHERE u.username LIKE 'nhap.%' GROUP BY u.username"
+                )
+            ).all()
+            imported = connection.execute(
+                sa.text(
+                    "SELECT details FROM audit_entries"
+                    " WHERE action = 'roster.imported' AND object_id = :job"
+                ),
+                {"job": job_id},
+            ).all()
+    finally:
+        engine.dispose()
+    assert sorted(people) == sorted((name, 1) for name in NEW_PEOPLE)
+    assert len(imported) == 1
+    assert imported[0].details["created"] == 3 and imported[0].details["error"] == 1
