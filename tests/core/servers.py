@@ -11,6 +11,7 @@ import copy
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +38,8 @@ from lms.testing.plugin import testing_config
 ROOT = Path(__file__).parents[2]
 SECRET_KEY = "operations-tests-secret-key-long-enough-for-production"
 PASSWORD = "Mat-khau-du-dai-42"
+# The ``lms`` command of this checkout, whichever ``lms`` script is on the PATH.
+LMS_COMMAND = [sys.executable, "-c", "from lms.cli import main; main()"]
 
 
 def free_port() -> int:
@@ -285,3 +288,42 @@ def _healthy(base: str, process) -> bool:
         return Browser(base).request("/healthz").status == 200
     except OSError:  # refused, or no answer yet from a worker still loading the application
         return False
+
+
+@contextlib.contextmanager
+def workers(settings: dict, *logs: Path, threads: int = 1):
+    """As many ``lms worker`` processes (the job queue's consumers) as ``logs``, started at
+    once from the project's folder, each with its output in its log; yields them once huey
+    says each consumer runs, and stops them with SIGINT (they finish the tasks under way)."""
+    offsets = [len(log.read_text()) if log.exists() else 0 for log in logs]
+    processes = []
+    try:
+        for log in logs:
+            with log.open("ab") as output:
+                processes.append(
+                    subprocess.Popen(
+                        [*LMS_COMMAND, "worker", "--workers", str(threads)],
+                        cwd=ROOT,
+                        env=_environment(settings),
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for process, log, offset in zip(processes, logs, offsets, strict=True):
+            _wait_for(lambda: _consuming(process, log, offset), "lms worker", seconds=60)  # noqa: B023
+        yield processes
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _consuming(process, log: Path, offset: int) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"lms worker exited with {process.returncode}: {log.read_text()}")
+    return "consumer started" in log.read_text()[offset:].lower()
