@@ -258,72 +258,110 @@ def _environment(settings: dict) -> dict:
     return {**inherited, "LMS_SECRET_KEY": SECRET_KEY, **settings}
 
 
+class Process:
+    """A process of the application started here from the project's folder, its output in
+    ``log``: ``start`` returns at once, ``ready`` says when it serves, ``stop`` ends it."""
+
+    what = ""
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, settings: dict, log: Path):
+        self.settings, self.log = settings, log
+        self.process = None
+        self.offset = 0
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def output(self) -> str:
+        """What it has written since it started."""
+        return self.log.read_text()[self.offset :]
+
+    def start(self) -> None:
+        self.offset = len(self.log.read_text()) if self.log.exists() else 0
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=ROOT,
+                env=_environment(self.settings),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def started(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.what} exited with {self.process.returncode}")
+        return self.ready()
+
+
+class Gunicorn(Process):
+    """The application under gunicorn (so with the project's ``gunicorn.conf.py``)."""
+
+    what = "gunicorn"
+
+    def __init__(self, settings: dict, log: Path, *, workers: int = 1):
+        super().__init__(settings, log)
+        self.workers = workers
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            *[sys.executable, "-m", "gunicorn", "--workers", str(self.workers)],
+            *["--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "3", "wsgi:app"],
+        ]
+
+    def ready(self) -> bool:
+        try:
+            return Browser(self.base).request("/healthz").status == 200
+        except OSError:  # refused, or no answer yet from a worker still loading the application
+            return False
+
+
+class Worker(Process):
+    """``lms worker``, the job queue's consumer; SIGINT lets it finish the tasks under way."""
+
+    what = "lms worker"
+    stop_signal = signal.SIGINT
+
+    def __init__(self, settings: dict, log: Path, *, threads: int = 1):
+        super().__init__(settings, log)
+        self.threads = threads
+
+    def command(self) -> list[str]:
+        return [*LMS_COMMAND, "worker", "--workers", str(self.threads)]
+
+    def ready(self) -> bool:
+        return "consumer started" in self.output().lower()
+
+
 @contextlib.contextmanager
-def gunicorn(settings: dict, log: Path, *, workers: int = 1):
-    """The application under gunicorn, started from the project's folder (so with its
-    ``gunicorn.conf.py``), its output in ``log``; yields its base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [*command, "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3", "wsgi:app"],
-            cwd=ROOT,
-            env=_environment(settings),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+def running(*processes: Process):
+    """Start ``processes`` all at once, yield them once each is ready, stop them after."""
+    started = []
     try:
-        _wait_for(lambda: _healthy(base, process), "gunicorn", seconds=60)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(15)
-
-
-def _healthy(base: str, process) -> bool:
-    if process.poll() is not None:
-        raise RuntimeError(f"gunicorn exited with {process.returncode}")
-    try:
-        return Browser(base).request("/healthz").status == 200
-    except OSError:  # refused, or no answer yet from a worker still loading the application
-        return False
-
-
-@contextlib.contextmanager
-def workers(settings: dict, *logs: Path, threads: int = 1):
-    """As many ``lms worker`` processes (the job queue's consumers) as ``logs``, started at
-    once from the project's folder, each with its output in its log; yields them once huey
-    says each consumer runs, and stops them with SIGINT (they finish the tasks under way)."""
-    offsets = [len(log.read_text()) if log.exists() else 0 for log in logs]
-    processes = []
-    try:
-        for log in logs:
-            with log.open("ab") as output:
-                processes.append(
-                    subprocess.Popen(
-                        [*LMS_COMMAND, "worker", "--workers", str(threads)],
-                        cwd=ROOT,
-                        env=_environment(settings),
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        for process, log, offset in zip(processes, logs, offsets, strict=True):
-            _wait_for(lambda: _consuming(process, log, offset), "lms worker", seconds=60)  # noqa: B023
+        for process in processes:
+            process.start()
+            started.append(process)
+        for process in processes:
+            _wait_for(process.started, process.what, seconds=60)
         yield processes
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
+        for process in started:
+            process.process.send_signal(process.stop_signal)
+        for process in started:
             try:
-                process.wait(15)
+                process.process.wait(15)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                process.process.kill()
+                process.process.wait()
 
 
-def _consuming(process, log: Path, offset: int) -> bool:
-    if process.poll() is not None:
-        raise RuntimeError(f"lms worker exited with {process.returncode}: {log.read_text()}")
-    return "consumer started" in log.read_text()[offset:].lower()
+@contextlib.contextmanager
+def gunicorn(settings: dict, log: Path, *, workers: int = 1):
+    """The application under gunicorn, its output in ``log``; yields its base URL."""
+    with running(Gunicorn(settings, log, workers=workers)) as (server,):
+        yield server.base
