@@ -244,30 +244,36 @@ def _claim(sender: str) -> _Claimed | None:
     None when there is none. On PostgreSQL the row stays locked until ``_record`` commits; on
     SQLite the claim is committed here, so no transaction is open while the message is sent."""
     now = clock.now()
-    due = (
-        sa.select(Notification.id)
-        .where(
-            Notification.email_status == EMAIL_PENDING,
-            sa.or_(
-                Notification.email_next_attempt_at.is_(None),
-                Notification.email_next_attempt_at <= now,
-            ),
-            sa.or_(
-                Notification.email_claimed_until.is_(None),
-                Notification.email_claimed_until < now,
-            ),
-        )
-        .order_by(Notification.id)
-        .limit(1)
+    due = [
+        Notification.email_status == EMAIL_PENDING,
+        sa.or_(
+            Notification.email_next_attempt_at.is_(None),
+            Notification.email_next_attempt_at <= now,
+        ),
+        sa.or_(
+            Notification.email_claimed_until.is_(None),
+            Notification.email_claimed_until < now,
+        ),
+    ]
+    with_recipient = (
+        sa.select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .execution_options(populate_existing=True)  # as it is now, not as once loaded
     )
     locks_rows = db.session.get_bind().dialect.name == "postgresql"
     if locks_rows:
-        notification_id = db.session.scalar(due.with_for_update(skip_locked=True))
+        row = db.session.execute(
+            with_recipient.where(*due)
+            .order_by(Notification.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Notification)
+        ).first()
     else:
         # One statement: no other sender can claim the same row between its read and write.
-        notification_id = db.session.scalar(
+        oldest = sa.select(Notification.id).where(*due).order_by(Notification.id).limit(1)
+        claimed_id = db.session.scalar(
             sa.update(Notification)
-            .where(Notification.id == due.scalar_subquery())
+            .where(Notification.id == oldest.scalar_subquery())
             .values(
                 email_claimed_by=sender,
                 email_claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
@@ -275,15 +281,14 @@ def _claim(sender: str) -> _Claimed | None:
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
         )
-    if notification_id is None:
+        row = (
+            claimed_id
+            and db.session.execute(with_recipient.where(Notification.id == claimed_id)).one()
+        )
+    if not row:
         db.session.commit()
         return None
-    notification, user = db.session.execute(
-        sa.select(Notification, User)
-        .join(User, User.id == Notification.user_id)
-        .where(Notification.id == notification_id)
-        .execution_options(populate_existing=True)  # as it is now, not as once loaded
-    ).one()
+    notification, user = row
     claimed = _Claimed(
         notification.id,
         notification.email_tries,

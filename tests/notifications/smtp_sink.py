@@ -5,6 +5,7 @@ each message until a number of senders are connected at once."""
 import asyncio
 import contextlib
 import socket
+import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -22,15 +23,21 @@ class Sink:
     """aiosmtpd's handler. ``refuse`` maps a recipient (or ``"*"``, everyone) to the reply
     that refuses it, e.g. ``"450 4.2.1 Mailbox busy"``; ``senders`` holds each message until
     that many connections have reached RCPT (at most ``hold_seconds``), so that several
-    senders are proven to send at the same time."""
+    senders are proven to send at the same time; ``stall_after`` messages, it answers no
+    more (``stalled`` is set), as a server would while its sender is killed."""
 
-    def __init__(self, *, senders: int = 1, hold_seconds: float = 10):
+    def __init__(
+        self, *, senders: int = 1, hold_seconds: float = 10, stall_after: int | None = None
+    ):
         self.received: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}
         self.senders = senders
         self.hold_seconds = hold_seconds
         self.peers: set = set()
         self.refused = 0
+        self.stall_after = stall_after
+        self.stalled = threading.Event()
+        self.closing = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address) or self.refuse.get("*")
@@ -45,6 +52,11 @@ class Sink:
         deadline = time.monotonic() + self.hold_seconds
         while len(self.peers) < self.senders and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
+        if self.stall_after is not None and len(self.received) >= self.stall_after:
+            self.stalled.set()
+            while not self.closing:
+                await asyncio.sleep(0.01)
+            return "421 4.3.0 Closing"
         self.received.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -58,4 +70,5 @@ def smtp_sink(**options):
     try:
         yield sink, controller.port
     finally:
+        sink.closing = True
         controller.stop()
