@@ -35,7 +35,7 @@ def email():
         page=page,
         state=state,
         counts=queries.email_counts(),
-        messages={row[0].id: services.text(row[0], locale) for row in page.items},
+        messages={row[0].id: services.text_or_kind(row[0], locale) for row in page.items},
         email_on=services.email_enabled(),
         max_tries=current_app.config["LMS_EMAIL_MAX_TRIES"],
         form=RetryEmailForm(formdata=None),

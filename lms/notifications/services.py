@@ -119,6 +119,15 @@ def text(notification: Notification, locale: str) -> str:
     return notification.kind
 
 
+def text_or_kind(notification: Notification, locale: str) -> str:
+    """``text``, or the notification's kind when its message cannot be written (the admins'
+    list of failed e-mail shows such notifications too)."""
+    try:
+        return text(notification, locale)
+    except (KeyError, ValueError, TypeError):
+        return notification.kind
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -171,6 +180,10 @@ def send_pending_email(*, limit: int = 500) -> tuple[int, int]:
             claimed = _claim(sender.name)
             if claimed is None:
                 break
+            if claimed.problem:
+                _record(claimed, EMAIL_FAILED, claimed.problem, tries=claimed.tries + 1)
+                failed += 1
+                continue
             if claimed.message is None:
                 _record(claimed, EMAIL_SKIPPED, None)  # the address was removed since
                 continue
@@ -236,7 +249,8 @@ MAX_RETRY_SECONDS = 24 * 3600
 class _Claimed:
     id: int
     tries: int
-    message: EmailMessage | None  # None: the person has no address any more
+    message: EmailMessage | None  # None: the person has no address any more, or a problem
+    problem: str | None = None  # why the message could not be written (a bug): given up
 
 
 def _claim(sender: str) -> _Claimed | None:
@@ -289,11 +303,14 @@ def _claim(sender: str) -> _Claimed | None:
         db.session.commit()
         return None
     notification, user = row
-    claimed = _Claimed(
-        notification.id,
-        notification.email_tries,
-        _message(notification, user) if user.email else None,
-    )
+    message = problem = None
+    if user.email:
+        try:
+            message = _message(notification, user)
+        except Exception as error:  # one that cannot be written must not stop the others
+            log.exception("E-mail for notification %s could not be written", notification.id)
+            problem = f"The message could not be written: {_reason(error)}"
+    claimed = _Claimed(notification.id, notification.email_tries, message, problem)
     if not locks_rows:
         db.session.commit()
     return claimed

@@ -83,6 +83,21 @@ def test_admins_see_failed_email_with_reason_and_tries(app, client, factory, adm
     assert "Person 1" in retrying and "Person 0" not in retrying
 
 
+def test_an_email_whose_message_cannot_be_written_is_listed_by_its_kind(
+    app, client, factory, admin
+):
+    with app.test_request_context():
+        user = factory.user(email="an@example.vn", full_name="Person broken")
+        # A renewal notice without the date it is about: its text cannot be made.
+        services.notify(user, "renewal_open", "renewal:1", title={"vi": "Module"})
+        db.session.commit()
+        services.send_pending_email()
+
+    page = client.get("/admin/email").get_data(as_text=True)
+    assert "Person broken" in page and "renewal_open" in page
+    assert "The message could not be written: KeyError" in page
+
+
 def test_the_list_is_paged(app, client, factory, admin, monkeypatch):
     monkeypatch.setitem(app.config, "LMS_PAGE_SIZE", 2)
     _emails(app, factory, *[(EMAIL_FAILED, 5, f"550 refused {n}") for n in range(3)])

@@ -200,3 +200,17 @@ def test_an_address_removed_before_sending_skips_the_email(appctx, factory, sink
 
     assert services.send_pending_email() == (0, 0)
     assert notice.email_status == EMAIL_SKIPPED and sink.received == []
+
+
+def test_an_email_that_cannot_be_written_is_given_up_and_the_others_go_out(appctx, factory, sink):
+    broken = factory.user(email="an@example.vn")
+    # A renewal notice without the date it is about: its text cannot be made.
+    services.notify(broken, "renewal_open", "renewal:1", title={"vi": "An toàn thông tin"})
+    good = _notice(factory.user(email="binh@example.vn"))
+
+    assert services.send_pending_email() == (1, 1)
+    [notice] = db.session.scalars(sa.select(Notification).where(Notification.user_id == broken.id))
+    assert (notice.email_status, notice.email_tries) == (EMAIL_FAILED, 1)
+    assert notice.email_error.startswith("The message could not be written: KeyError")
+    assert good.email_status == EMAIL_SENT
+    assert [mail["To"] for mail in sink.received] == ["binh@example.vn"]
