@@ -88,6 +88,8 @@ ENVIRONMENT = {
     "LMS_SMTP_PASSWORD": ("LMS_SMTP_PASSWORD", str),
     "LMS_SMTP_STARTTLS": ("LMS_SMTP_STARTTLS", _as_bool),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
+    "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
+    "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
 }
 
@@ -145,6 +147,10 @@ def defaults(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": None,
         "LMS_SMTP_STARTTLS": True,
         "LMS_MAIL_FROM": "no-reply@localhost",
+        # An e-mail that fails is tried again after this many seconds, then twice as long
+        # after each further failure, and given up after this many tries in all.
+        "LMS_EMAIL_RETRY_SECONDS": 300,
+        "LMS_EMAIL_MAX_TRIES": 5,
         # How the admin page applies an HR roster: "thread", as a job in a background thread
         # whose progress has a page of its own; "inline", within the upload request (tests).
         "LMS_ROSTER_JOBS": "thread",
@@ -253,6 +259,9 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
+    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")
