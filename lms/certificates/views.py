@@ -81,8 +81,10 @@ def _public_json(document: dict, mimetype: str) -> Response:
 
 
 @bp.route("/.well-known/did.json")
+@bp.route("/did.json")
 def did_document():
-    """The site's ``did:web`` document: the key its credentials are signed with."""
+    """The site's ``did:web`` document: the key its credentials are signed with. A site whose
+    ``LMS_BASE_URL`` has a path (``did:web:host:path``) is resolved at ``<path>/did.json``."""
     return _public_json(credentials.did_document(), "application/did+json")
 
 

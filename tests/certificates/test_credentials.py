@@ -5,6 +5,7 @@ by the site's own verification page; revocation through the Bitstring Status Lis
 import base64
 import copy
 import gzip
+import importlib.util
 import io
 import json
 from datetime import datetime, timedelta
@@ -180,3 +181,34 @@ def test_only_the_holder_downloads_the_credential(client, certified, login_as):
     certificate_id, _code, _serial = certified.certificates["position"]
     login_as(client, certified.other)
     assert client.get(f"/certificates/{certificate_id}.json").status_code == 404
+
+
+def test_the_list_offers_the_credential_and_the_issuer_follows_the_base_url(
+    app, client, certified, login_as, monkeypatch
+):
+    certificate_id, _code, _serial = certified.certificates["position"]
+    login_as(client, certified.holder)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert f'href="/certificates/{certificate_id}.json"' in page
+
+    monkeypatch.setitem(app.config, "LMS_BASE_URL", "https://hoctap.haiphong.gov.vn:8443/lms/")
+    credential = client.get(f"/certificates/{certificate_id}.json").get_json(force=True)
+    assert credential["issuer"]["id"] == "did:web:hoctap.haiphong.gov.vn%3A8443:lms"
+    assert credential["proof"]["verificationMethod"].endswith(":lms#key-1")
+    assert credential["credentialStatus"]["statusListCredential"] == (
+        "https://hoctap.haiphong.gov.vn:8443/lms/credentials/status/1"
+    )
+    assert credential["id"].startswith("https://hoctap.haiphong.gov.vn:8443/lms/verify/")
+    # did:web:host:lms resolves to <host>/lms/did.json: the site's /did.json behind the prefix.
+    did_document = client.get("/did.json").get_json(force=True)
+    assert did_document["id"] == credential["issuer"]["id"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("lms.certificates.signing") is not None,
+    reason="the site verifies signed PDFs: tests/certificates test that",
+)
+def test_a_pdf_says_it_cannot_be_checked_while_the_site_has_no_pdf_signing(client):
+    page = _upload(client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "certificate.pdf")
+    assert page.status_code == 200
+    assert "PDF verification is not available." in page.get_data(as_text=True)

@@ -83,6 +83,7 @@ POLICY = {
     # What any verifier of an Open Badges credential fetches: the issuer's DID document and
     # the status lists.
     "/.well-known/did.json": PUBLIC,
+    "/did.json": PUBLIC,
     "/credentials/status/<int:number>": PUBLIC,
     "/my-skills": SIGNED_IN,
     "/my-skills/assessment": SIGNED_IN,
