@@ -58,31 +58,60 @@ def _dropped(term) -> None:
     raise BadProof(f"the term {term!r} is not defined by the document's contexts")
 
 
-def _check_iris(node) -> None:
-    """Refuse relative IRIs, which RDF would silently leave out of what is signed."""
+def _is_blank_node(value) -> bool:
+    return isinstance(value, dict) and not ({"@id", "@value", "@list", "@set"} & value.keys())
+
+
+def _shallow(node: dict) -> str:
+    """A node with the nodes nested in it left out: what RDFC's first-degree hash sees."""
+    return json.dumps(
+        {key: [v for v in values if not _is_blank_node(v)] for key, values in node.items()}
+        if isinstance(node, dict)
+        else node,
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _check_expanded(node) -> None:
+    """Refuse what would be signed other than as written, or cost more than it should.
+
+    - A relative IRI, which RDF would silently leave out of what is signed.
+    - A labelled blank node (``_:b0``): without them the graph is the JSON tree, and
+    - two nested nodes under one property that look alike at first degree: RDF Dataset
+      Canonicalization tries every order of such look-alikes (n! of them), the known way to
+      make it run for hours; nothing this site signs has them.
+    """
     if isinstance(node, list):
         for item in node:
-            _check_iris(item)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("@id", "@type") and key in node and "@value" not in node:
-                for iri in value if isinstance(value, list) else [value]:
-                    if isinstance(iri, str) and ":" not in iri:
-                        raise BadProof(f"{iri!r} is not defined by the document's contexts")
-            else:
-                _check_iris(value)
+            _check_expanded(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("@id", "@type") and "@value" not in node:
+            for iri in value if isinstance(value, list) else [value]:
+                if isinstance(iri, str) and (":" not in iri or iri.startswith("_:")):
+                    raise BadProof(f"{iri!r} is not defined by the document's contexts")
+            continue
+        if isinstance(value, list):
+            nested = [_shallow(item) for item in value if _is_blank_node(item)]
+            if len(nested) != len(set(nested)):
+                raise BadProof(f"look-alike nodes under {key!r}")
+        _check_expanded(value)
 
 
 def canonical(document: dict) -> bytes:
     """The document's RDF dataset, canonicalised (RDFC-1.0) as N-Quads.
 
     Like the "safe mode" of JSON-LD signature libraries, a property or type the contexts do
-    not define is refused (``BadProof``) instead of being dropped unsigned."""
+    not define is refused (``BadProof``) instead of being dropped unsigned; so are shapes
+    that would make canonicalisation slow (``_check_expanded``)."""
     try:
         expanded = jsonld.JsonLdProcessor(on_property_dropped=_dropped).expand(
             document, {"documentLoader": _loader, "base": None}
         )
-        _check_iris(expanded)
+        _check_expanded(expanded)
         quads = jsonld.normalize(
             expanded,
             {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _loader},

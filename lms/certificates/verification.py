@@ -26,6 +26,9 @@ UNAVAILABLE = "unavailable"  # a kind of file this site cannot check (yet)
 
 CREDENTIAL, PDF = "credential", "pdf"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# A credential of this site is a few KiB; anything far larger is not one, and is not worth
+# canonicalising.
+MAX_CREDENTIAL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ def credential_verdict(
     data: bytes, *, method: str, public_key: Ed25519PublicKey, today: date
 ) -> Verdict:
     """An Open Badges credential (JSON) with an ``eddsa-rdfc-2022`` proof by this site."""
+    if len(data) > MAX_CREDENTIAL_BYTES:
+        return Verdict(
+            UNREADABLE, reason=_l("A credential of this site is never larger than 256 KiB.")
+        )
     try:
         credential = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
