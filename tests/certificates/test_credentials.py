@@ -74,6 +74,7 @@ def test_the_credential_verifies_independently_and_revoking_it_sets_its_status_b
     assert subject["achievement"]["name"] == "Công chức Văn phòng - Văn thư"
     assert subject["role"] == "Công chức Văn phòng - Văn thư — Phường Hồng Bàng"
     assert float(subject["result"][0]["value"]) > 0  # training hours
+    assert [a["targetCode"] for a in subject["achievement"]["alignment"]] == ["DG.1"]
     status = credential["credentialStatus"]
     assert status["type"] == "BitstringStatusListEntry"
     index = int(status["statusListIndex"])
