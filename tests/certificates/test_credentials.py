@@ -12,7 +12,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from lms.certificates.dataintegrity import b58decode
 from lms.certificates.models import STATUS_LIST_SIZE
 from tests.certificates.vc_verifier import Verifier, install
 
@@ -223,3 +226,24 @@ def test_a_pdf_says_it_cannot_be_checked_while_the_site_has_no_pdf_signing(clien
     page = _upload(client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "certificate.pdf")
     assert page.status_code == 200
     assert "PDF verification is not available." in page.get_data(as_text=True)
+
+
+def test_credentials_are_signed_with_the_configured_key(
+    app, client, certified, tmp_path, monkeypatch
+):
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "credential_key.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    instance_key = client.get("/.well-known/did.json").get_json(force=True)
+    monkeypatch.setitem(app.config, "LMS_CREDENTIAL_KEY", str(path))
+    configured = client.get("/.well-known/did.json").get_json(force=True)
+    published = configured["verificationMethod"][0]["publicKeyMultibase"]
+    assert published != instance_key["verificationMethod"][0]["publicKeyMultibase"]
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert b58decode(published[1:]) == b"\xed\x01" + raw
