@@ -1,11 +1,15 @@
 """The ``lms`` console script: Flask's commands plus every domain's groups, and the core's
-own ``lms init``."""
+own ``lms init`` and ``lms worker``."""
+
+import logging
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from lms import create_app
+from lms.core import jobs
 from lms.extensions import db
 from lms.needs.services import load_framework
 from lms.org.reference import seed_reference_data
@@ -37,6 +41,27 @@ def init_command() -> None:
     )
 
 
+@click.command("worker")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tasks run at once (threads).",
+)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the job queue's worker: roster imports, and the periodic tasks (daily sync, needs,
+    reminders, overdue quizzes, e-mail). Stop it with Ctrl+C or SIGTERM."""
+    app = current_app._get_current_object()
+    # huey's own log (tasks taken, done, failed) beside the application's.
+    huey_log = logging.getLogger("huey")
+    huey_log.setLevel(logging.INFO)
+    huey_log.handlers = logging.getLogger("lms").handlers
+    huey_log.propagate = False
+    jobs.run_worker(app, workers=workers)
+
+
 @hookimpl
 def lms_cli():
-    return [init_command]
+    return [init_command, worker_command]

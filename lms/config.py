@@ -89,6 +89,7 @@ ENVIRONMENT = {
     "LMS_SMTP_STARTTLS": ("LMS_SMTP_STARTTLS", _as_bool),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
 }
 
 
@@ -145,9 +146,11 @@ def defaults(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": None,
         "LMS_SMTP_STARTTLS": True,
         "LMS_MAIL_FROM": "no-reply@localhost",
-        # How the admin page applies an HR roster: "thread", as a job in a background thread
-        # whose progress has a page of its own; "inline", within the upload request (tests).
-        "LMS_ROSTER_JOBS": "thread",
+        # The job queue (lms/core/jobs.py): True runs each task where it is enqueued (tests).
+        "LMS_JOBS_IMMEDIATE": False,
+        # A job (a roster import) not heard from for this many seconds has died with its
+        # worker: another worker takes it over from its last committed chunk.
+        "LMS_JOBS_STALE_SECONDS": 120,
         # Look-ups of the public verification page per address.
         "LMS_VERIFY_LIMIT": "30 per minute",
         "SESSION_COOKIE_HTTPONLY": True,
