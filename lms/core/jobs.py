@@ -177,14 +177,14 @@ def _open(app: Flask, tasks: dict[str, Task]) -> _Queue:
     if config.get("LMS_JOBS_IMMEDIATE"):
         huey = MemoryHuey(QUEUE_NAME, immediate=True, results=False, utc=True)
     elif config.get("LMS_REDIS_URL"):
-        huey = RedisHuey(
-            QUEUE_NAME,
-            url=config["LMS_REDIS_URL"],
-            results=False,
-            utc=True,
-            socket_connect_timeout=2,
-            socket_timeout=5,
+        from redis import ConnectionPool
+
+        # Bounded, so a Redis that went away fails a call instead of holding it; longer
+        # than the 1 s a waiting worker blocks for a task.
+        pool = ConnectionPool.from_url(
+            config["LMS_REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
         )
+        huey = RedisHuey(QUEUE_NAME, connection_pool=pool, results=False, utc=True)
     else:
         path = Path(config.get("LMS_JOBS_SQLITE") or Path(app.instance_path) / SQLITE_FILE)
         path.parent.mkdir(parents=True, exist_ok=True)

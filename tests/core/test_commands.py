@@ -31,6 +31,7 @@ TREE = {
     "run": [],
     "shell": [],
     "users": ["create", "import"],
+    "worker": [],
 }
 
 
