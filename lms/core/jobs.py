@@ -47,7 +47,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
-from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
 from huey.exceptions import TaskLockedException
 
 __all__ = [
@@ -146,9 +147,9 @@ def periodic(
 
 @dataclass
 class _Queue:
-    huey: object
+    huey: Huey
     tasks: dict[str, Task]
-    bound: dict[str, object]
+    bound: dict[str, TaskWrapper]
 
 
 def init_app(app: Flask, declared: Iterable[Task]) -> None:
@@ -190,7 +191,7 @@ def _open(app: Flask, tasks: dict[str, Task]) -> _Queue:
         path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False, utc=True, timeout=15)
     zone = ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"])
-    bound = {}
+    bound: dict[str, TaskWrapper] = {}
     for declaration in tasks.values():
         runner = _runner(app, huey, declaration)
         options = {"name": declaration.name, "retries": declaration.retries}
@@ -215,7 +216,8 @@ def _local(when: Callable[[datetime], bool], zone: ZoneInfo) -> Callable[[dateti
 
 def _runner(app: Flask, huey, declaration: Task) -> Callable:
     def run(*args, **kwargs):
-        if has_app_context() and current_app._get_current_object() is app:
+        here = has_app_context() and current_app._get_current_object()  # pyright: ignore[reportAttributeAccessIssue]
+        if here is app:
             return _run(huey, declaration, args, kwargs)  # immediate mode, in a request
         with app.app_context():
             return _run(huey, declaration, args, kwargs)
@@ -250,7 +252,7 @@ def queue(app: Flask | None = None) -> _Queue:
     return (app or current_app).extensions[EXTENSION].get()
 
 
-def _bound(app: Flask, name: str):
+def _bound(app: Flask, name: str) -> TaskWrapper:
     return queue(app).bound[name]
 
 
