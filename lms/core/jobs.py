@@ -14,8 +14,9 @@ Domains declare their tasks here, without an application, and hand them to the p
     @jobs.task("org.import_roster")
     def import_roster(job_id: int) -> None: ...
 
-    @jobs.periodic("needs.refresh", jobs.crontab(hour="0", minute="20"), lease=hours(6))
-    def refresh() -> None: ...
+    @jobs.periodic("needs.refresh", jobs.crontab(hour="0", minute="20"),
+                   lease=timedelta(hours=20), keep=timedelta(hours=1))
+    def refresh() -> int: ...
 
     import_roster.enqueue(job.id)   # from a view, once the job's row is committed
     refresh.run()                   # the same code in the foreground (the CLI)
