@@ -19,7 +19,7 @@ both date formats, some with e-mail and several positions) and times:
   request timeout, ~30 s); the job runs on a job worker (``lms worker``, a process of its
   own, on the instance's SQLite queue) as on a real server, and the step ends when the job's
   progress (its page, asked for JSON every half second) says it is done (time from upload
-  to ``done``, including the polling).
+  to ``done``, including the polling and the worker's start, a few seconds).
 
 Prints seconds and rows/s per step and the counts, and exits 1 when a row failed or a count
 is not what the step should give. The figures depend on the machine.

@@ -56,7 +56,7 @@ def worker_command(workers: int) -> None:
     app = current_app._get_current_object()
     # huey's own log (tasks taken, done, failed) beside the application's.
     huey_log = logging.getLogger("huey")
-    huey_log.setLevel(logging.INFO)
+    huey_log.setLevel(app.config["LMS_LOG_LEVEL"])
     huey_log.handlers = logging.getLogger("lms").handlers
     huey_log.propagate = False
     jobs.run_worker(app, workers=workers)
