@@ -11,7 +11,7 @@ figure). Without a signing key PDFs are issued unsigned and the start-up log say
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -387,6 +387,8 @@ def make_test_key(folder: Path, *, common_name: str, years: int = 5) -> tuple[Pa
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    # X.509 allows 64 bytes of UTF-8 in a name: cut at a character boundary.
+    common_name = common_name.encode()[:64].decode(errors="ignore").strip()
     name = cx509.Name(
         [
             cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -394,7 +396,7 @@ def make_test_key(folder: Path, *, common_name: str, years: int = 5) -> tuple[Pa
             cx509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    now = clock.now()
+    now = datetime.now(UTC)  # pyHanko signs at the real time, whatever a test's clock says
     certificate = (
         cx509.CertificateBuilder()
         .subject_name(name)

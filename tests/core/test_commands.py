@@ -15,6 +15,7 @@ from lms.testing.plugin import testing_config as config_for
 # ``db``, Flask-Limiter's ``limiter``), whose subcommands are the library's business.
 TREE = {
     "assignments": ["sync"],
+    "certificates": ["make-test-key"],
     "classes": ["remind"],
     # check-law comes from the legal register, which joins the catalogue's group.
     "courses": ["check-law", "export", "list", "stats", "sync", "validate"],
