@@ -4,6 +4,7 @@ the seal or signature image, and a sample certificate to see the result."""
 from datetime import timedelta
 
 from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,11 +30,15 @@ LABELS = {
     "place": _l("Place (of the date line)"),
     "signer_title": _l("Signer's title (one or two lines, e.g. “KT. GIÁM ĐỐC”, “PHÓ GIÁM ĐỐC”)"),
 }
-LANGUAGES = {"vi": _l("Vietnamese"), "en": _l("English")}
+LANGUAGES = {"vi": _l("in Vietnamese"), "en": _l("in English")}
+
+
+def _label(name: str, language: str) -> str:
+    return f"{LABELS[name]} ({LANGUAGES[language]})"
 
 
 def _text_field(name: str, language: str):
-    label = f"{LABELS[name]} — {LANGUAGES[language]}"
+    label = LazyString(_label, name, language)  # translated when the page renders
     validators = [Length(max=letterhead.TEXTS[name])]
     if name == "agency" and language == "vi":
         validators.insert(0, DataRequired())

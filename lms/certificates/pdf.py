@@ -423,7 +423,7 @@ def _qr_block(pdf: _Document, url: str) -> None:
         pdf.cell(width, pdf.font_size * 1.4, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
-SEAL_HEIGHT = 26
+SEAL_HEIGHT = 28
 SEAL_WIDTH = 62
 SIGNATURE_BOX = (70, 9.5)
 
@@ -452,7 +452,7 @@ def _signer_block(
             keep_aspect_ratio=True,
         )
     spot = None
-    box_top = image_top + SEAL_HEIGHT - 2
+    box_top = image_top + SEAL_HEIGHT - 5  # the frame overlaps the foot of the seal
     if head.signed_by:
         spot = _signature_box(pdf, head.signed_by, centre, box_top)
     pdf.set_xy(x, box_top + SIGNATURE_BOX[1] + 2)
