@@ -182,7 +182,9 @@ def defaults(instance_path: str) -> dict:
 def load(app: Flask, overrides: dict | None) -> None:
     """Fill ``app.config`` in precedence order and fail fast on an unsafe result."""
     app.config.update(defaults(app.instance_path))
-    app.config.from_pyfile("config.py", silent=True)
+    # The instance folder's, as documented: a bare "config.py" would be read from the
+    # application's root (the checkout), since the app is not instance-relative.
+    app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
     for variable, (key, parse) in ENVIRONMENT.items():
         if variable in os.environ:
             try:

@@ -41,16 +41,20 @@ def seed_letterhead(admin: User) -> bool:
 
 def configure_signing() -> Path | None:
     """Make a test key in the instance folder and name it in the instance's config.py,
-    unless signing is configured already. Returns the certificate made, if any."""
+    unless signing is configured already. Returns the certificate when it made or named
+    one now."""
     if signing.is_configured():
         return None
     instance = Path(current_app.instance_path)
     folder = instance / "signing"
     key, cert = folder / signing.KEY_FILE, folder / signing.CERT_FILE
+    made = False
     if not (key.exists() and cert.exists()):
         signing.make_test_key(folder, common_name=SIGNER_CN)
+        made = True
     config = instance / "config.py"
     existing = config.read_text() if config.exists() else ""
     if "LMS_SIGNING_" not in existing:
         config.write_text(existing + CONFIG_LINES.format(key=key.name, cert=cert.name))
-    return cert
+        made = True
+    return cert if made else None

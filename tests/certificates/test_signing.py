@@ -191,3 +191,87 @@ def test_make_test_key_writes_a_pair_the_application_signs_with(app, tmp_path):
     signing_app = create_app({**config, "LMS_SIGNING_KEY": str(key), "LMS_SIGNING_CERT": str(cert)})
     with signing_app.app_context():
         assert signing.signer_name() == "UBND xã Thử"
+
+
+def tsa_pair(folder):
+    """A self-signed timestamping authority: its certificate says timeStamping, critical."""
+    from datetime import UTC, datetime, timedelta
+
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the test TSA: RSA
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
+    now = datetime.now(UTC)
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(cx509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    der_key = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return (
+        x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        keys.PrivateKeyInfo.load(der_key),
+    )
+
+
+@pytest.fixture
+def timestamp_server(tmp_path):
+    """An RFC 3161 server on 127.0.0.1 answering with pyHanko's test timestamper; yields its
+    address and the requests it answered."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    stamper = DummyTimeStamper(*tsa_pair(tmp_path))
+    answered = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(request).dump()
+            answered.append(self.headers["Content-Type"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/tsa", answered
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_configured_timestamp_server_stamps_each_signature(
+    app, client, certified, login_as, signs, monkeypatch, timestamp_server
+):
+    url, answered = timestamp_server
+    monkeypatch.setitem(app.config, "LMS_SIGNING_TIMESTAMP_URL", url)
+
+    data = certificate_pdf(client, certified, login_as)
+
+    assert answered == ["application/timestamp-query"]
+    with app.test_request_context():
+        verdict = signing.verify_pdf(data)
+    assert verdict.status == signing.VALID and verdict.timestamped
