@@ -131,3 +131,17 @@ def test_the_layout_page_needs_an_agency_name(client, certified, login_as):
     assert "This field is required." in refused.get_data(as_text=True)
     with client.application.test_request_context():
         assert letterhead.settings() is None
+
+
+def test_the_layout_page_shows_the_defaults_and_whether_pdfs_are_signed(
+    client, certified, login_as
+):
+    login_as(client, certified.admin)
+
+    page = client.get("/admin/certificates/layout").get_data(as_text=True)
+
+    assert 'value="CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"' in page
+    assert 'value="Independence - Freedom - Happiness"' in page
+    assert "LMS_SIGNING_PKCS12" in page  # not signed in this test
+    sample = client.get("/admin/certificates/layout/sample.pdf")
+    assert sample.mimetype == "application/pdf" and sample.data.startswith(b"%PDF")
