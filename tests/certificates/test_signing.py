@@ -275,3 +275,34 @@ def test_a_configured_timestamp_server_stamps_each_signature(
     with app.test_request_context():
         verdict = signing.verify_pdf(data)
     assert verdict.status == signing.VALID and verdict.timestamped
+
+
+def pkcs12_of(key_pair, folder, passphrase: bytes):
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key_path, cert_path = key_pair
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    cert = cx509.load_pem_x509_certificate(cert_path.read_bytes())
+    data = pkcs12.serialize_key_and_certificates(
+        b"signer", key, cert, None, serialization.BestAvailableEncryption(passphrase)
+    )
+    path = folder / "signer.p12"
+    path.write_bytes(data)
+    return path
+
+
+def test_a_pkcs12_file_signs_and_a_wrong_passphrase_stops_the_start(tmp_path, key_pair):
+    p12 = pkcs12_of(key_pair, tmp_path, b"mat-khau-ky-so")
+    config = config_for(f"sqlite:///{tmp_path / 'lms.sqlite3'}", tmp_path)
+
+    app = create_app(
+        {**config, "LMS_SIGNING_PKCS12": "signer.p12", "LMS_SIGNING_PASSPHRASE": "mat-khau-ky-so"}
+    )
+    with app.app_context():
+        assert signing.signer_name() == "Sở Nội vụ thành phố Hải Phòng"
+    assert p12.parent == tmp_path  # found relative to the instance folder
+
+    with pytest.raises(ConfigError, match="LMS_SIGNING_PKCS12: cannot load the signing key"):
+        create_app({**config, "LMS_SIGNING_PKCS12": str(p12), "LMS_SIGNING_PASSPHRASE": "sai"})
