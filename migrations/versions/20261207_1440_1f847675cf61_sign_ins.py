@@ -5,8 +5,8 @@ their other browsers.
 Cookies issued before this revision name no sign-in: everyone signs in once more.
 
 Revision ID: 1f847675cf61
-Revises: 9a3b4c5d6e7f
-Create Date: 2026-12-07 14:10:00
+Revises: a4b5c6d7e8f9
+Create Date: 2026-12-07 14:40:00
 
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1f847675cf61"
-down_revision = "9a3b4c5d6e7f"
+down_revision = "a4b5c6d7e8f9"
 branch_labels = None
 depends_on = None
 
