@@ -11,6 +11,7 @@ import json
 import re
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -18,9 +19,18 @@ import sqlalchemy as sa
 
 from lms.core.permissions import Role
 from lms.testing.databases import in_ci, postgres_problem, postgres_url
-from tests.core.servers import PASSWORD, Browser, gunicorn, migrated_with_users
+from tests.core.servers import (
+    PASSWORD,
+    Browser,
+    Gunicorn,
+    Worker,
+    migrated_with_users,
+    running,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
+# A queue of its own for the test of two workers starting at once.
+SECOND_QUEUE_URL = "redis://127.0.0.1:6379/13"
 JSON = {"Accept": "application/json"}
 SIGNED_IN = re.compile(r'<form[^>]+action="/logout"')
 NEW_PEOPLE = ("nhap.mot", "nhap.hai", "nhap.ba")
@@ -39,17 +49,27 @@ def _missing(what: str, problem) -> None:
     pytest.skip(f"{what} unreachable: {problem}")
 
 
-@pytest.fixture(scope="module")
-def shared_redis():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+def _redis(url: str):
+    """The Redis database at ``url``, emptied before and after."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.exceptions.ConnectionError as error:
-        _missing(f"Redis at {REDIS_URL}", error)
+        _missing(f"Redis at {url}", error)
     client.flushdb()
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(scope="module")
+def shared_redis():
+    yield from _redis(REDIS_URL)
+
+
+@pytest.fixture
+def second_queue():
+    yield from _redis(SECOND_QUEUE_URL)
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +106,23 @@ def _units_and_positions(factories) -> None:
 
 @pytest.fixture(scope="module")
 def servers(shared_database, shared_redis, tmp_path_factory):
-    """The two servers' base URLs; each has an instance folder of its own, so all they share
-    is the database, Redis and the secret key."""
+    """The two servers' base URLs, with one worker (``lms worker``) beside them; each has an
+    instance folder of its own, so all they share is the database, Redis (rate limits and the
+    job queue) and the secret key."""
     folder = tmp_path_factory.mktemp("servers")
     common = {
         "LMS_DATABASE_URL": shared_database.render_as_string(hide_password=False),
         "LMS_REDIS_URL": REDIS_URL,
         "LMS_LOGIN_LIMIT": "3 per 1 minute",
     }
-    with (
-        gunicorn({**common, "LMS_INSTANCE_PATH": str(folder / "a")}, folder / "a.log") as a,
-        gunicorn({**common, "LMS_INSTANCE_PATH": str(folder / "b")}, folder / "b.log") as b,
-    ):
-        yield a, b
+    with running(
+        *(
+            Gunicorn({**common, "LMS_INSTANCE_PATH": str(folder / name)}, folder / f"{name}.log")
+            for name in ("a", "b")
+        ),
+        Worker({**common, "LMS_INSTANCE_PATH": str(folder / "w")}, folder / "worker.log"),
+    ) as (a, b, worker):
+        yield SimpleNamespace(a=a.base, b=b.base, worker=worker)
 
 
 def _signed_in(browser: Browser) -> bool:
@@ -108,7 +132,7 @@ def _signed_in(browser: Browser) -> bool:
 
 
 def test_a_sign_in_holds_on_both_servers_and_a_sign_out_ends_it_on_both(servers):
-    a, b = servers
+    a, b = servers.a, servers.b
     on_a = Browser(a)
     assert on_a.sign_in("an", PASSWORD).status == 200
     assert _signed_in(on_a)
@@ -143,7 +167,7 @@ def test_a_sign_in_holds_on_both_servers_and_a_sign_out_ends_it_on_both(servers)
 
 
 def test_failed_sign_ins_on_both_servers_add_up_to_the_lockout(servers, shared_redis):
-    a, b = servers
+    a, b = servers.a, servers.b
     wrong = {"username": "binh", "password": "not-the-password"}
     # Three failures are allowed per account and address a minute: two on A, one on B,
     # each server below the limit by its own count.
@@ -164,7 +188,7 @@ def test_failed_sign_ins_on_both_servers_add_up_to_the_lockout(servers, shared_r
 def test_a_roster_import_started_on_one_server_is_done_once_and_seen_on_the_other(
     servers, shared_database
 ):
-    a, b = servers
+    a, b = servers.a, servers.b
     admin_on_a = Browser(a)
     assert admin_on_a.sign_in("admin", PASSWORD).status == 200
     started = admin_on_a.submit(
@@ -208,3 +232,30 @@ def test_a_roster_import_started_on_one_server_is_done_once_and_seen_on_the_othe
     assert sorted(people) == sorted((name, 1) for name in NEW_PEOPLE)
     assert len(imported) == 1
     assert imported[0].details["created"] == 3 and imported[0].details["error"] == 1
+    # Run by the worker, not by the server it was uploaded to.
+    assert servers.worker.output().count("Executing lms.core.jobs.org.import_roster") == 1
+
+
+def test_a_periodic_task_two_workers_start_at_once_runs_once(
+    shared_database, second_queue, tmp_path
+):
+    """Each worker enqueues the periodic task that resumes interrupted imports as it starts
+    (and its scheduler at every minute), so two starting together queue it twice: its lease
+    lets one run."""
+    settings = {
+        "LMS_DATABASE_URL": shared_database.render_as_string(hide_password=False),
+        "LMS_REDIS_URL": SECOND_QUEUE_URL,
+        "LMS_INSTANCE_PATH": str(tmp_path),
+    }
+    ran, refused = "org.resume_imports done in", "org.resume_imports not run"
+    with running(Worker(settings, tmp_path / "one.log"), Worker(settings, tmp_path / "two.log")):
+        deadline = time.monotonic() + 20
+        while True:
+            text = (tmp_path / "one.log").read_text() + (tmp_path / "two.log").read_text()
+            if text.count(ran) + text.count(refused) >= 2:
+                break
+            assert time.monotonic() < deadline, text
+            time.sleep(0.1)
+    # Once each worker has taken its start's run: one ran, the other was refused (the
+    # schedulers' runs at the turn of a minute, if one came, were refused as well).
+    assert text.count(ran) == 1 and text.count(refused) >= 1, text
