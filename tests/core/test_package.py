@@ -12,6 +12,7 @@ come from the wheel, and the commands run from a folder outside the repository w
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -36,6 +37,21 @@ def _repository_files(name: str) -> set[str]:
         for path in (ROOT / name).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
+
+
+def _not_in_a_clone(folder: str, names: list[str]) -> set[str]:
+    """What a checkout gathers beside its tracked files (environments, builds, caches)."""
+    generated = {name for name in names if name.endswith((".egg-info", ".pyc"))}
+    generated |= {
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        "node_modules",
+    } & set(names)
+    if Path(folder) == ROOT:
+        generated |= {".git", ".venv", "build", "dist", "instance", "test-artifacts"} & set(names)
+    return generated
 
 
 def _editable_files() -> set[str]:
@@ -79,10 +95,14 @@ def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("package")
     assert not base.resolve().is_relative_to(ROOT.resolve())
     dist = base / "dist"
+    # A copy of the repository, as a fresh clone has it: the build writes into its source
+    # folder (the egg-info), and reads an earlier build's file list from there.
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=_not_in_a_clone, symlinks=True)
     # The README's command: an sdist, then the wheel built from it (so MANIFEST.in counts).
     # Without isolation the build uses this environment's setuptools (the dev extra).
     subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)],
         check=True,
         capture_output=True,
         cwd=base,
