@@ -1,11 +1,14 @@
 """The ``lms`` console script: Flask's commands plus every domain's groups, and the core's
 own ``lms init``."""
 
+from pathlib import Path
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from lms import create_app
+from lms.core.backup import BackupError, backup
 from lms.extensions import db
 from lms.needs.services import load_framework
 from lms.org.reference import seed_reference_data
@@ -37,6 +40,23 @@ def init_command() -> None:
     )
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Back up the database to FILE (a new file) while the site runs.
+
+    SQLite: a consistent copy made with SQLite's online backup API, one file to put in
+    place of the database. PostgreSQL: runs pg_dump --format=custom, for pg_restore.
+    Uploaded media is in the database. See docs/operations.md for restoring."""
+    try:
+        made = backup(db.engine.url, file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up the database to {made.path} ({made.size:,} bytes, {made.method}).")
+
+
 @hookimpl
 def lms_cli():
-    return [init_command]
+    # ``backup`` joins Flask-Migrate's ``db`` group (see lms.plugins.spec.lms_cli).
+    return [init_command, click.Group("db", commands=[backup_command])]
