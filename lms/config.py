@@ -98,12 +98,15 @@ ENVIRONMENT = {
     "LMS_DUE_SOON_DAYS": ("LMS_DUE_SOON_DAYS", int),
     "LMS_CERTIFICATE_ISSUER": ("LMS_CERTIFICATE_ISSUER", str),
     "LMS_BASE_URL": ("LMS_BASE_URL", str),
+    "LMS_CREDENTIAL_KEY": ("LMS_CREDENTIAL_KEY", str),
     "LMS_SMTP_HOST": ("LMS_SMTP_HOST", str),
     "LMS_SMTP_PORT": ("LMS_SMTP_PORT", int),
     "LMS_SMTP_USER": ("LMS_SMTP_USER", str),
     "LMS_SMTP_PASSWORD": ("LMS_SMTP_PASSWORD", str),
     "LMS_SMTP_STARTTLS": ("LMS_SMTP_STARTTLS", _as_bool),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
+    "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
+    "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
 }
 
@@ -154,6 +157,9 @@ def defaults(instance_path: str) -> dict:
         "LMS_CERTIFICATE_ISSUER": "Hệ thống bồi dưỡng kỹ năng số cho cán bộ, công chức",
         # Absolute address printed on certificates and in e-mails; the request's own otherwise.
         "LMS_BASE_URL": None,
+        # The Ed25519 private key (PEM file) that signs the Open Badges credentials; unset,
+        # credential_key.pem in the instance folder, generated on first use.
+        "LMS_CREDENTIAL_KEY": None,
         # E-mail is off until a host is set.
         "LMS_SMTP_HOST": None,
         "LMS_SMTP_PORT": 587,
@@ -161,6 +167,10 @@ def defaults(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": None,
         "LMS_SMTP_STARTTLS": True,
         "LMS_MAIL_FROM": "no-reply@localhost",
+        # An e-mail that fails is tried again after this many seconds, then twice as long
+        # after each further failure, and given up after this many tries in all.
+        "LMS_EMAIL_RETRY_SECONDS": 300,
+        "LMS_EMAIL_MAX_TRIES": 5,
         # How the admin page applies an HR roster: "thread", as a job in a background thread
         # whose progress has a page of its own; "inline", within the upload request (tests).
         "LMS_ROSTER_JOBS": "thread",
@@ -269,6 +279,12 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
+    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    key = config.get("LMS_CREDENTIAL_KEY")
+    if key and not Path(key).is_file():
+        raise ConfigError(f"LMS_CREDENTIAL_KEY: no such file {key}")
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")

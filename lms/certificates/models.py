@@ -15,6 +15,10 @@ VALID = "valid"
 EXPIRED = "expired"
 REVOKED = "revoked"
 
+# Entries per Bitstring Status List: the specification's minimum (16 KiB), so that a list
+# hides which of its many certificates a verifier asks about.
+STATUS_LIST_SIZE = 131_072
+
 
 class Certificate(Base):
     """A module or position certificate.
@@ -52,11 +56,23 @@ class Certificate(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Its entry in the Bitstring Status List of the Open Badges credentials
+    # (lms/certificates/credentials.py): list ``index // STATUS_LIST_SIZE + 1``, bit
+    # ``index % STATUS_LIST_SIZE``; given once, in order of issue, never reused.
+    status_index: Mapped[int] = mapped_column(unique=True)
 
     __table_args__ = (
         sa.CheckConstraint(f"kind IN ('{MODULE}', '{POSITION}')", name="known_kind"),
         sa.Index("ix_certificates_position_holder", "position_id", "user_id"),
     )
+
+    @property
+    def status_list(self) -> int:
+        return self.status_index // STATUS_LIST_SIZE + 1
+
+    @property
+    def status_bit(self) -> int:
+        return self.status_index % STATUS_LIST_SIZE
 
     def status_on(self, today: date) -> str:
         if self.revoked_at is not None:

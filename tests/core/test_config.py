@@ -104,7 +104,11 @@ def test_tests_hash_passwords_cheaply_and_production_at_the_owasp_baseline(produ
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("LMS_LOG_FORMAT", "xml"), ("LMS_METRICS_ALLOW", "127.0.0.1, prometheus.internal")],
+    [
+        ("LMS_LOG_FORMAT", "xml"),
+        ("LMS_METRICS_ALLOW", "127.0.0.1, prometheus.internal"),
+        ("LMS_CREDENTIAL_KEY", "/nonexistent/credential_key.pem"),
+    ],
 )
 def test_unreadable_operations_settings_stop_start_up(production_env, monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)

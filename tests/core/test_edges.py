@@ -21,6 +21,7 @@ EDGES = {
     "core/edge.py": "the views' edge",
     "core/db.py": "end_read_transaction ends a transaction that has only read",
     "org/roster.py": "the roster import job commits chunk by chunk",
+    "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
 }
 
 
