@@ -160,6 +160,10 @@ def test_the_wheel_carries_the_top_level_folders(installed):
         assert expected
         assert {f"lms/_shipped/{name}" for name in expected} <= names, folder
     assert not [name for name in names if name.startswith(("templates/", "migrations/"))]
+    # And every file of the package itself: its data files are listed in setup.cfg's
+    # package_data, which a new one is easily left out of. (The .pot is for translators.)
+    package = _repository_files("lms") - {"lms/translations/messages.pot"}
+    assert sorted(package - names) == []
 
 
 def test_lms_comes_from_the_installed_package_not_the_checkout(installed):
