@@ -108,6 +108,7 @@ ENVIRONMENT = {
     "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
     "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
 }
 
 
@@ -171,9 +172,11 @@ def defaults(instance_path: str) -> dict:
         # after each further failure, and given up after this many tries in all.
         "LMS_EMAIL_RETRY_SECONDS": 300,
         "LMS_EMAIL_MAX_TRIES": 5,
-        # How the admin page applies an HR roster: "thread", as a job in a background thread
-        # whose progress has a page of its own; "inline", within the upload request (tests).
-        "LMS_ROSTER_JOBS": "thread",
+        # The job queue (lms/core/jobs.py): True runs each task where it is enqueued (tests).
+        "LMS_JOBS_IMMEDIATE": False,
+        # A job (a roster import) not heard from for this many seconds has died with its
+        # worker: another worker takes it over from its last committed chunk.
+        "LMS_JOBS_STALE_SECONDS": 120,
         # Look-ups of the public verification page per address.
         "LMS_VERIFY_LIMIT": "30 per minute",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -133,3 +133,17 @@ def lms_question_types():
         def lms_question_types():
             return [OrderingQuestion()]
     """
+
+
+@hookspec
+def lms_jobs():
+    """Return the tasks and periodic tasks to run on the job queue: ``lms.core.jobs.Task``
+    objects, made with ``jobs.task`` and ``jobs.periodic`` (see ``lms/core/jobs.py``).
+
+    Every application binds them to its queue, and ``lms worker`` runs them. Two tasks of one
+    name stop the application.
+
+        @hookimpl
+        def lms_jobs():
+            return [import_roster, resume_imports]  # lms.org.jobs
+    """

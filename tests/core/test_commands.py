@@ -32,6 +32,7 @@ TREE = {
     "run": [],
     "shell": [],
     "users": ["create", "import"],
+    "worker": [],
 }
 # Our commands in a library's group: ``lms db backup`` (lms.cli) joins Flask-Migrate's ``db``.
 JOINED = {"db": ["backup"]}
