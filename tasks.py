@@ -5,7 +5,7 @@
                              with the job worker beside the server
     python3 tasks.py test    install the test tools, lint, and run the whole test suite
 
-Both create ./.venv on first use and reinstall only when setup.cfg changes.
+Both create ./.venv on first use and reinstall only when the packaging files change.
 """
 
 import hashlib

@@ -1,7 +1,7 @@
 """The package as an operator installs it: ``python -m build`` from the repository, the wheel
 installed into a fresh virtual environment outside the repository, and there ``lms init``,
-``lms demo`` and gunicorn serving ``lms.wsgi:app``, with the templates, static files,
-migrations and shipped courses read from the installed package.
+``lms demo``, gunicorn serving ``lms.wsgi:app`` and ``lms worker``, with the templates, static
+files, migrations and shipped courses read from the installed package.
 
 The new environment borrows this one's dependencies, so the test needs no network: a ``.pth``
 file names a folder of links to everything installed here except the distributions installed
@@ -13,6 +13,7 @@ come from the wheel, and the commands run from a folder outside the repository w
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -237,3 +238,36 @@ def _answers(base: str, server) -> bool:
         return Browser(base).request("/healthz").status == 200
     except OSError:
         return False
+
+
+def test_the_worker_runs_tasks_and_stops_cleanly_from_the_installed_package(
+    installed, demo_site, tmp_path
+):
+    _wheel, venv_dir, work = installed
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            [str(venv_dir / "bin" / "lms"), "worker", "--workers", "1"],
+            cwd=work,
+            env=_environment(venv_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        # The tasks enqueued as it starts run through the queue in the instance folder.
+        _wait_for(lambda: _logged(log, worker, "notifications.send_email done"), "the worker")
+    finally:
+        # The signal the systemd unit stops it with (docs/operations.md).
+        worker.send_signal(signal.SIGINT)
+        returncode = worker.wait(60)
+    text = log.read_text()
+    assert returncode == 0, text
+    assert "Consumer exiting" in text
+    assert "Traceback" not in text
+    assert (venv_dir / "var" / "lms-instance" / "jobs.sqlite3").is_file()
+
+
+def _logged(log: Path, process, line: str) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"exited with {process.returncode}: {log.read_text()}")
+    return line in log.read_text()
