@@ -90,6 +90,11 @@ def _environment(venv_dir: Path) -> dict:
     return {**kept, "PATH": f"{venv_dir / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
+def _succeed(command: list[str], **options) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, **options)
+    assert done.returncode == 0, f"{command[:4]}: {done.stdout[-2000:]}{done.stderr[-4000:]}"
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """(the wheel, the virtual environment, a folder outside the repository to run in)."""
@@ -102,10 +107,8 @@ def installed(tmp_path_factory):
     shutil.copytree(ROOT, source, ignore=_not_in_a_clone, symlinks=True)
     # The README's command: an sdist, then the wheel built from it (so MANIFEST.in counts).
     # Without isolation the build uses this environment's setuptools (the dev extra).
-    subprocess.run(
+    _succeed(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)],
-        check=True,
-        capture_output=True,
         cwd=base,
         env={**os.environ, "PYTHONPATH": ""},
     )
@@ -118,10 +121,8 @@ def installed(tmp_path_factory):
     deps = _borrowed_dependencies(base / "dependencies")
     (site_packages / "borrowed-dependencies.pth").write_text(f"{deps}\n")
     pip = [sys.executable, "-m", "pip", "--python", str(venv_dir / "bin" / "python")]
-    subprocess.run(
+    _succeed(
         [*pip, "install", "--quiet", "--no-deps", "--no-index", "--no-compile", str(wheel)],
-        check=True,
-        capture_output=True,
         cwd=base,
         env=_environment(venv_dir),
     )
