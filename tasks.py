@@ -5,7 +5,7 @@
                              with the job worker beside the server
     python3 tasks.py test    install the test tools, lint, and run the whole test suite
 
-Both create ./.venv on first use and reinstall only when setup.cfg changes.
+Both create ./.venv on first use and reinstall only when the packaging files change.
 """
 
 import hashlib
@@ -29,11 +29,15 @@ def run(*command: str) -> None:
 
 def install(extras: str, *plugins: str) -> None:
     """The project with ``extras``, then ``plugins`` (folders installed as any plugin would
-    be), reinstalled only when one of their setup.cfg files changed."""
+    be), reinstalled only when the project's packaging files or a plugin's setup.cfg
+    changed."""
     if not (BIN / "python").exists():
         print(f"Creating a virtual environment in {VENV.name}/", flush=True)
         venv.create(VENV, with_pip=True)
-    configs = [ROOT / "setup.cfg", *(ROOT / plugin / "setup.cfg" for plugin in plugins)]
+    configs = [
+        *(ROOT / name for name in ("setup.cfg", "setup.py", "pyproject.toml")),
+        *(ROOT / plugin / "setup.cfg" for plugin in plugins),
+    ]
     fingerprint = hashlib.sha256(b"".join(path.read_bytes() for path in configs)).hexdigest()
     stamp = VENV / f".installed-{extras.replace(',', '-')}"
     if stamp.exists() and stamp.read_text() == fingerprint:

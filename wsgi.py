@@ -1,5 +1,7 @@
-"""WSGI entry point: ``gunicorn wsgi:app``; ``flask`` finds it from the repository root."""
+"""WSGI entry point from the repository root: ``gunicorn wsgi:app``, and what ``flask`` finds
+there; the application is ``lms.wsgi``'s, which an installed package serves as
+``lms.wsgi:app``."""
 
-from lms import create_app
+from lms.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -11,19 +11,19 @@ from flask import Flask
 from lms import config as lms_config
 from lms.core import operations
 
-ROOT = lms_config.ROOT
-
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: configure → extensions → plugins (which bring the blueprints,
     commands and tasks, the domains' among them)."""
     instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
-        "LMS_INSTANCE_PATH", str(ROOT / "instance")
+        "LMS_INSTANCE_PATH", str(lms_config.DEFAULT_INSTANCE)
     )
     app = Flask(
         __name__,
-        root_path=str(ROOT),
+        root_path=str(lms_config.SHIPPED),
         instance_path=str(Path(instance).resolve()),
+        # config.py is read from the instance folder, not from beside the code.
+        instance_relative_config=True,
         template_folder="templates",
         static_folder="static",
     )
@@ -63,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(lms_config.shipped("migrations")))
     csrf.init_app(app)
     babel.init_app(
         app,

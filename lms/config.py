@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import secrets
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,6 +17,21 @@ from flask import Flask
 from limits import parse_many
 
 ROOT = Path(__file__).resolve().parent.parent
+# The repository's top-level folders the application reads (templates, static, migrations,
+# courses) sit beside the package in a checkout; building a wheel copies them into the
+# package's _shipped/ (setup.py), since a wheel holds nothing outside its packages.
+_PACKAGED = Path(__file__).resolve().parent / "_shipped"
+INSTALLED = _PACKAGED.is_dir()
+SHIPPED = _PACKAGED if INSTALLED else ROOT
+# The instance folder unless LMS_INSTANCE_PATH says otherwise: the checkout's instance/, or,
+# installed from a wheel, Flask's place for an installed package, <environment>/var/lms-instance.
+DEFAULT_INSTANCE = Path(sys.prefix) / "var" / "lms-instance" if INSTALLED else ROOT / "instance"
+
+
+def shipped(name: str) -> Path:
+    """One of the repository's top-level folders, in a checkout or an installed wheel."""
+    return SHIPPED / name
+
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_LENGTH = 32
@@ -128,7 +144,7 @@ def defaults(instance_path: str) -> dict:
         "LMS_ARGON2_TIME_COST": MIN_ARGON2_TIME_COST,
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
-        "LMS_COURSE_DIRS": [str(ROOT / "courses")],
+        "LMS_COURSE_DIRS": [str(shipped("courses"))],
         # Folders of the register of legal instruments, one TOML file per instrument.
         "LMS_LEGAL_REGISTER_DIRS": [str(Path(__file__).parent / "legal" / "register")],
         # Learners are told a module cites an instrument not in force once it has been

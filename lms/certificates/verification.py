@@ -1,11 +1,10 @@
-"""Verifying an uploaded file: an Open Badges credential this site issued (or a signed PDF).
+"""Verifying an uploaded file: an Open Badges credential this site issued or a signed PDF.
 
 Every kind of file ends in one ``Verdict``, which the verification page shows the same way:
 the status and, when the file is authentic, the certificate it is about (whose public facts
 the page prints). A kind of file is one small function from bytes to a ``Verdict``.
 """
 
-import importlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +12,7 @@ from datetime import date
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask_babel import lazy_gettext as _l
 
-from lms.certificates import dataintegrity, queries
+from lms.certificates import dataintegrity, queries, signing
 from lms.certificates.models import EXPIRED, REVOKED, VALID, Certificate
 from lms.certificates.services import normalise_code
 
@@ -22,7 +21,6 @@ UNSIGNED = "unsigned"  # no signature to check
 FOREIGN = "foreign"  # signed by another issuer: nothing this site can vouch for
 UNKNOWN = "unknown"  # authentic, but no such certificate here
 UNREADABLE = "unreadable"  # not a credential or PDF at all
-UNAVAILABLE = "unavailable"  # a kind of file this site cannot check (yet)
 
 CREDENTIAL, PDF = "credential", "pdf"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -59,19 +57,19 @@ def _certificate_verdict(certificate: Certificate | None, kind: str, today: date
 
 
 def pdf_verdict(data: bytes, *, today: date) -> Verdict:
-    """A certificate PDF's signature, checked by ``lms.certificates.signing`` where the site
-    has it; its ``verify_pdf(data)`` result gives a status (valid, tampered, unsigned,
-    revoked) and, when authentic, the certificate."""
-    try:
-        signing = importlib.import_module("lms.certificates.signing")
-    except ImportError:
-        return Verdict(UNAVAILABLE, PDF, reason=_l("PDF verification is not available."))
-    result = signing.verify_pdf(data)
-    status = getattr(result, "status", result)
-    certificate = getattr(result, "certificate", None)
-    if status in (VALID, EXPIRED, REVOKED):
-        return _certificate_verdict(certificate, PDF, today)
-    return Verdict(str(status), PDF, reason=getattr(result, "reason", None))
+    """A certificate PDF's PAdES signature, checked against this site's signing certificate
+    (``signing.verify_pdf``); when it is intact and ours, the certificate its metadata names."""
+    signed = signing.verify_pdf(data, today)
+    if signed.status == signing.VALID:
+        return _certificate_verdict(signed.certificate, PDF, today)
+    reasons = {
+        signing.TAMPERED: _l("The PDF has been changed since it was signed."),
+        signing.UNTRUSTED: _l("The PDF is signed, but not with this site's key."),
+        signing.UNSIGNED: _l("The PDF carries no digital signature."),
+        signing.UNREADABLE: _l("The file is not a PDF that can be read."),
+    }
+    statuses = {signing.TAMPERED: TAMPERED, signing.UNTRUSTED: FOREIGN, signing.UNSIGNED: UNSIGNED}
+    return Verdict(statuses.get(signed.status, UNREADABLE), PDF, reason=reasons.get(signed.status))
 
 
 def _issuer_of(credential: dict) -> str | None:

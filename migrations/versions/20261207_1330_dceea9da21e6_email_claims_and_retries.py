@@ -31,9 +31,7 @@ def upgrade():
             sa.Column("email_claimed_until", sa.DateTime(timezone=True), nullable=True)
         )
         batch_op.drop_index("ix_notifications_email_status")
-        batch_op.create_index(
-            "ix_notifications_email_status", ["email_status", "id"], unique=False
-        )
+        batch_op.create_index("ix_notifications_email_status", ["email_status", "id"], unique=False)
     # Every e-mail tried before was tried once (a failure then was final).
     op.execute("UPDATE notifications SET email_tries = 1 WHERE email_attempted_at IS NOT NULL")
 

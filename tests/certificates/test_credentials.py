@@ -5,7 +5,6 @@ by the site's own verification page; revocation through the Bitstring Status Lis
 import base64
 import copy
 import gzip
-import importlib.util
 import io
 import json
 from datetime import datetime, timedelta
@@ -216,16 +215,6 @@ def test_the_list_offers_the_credential_and_the_issuer_follows_the_base_url(
     # did:web:host:lms resolves to <host>/lms/did.json: the site's /did.json behind the prefix.
     did_document = client.get("/did.json").get_json(force=True)
     assert did_document["id"] == credential["issuer"]["id"]
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("lms.certificates.signing") is not None,
-    reason="the site verifies signed PDFs: tests/certificates test that",
-)
-def test_a_pdf_says_it_cannot_be_checked_while_the_site_has_no_pdf_signing(client):
-    page = _upload(client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "certificate.pdf")
-    assert page.status_code == 200
-    assert "PDF verification is not available." in page.get_data(as_text=True)
 
 
 def test_credentials_are_signed_with_the_configured_key(

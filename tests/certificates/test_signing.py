@@ -136,6 +136,27 @@ def test_a_revoked_certificate_keeps_a_valid_signature_and_the_verdict_says_revo
     assert verdict.certificate_status == REVOKED
 
 
+def test_the_verification_page_checks_an_uploaded_pdf(client, certified, login_as, signs):
+    signed = certificate_pdf(client, certified, login_as)
+    _code = certified.certificates["position"][1]
+    client.submit("/logout")
+    client.submit("/language", {"locale": "en"})
+
+    def checked(data: bytes, name: str = "certificate.pdf") -> str:
+        response = client.submit("/verify", {"file": (io.BytesIO(data), name)})
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    page = checked(signed)
+    assert "Valid certificate" in page
+    assert "signature is intact." in page
+    assert certified.holder.full_name in page
+    page = checked(flip_one_signed_byte(signed))
+    assert "The PDF has been changed since it was signed." in page
+    assert certified.holder.full_name not in page
+    assert "The file is not a PDF that can be read." in checked(b"%PDF-1.7 nothing else")
+
+
 def test_a_pdf_signed_with_another_key_is_not_taken_for_ours(
     app, client, certified, login_as, signs, monkeypatch, tmp_path
 ):

@@ -34,6 +34,12 @@ def test_default_database_is_sqlite_in_the_instance_folder(production_env):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{production_env / 'lms.sqlite3'}"
 
 
+def test_config_py_in_the_instance_folder_is_read(production_env):
+    production_env.mkdir(parents=True)
+    (production_env / "config.py").write_text("LMS_PAGE_SIZE = 7\n")
+    assert create_app().config["LMS_PAGE_SIZE"] == 7
+
+
 @pytest.mark.parametrize("weak", ["changeme", "dev", "short-but-not-32-chars"])
 def test_weak_secret_key_stops_start_up(production_env, monkeypatch, weak):
     monkeypatch.setenv("LMS_SECRET_KEY", weak)
