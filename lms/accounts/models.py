@@ -1,12 +1,13 @@
-"""User accounts and the roles they hold."""
+"""User accounts, the roles they hold and their sign-ins."""
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import Base, CreatedAt
+from lms.core.db import Base, CreatedAt, utcnow
 from lms.core.permissions import Role
 
 
@@ -20,8 +21,9 @@ class User(UserMixin, CreatedAt, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on sign-out, password change and deactivation: every session and remember-me
-    # cookie carries the value it was issued with, and a stale one no longer loads the user.
+    # Bumped on password change and deactivation: every session and remember-me cookie
+    # carries the value it was issued with, and a stale one no longer loads the user.
+    # (Signing out ends only that browser's sign-in: see SignIn.)
     session_version: Mapped[int] = mapped_column(default=1)
     # Name, username and e-mail lower-cased without diacritics, so search runs in SQL.
     search_text: Mapped[str] = mapped_column(sa.String(500))
@@ -31,12 +33,29 @@ class User(UserMixin, CreatedAt, Base):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # The token of the sign-in this object was signed in or loaded through, not a column:
+    # set by services.start_sign_in and by the user loader, read by get_id.
+    sign_in_token = None
+
     @property
     def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and remember-me cookies hold: the user, the session version and
+        the sign-in, all three checked by queries.load_session_user on every request."""
+        if self.sign_in_token is None:
+            raise RuntimeError("login_user needs a sign-in: call services.start_sign_in first")
+        return f"{self.id}:{self.session_version}:{self.sign_in_token}"
+
+    def __eq__(self, other):
+        # The same person, whichever sign-in each object came through (UserMixin compares
+        # get_id, which holds the sign-in).
+        if isinstance(other, User):
+            return (self.id, self.session_version) == (other.id, other.session_version)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def role_set(self) -> frozenset[Role]:
@@ -44,6 +63,30 @@ class User(UserMixin, CreatedAt, Base):
 
     def has_any_role(self, roles) -> bool:
         return not self.role_set.isdisjoint(roles)
+
+
+def token_hash(token: str) -> str:
+    """What the sign_ins table keeps of a sign-in's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SignIn(Base):
+    """One sign-in of a user in one browser. The session and remember-me cookies name it,
+    and the user loader accepts them only while it has not ended, on every app server: a
+    sign-out ends it for a copy of the cookie too, without signing out the person's other
+    browsers. A password change or deactivation ends them all."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random token the cookies carry, so the table alone opens no session.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # What a person needs to recognise their own sign-ins in a list of them.
+    address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class UserRole(Base):

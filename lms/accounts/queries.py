@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import SignIn, User, UserRole, token_hash
 from lms.core.i18n import fold
 from lms.extensions import db
 
@@ -35,14 +35,23 @@ def users(*, search: str = "", role: str | None = None, active: bool | None = No
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user a session or remember-me cookie names, if it is still valid."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    return db.session.scalar(
-        sa.select(User).where(
+    """The user a session or remember-me cookie names (``User.get_id``), if it is still valid:
+    the account active, its session version current and the sign-in not ended; one query."""
+    parts = session_id.split(":")
+    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2]):
+        return None  # also the user:version cookies from before sign-ins were recorded
+    user_id, version, token = parts
+    user = db.session.scalar(
+        sa.select(User)
+        .join(SignIn, SignIn.user_id == User.id)
+        .where(
             User.id == int(user_id),
             User.session_version == int(version),
             User.active.is_(True),
+            SignIn.token_hash == token_hash(token),
+            SignIn.ended_at.is_(None),
         )
     )
+    if user is not None:
+        user.sign_in_token = token
+    return user

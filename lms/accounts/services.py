@@ -4,11 +4,12 @@ Every function takes the acting user explicitly and flushes; the caller commits.
 """
 
 import logging
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import SignIn, User, UserRole, token_hash
 from lms.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -122,11 +123,37 @@ def set_roles(actor: User, user: User, roles) -> None:
     audit.record(actor, "user.roles_changed", user, roles=sorted(wanted))
 
 
-def end_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie ``user`` has anywhere."""
+def start_sign_in(user: User, *, address: str | None, user_agent: str | None) -> None:
+    """Record a new sign-in of ``user`` in one browser; ``login_user`` then puts its token in
+    the cookies (through ``User.get_id``)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        SignIn(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            address=address,
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    db.session.flush()
+    user.sign_in_token = token
+
+
+def _end_sign_ins(user: User, *conditions) -> None:
+    db.session.execute(
+        sa.update(SignIn)
+        .where(SignIn.user_id == user.id, SignIn.ended_at.is_(None), *conditions)
+        .values(ended_at=clock.now())
+    )
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> None:
+    """Invalidate every session and remember-me cookie ``user`` has anywhere, except the
+    sign-in whose token is ``keep`` (the browser that asked, which signs in again)."""
     user.session_version = User.session_version + 1
     db.session.flush()
     db.session.refresh(user, ["session_version"])
+    _end_sign_ins(user, *([SignIn.token_hash != token_hash(keep)] if keep else []))
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -144,15 +171,29 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def sign_in(
+    username: str, password: str, *, address: str | None, user_agent: str | None
+) -> User | None:
+    """``authenticate``, and for the user found a new sign-in (``start_sign_in``)."""
+    user = authenticate(username, password)
+    if user is not None:
+        start_sign_in(user, address=address, user_agent=user_agent)
+    return user
+
+
 def sign_out(user: User) -> None:
-    end_sessions(user)
+    """End the sign-in ``user`` was loaded through, on every server and for every copy of its
+    cookies; the person's other browsers stay signed in."""
+    if user.sign_in_token is not None:
+        _end_sign_ins(user, SignIn.token_hash == token_hash(user.sign_in_token))
     audit.record(user, "user.signed_out", user)
 
 
 def _replace_password(user: User, new: str) -> None:
     check_password(new, username=user.username)
     user.password_hash = hash_password(new)
-    end_sessions(user)
+    # The person changing their own password stays signed in where they did it.
+    end_sessions(user, keep=user.sign_in_token)
 
 
 def change_password(user: User, *, current: str, new: str) -> None:

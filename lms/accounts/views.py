@@ -8,6 +8,11 @@ from lms.core.edge import commit
 from lms.core.urls import safe_next
 
 
+def _browser() -> dict:
+    """Where a sign-in comes from, kept with it so a person can tell their sign-ins apart."""
+    return {"address": request.remote_addr, "user_agent": request.user_agent.string}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.limit_sign_in
 def login():
@@ -16,7 +21,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     if form.validate_on_submit():
-        user = commit(lambda: services.authenticate(form.username.data, form.password.data)).value
+        user = commit(
+            lambda: services.sign_in(form.username.data, form.password.data, **_browser())
+        ).value
         if user is None:
             throttle.record_failure()
             current_app.logger.warning(
@@ -85,6 +92,7 @@ def activate(token: str):
         lambda: activation.activate(user, form.new.data), field=form.new
     ):
         session.clear()
+        commit(lambda: services.start_sign_in(user, **_browser()))
         login_user(user)
         flash(_("Your password is set and you are signed in. Welcome!"), "success")
         response = redirect(url_for("learning.home"))

@@ -71,6 +71,20 @@ def test_session_cookie_copied_before_sign_out_is_sent_to_sign_in(app, client, f
     assert replay.headers["Location"].startswith("/login")
 
 
+def test_signing_out_in_one_browser_leaves_the_others_signed_in(app, client, factory, login_as):
+    user = factory.user()
+    login_as(client, user)
+    phone = app.test_client()
+    login_as(phone, user, remember="y")
+    copy_of_phone = app.test_client()
+    _copy_cookie(phone, copy_of_phone, "lms_remember")
+    client.submit("/logout")
+    assert client.get("/").status_code == 302
+    assert phone.get("/").status_code == 200
+    phone.submit("/logout")
+    assert copy_of_phone.get("/").status_code == 302, "the phone's remember-me cookie ended too"
+
+
 def test_remember_me_survives_the_browser_session_but_not_sign_out(app, client, factory, login_as):
     user = factory.user()
     login_as(client, user, remember="y")

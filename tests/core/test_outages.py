@@ -8,17 +8,21 @@ import statistics
 import time
 
 import pytest
-from flask_migrate import upgrade
 
 from lms import create_app
 from lms.core import outages
-from lms.extensions import db, limiter
-from lms.testing.factories import Factories
+from lms.extensions import limiter
 from lms.testing.plugin import Client
 from lms.testing.plugin import testing_config as settings_for_tests
-from tests.core.servers import Browser, PostgresCluster, RedisServer, gunicorn
+from tests.core.servers import (
+    PASSWORD,
+    Browser,
+    PostgresCluster,
+    RedisServer,
+    gunicorn,
+    migrated_with_users,
+)
 
-PASSWORD = "Mat-khau-du-dai-42"
 SIGNED_IN_PAGE = "/"
 
 
@@ -32,23 +36,13 @@ def cluster():
         cluster.remove()
 
 
-def _migrated_with_users(url: str, instance, usernames) -> None:
-    app = create_app(settings_for_tests(url, instance))
-    with app.app_context():
-        upgrade()
-    for username in usernames:
-        Factories(app).user(username=username, password=PASSWORD)
-    with app.app_context():
-        db.engine.dispose()
-
-
 def _percentile(values, share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def test_a_database_outage_is_answered_and_the_site_comes_back_without_a_restart(cluster, tmp_path):
-    _migrated_with_users(cluster.url, tmp_path / "setup", ["an", "binh"])
+    migrated_with_users(cluster.url, tmp_path / "setup", ["an", "binh"])
     log = tmp_path / "server.log"
     settings = {"LMS_DATABASE_URL": cluster.url, "LMS_INSTANCE_PATH": str(tmp_path)}
     with gunicorn(settings, log) as base:
@@ -158,7 +152,7 @@ def test_without_redis_sign_in_fails_closed_and_other_limits_open(
     redis_server, restore_limiter_storage, outage_log, tmp_path
 ):
     url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    _migrated_with_users(url, tmp_path / "setup", ["an"])
+    migrated_with_users(url, tmp_path / "setup", ["an"])
     redis = {"LMS_REDIS_URL": redis_server.url, "RATELIMIT_STORAGE_URI": redis_server.url}
     app = create_app({**settings_for_tests(url, tmp_path), **redis})
     app.test_client_class = Client
