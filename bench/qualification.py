@@ -27,11 +27,34 @@ import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
-from dashboards import Statements, sign_in
+from dashboards import _CSRF, Statements, sign_in
 from harness import postgres_url
+
+
+@contextmanager
+def rolled_back(app):
+    """The application bound to one connection whose transaction is rolled back on leaving
+    (as ``lms.testing``'s fixture does); yields the engine."""
+    from lms.extensions import db
+
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+    try:
+        yield engine
+    finally:
+        with app.app_context():
+            db.session.remove()
+            engines[None] = engine
+        transaction.rollback()
+        connection.close()
 
 
 def main(argv=None) -> int:
@@ -52,7 +75,6 @@ def main(argv=None) -> int:
     from lms.extensions import db
     from lms.org.models import CurriculumItem, ManagerUnit, OrgUnit, Position
     from lms.reports import qualification
-    from lms.testing.plugin import rolled_back
 
     url = sa.engine.make_url(args.url).set(database=args.database)
     app = create_app(
@@ -60,7 +82,6 @@ def main(argv=None) -> int:
             "SECRET_KEY": "national-bench-only-secret-key-long-enough",
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
             "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
         }
     )
     rng = random.Random(args.seed)
@@ -93,8 +114,7 @@ def main(argv=None) -> int:
 
     # Everything below (the validity, the manager, the page's requests) happens in one
     # transaction, rolled back at the end, as the tests do.
-    with rolled_back(app), app.app_context():
-        engine = db.engines[None].engine
+    with rolled_back(app) as engine, app.app_context():
         db.session.execute(
             sa.update(CurriculumItem)
             .where(CurriculumItem.position_id == position_id)
@@ -137,6 +157,8 @@ def main(argv=None) -> int:
         db.session.commit()  # into the outer transaction (a savepoint's end), for the page
         client = app.test_client()
         sign_in(client, "admin")
+        form = client.get("/reports/qualification").get_data(as_text=True)
+        token = _CSRF.search(form).group(1)
         timings, size, rows = [], 0, 0
         for _ in range(args.repeat):
             started = time.perf_counter()
@@ -147,6 +169,7 @@ def main(argv=None) -> int:
                     "on": args.on.isoformat(),
                     "people": "\n".join(names),
                     "output": "csv",
+                    "csrf_token": token,
                 },
                 content_type="multipart/form-data",
             )
