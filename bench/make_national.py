@@ -1,7 +1,6 @@
 """A country on PostgreSQL for the dashboard benchmark: provinces, communes with their
 sections, people holding positions, the curricula's module assignments with a realistic
-spread of completion, overdue and certificates (a module certificate per completion, a
-position certificate per completed curriculum) — loaded with COPY in a few minutes.
+spread of completion, overdue and certificates — loaded with COPY in a few minutes.
 
     .venv/bin/python bench/make_national.py [--people 250000] [--provinces 34]
         [--communes 3300] [--modules 30] [--database lms_national] [--url URL] [--seed 6]
@@ -372,36 +371,6 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
     return counts
 
 
-def module_certificates(connection) -> int:
-    """A module certificate for every completion, as the certificates domain issues one on
-    each (the qualification check joins them), made by the server from the progress rows."""
-    first = next_id(connection, "certificates")
-    cursor = connection.execute(
-        """
-        INSERT INTO certificates (id, kind, serial, code, user_id, module_id,
-            module_progress_id, holder_name, achievement, modules, hours, issued_on, issued_at)
-        SELECT %(first)s + row_number() OVER (ORDER BY p.id) - 1, 'module',
-            'M' || lpad(p.id::text, 12, '0'), 'M' || lpad(p.id::text, 23, '0'),
-            p.user_id, p.module_id, p.id, u.full_name, v.manifest -> 'title',
-            json_build_array(json_build_object('slug', m.slug, 'title', v.manifest -> 'title',
-                'version', v.number, 'progress_id', p.id)),
-            round(v.estimated_minutes / 60.0, 2), (p.completed_at AT TIME ZONE 'UTC')::date,
-            p.completed_at
-        FROM module_progress p
-        JOIN users u ON u.id = p.user_id
-        JOIN modules m ON m.id = p.module_id
-        JOIN module_versions v ON v.id = p.version_id
-        WHERE p.completed_at IS NOT NULL
-        """,
-        {"first": first},
-    )
-    connection.execute(
-        "SELECT setval(pg_get_serial_sequence('certificates', 'id'), "
-        "(SELECT max(id) FROM certificates))"
-    )
-    return cursor.rowcount
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=250_000)
@@ -430,7 +399,6 @@ def main(argv=None) -> int:
     plain = sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(plain) as connection:
         counts = generate(connection, args, random.Random(args.seed), password_hash)
-        counts["module certificates"] = module_certificates(connection)
         connection.commit()
     loaded = time.perf_counter()
     with psycopg.connect(plain, autocommit=True) as connection:

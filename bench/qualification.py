@@ -8,7 +8,9 @@
 Runs the application in this process against the database ``--database`` on the server of
 ``--url``. Inside one transaction that is rolled back at the end, it gives the position's
 curriculum a validity of ``--validity-months`` (the generated country has none, so nothing
-would ever expire) and attaches a new manager to the first province. Then it checks
+would ever expire), issues a module certificate for each completion of the people it
+checks (the generated country has position certificates only; the site issues one per
+completion) and attaches a new manager to the first province. Then it checks
 ``--people`` usernames drawn at random from the whole country (1 % of them unknown) for the
 position on the date ``--on``:
 
@@ -31,7 +33,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
-from dashboards import _CSRF, Statements, sign_in
+from dashboards import Statements, sign_in
 from harness import postgres_url
 
 
@@ -57,6 +59,37 @@ def rolled_back(app):
         connection.close()
 
 
+def issue_module_certificates(session, usernames: list[str]) -> int:
+    """A module certificate for each completion of the listed people, as the site issues
+    one per completion (``make_national`` generates position certificates only); the check
+    joins them. Made by the server from the progress rows, inside the bench's transaction."""
+    first = session.execute(sa.text("SELECT coalesce(max(id), 0) + 1 FROM certificates"))
+    result = session.execute(
+        sa.text(
+            """
+            INSERT INTO certificates (id, kind, serial, code, user_id, module_id,
+                module_progress_id, holder_name, achievement, modules, hours, issued_on,
+                issued_at)
+            SELECT :first + row_number() OVER (ORDER BY p.id) - 1, 'module',
+                'M' || lpad(p.id::text, 12, '0'), 'M' || lpad(p.id::text, 23, '0'),
+                p.user_id, p.module_id, p.id, u.full_name, v.manifest -> 'title',
+                json_build_array(json_build_object('slug', m.slug,
+                    'title', v.manifest -> 'title', 'version', v.number, 'progress_id', p.id)),
+                round(v.estimated_minutes / 60.0, 2), (p.completed_at AT TIME ZONE 'UTC')::date,
+                p.completed_at
+            FROM module_progress p
+            JOIN users u ON u.id = p.user_id
+            JOIN modules m ON m.id = p.module_id
+            JOIN module_versions v ON v.id = p.version_id
+            WHERE p.completed_at IS NOT NULL AND u.username = ANY(:usernames)
+            """
+        ),
+        {"first": first.scalar_one(), "usernames": usernames},
+    )
+    session.execute(sa.text("ANALYZE certificates"))
+    return result.rowcount
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="lms_national")
@@ -75,6 +108,7 @@ def main(argv=None) -> int:
     from lms.extensions import db
     from lms.org.models import CurriculumItem, ManagerUnit, OrgUnit, Position
     from lms.reports import qualification
+    from lms.testing.plugin import Client
 
     url = sa.engine.make_url(args.url).set(database=args.database)
     app = create_app(
@@ -132,6 +166,7 @@ def main(argv=None) -> int:
         db.session.add(UserRole(user_id=manager.id, role=Role.MANAGER.value))
         db.session.add(ManagerUnit(user_id=manager.id, unit_id=province.id))
         db.session.flush()
+        issued = issue_module_certificates(db.session, names)
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         people = qualification.people_from_text("\n".join(names))
         position = db.session.get(Position, position_id)
@@ -155,21 +190,19 @@ def main(argv=None) -> int:
                 f"not found or not visible {counts['not_found']:,}"
             )
         db.session.commit()  # into the outer transaction (a savepoint's end), for the page
+        app.test_client_class = Client  # signs its CSRF token from the session
         client = app.test_client()
         sign_in(client, "admin")
-        form = client.get("/reports/qualification").get_data(as_text=True)
-        token = _CSRF.search(form).group(1)
         timings, size, rows = [], 0, 0
         for _ in range(args.repeat):
             started = time.perf_counter()
-            response = client.post(
+            response = client.submit(
                 "/reports/qualification",
                 data={
                     "position": position_id,
                     "on": args.on.isoformat(),
                     "people": "\n".join(names),
                     "output": "csv",
-                    "csrf_token": token,
                 },
                 content_type="multipart/form-data",
             )
@@ -179,6 +212,7 @@ def main(argv=None) -> int:
             if response.status_code != 200:
                 raise SystemExit(f"the page answered {response.status_code}")
             size, rows = len(body), body.count(b"\n") - 1
+        print(f"(module certificates issued for the checked people's completions: {issued:,})")
         print(
             f"page, CSV download  median {statistics.median(timings):6.2f} s, "
             f"max {max(timings):6.2f} s; {rows:,} rows, {size / 1e6:.1f} MB"

@@ -359,12 +359,14 @@ def _revoked_progress_ids(user_ids: list[int]) -> list[int]:
     return sorted(found)
 
 
-def _status_rows(position: Position, user_ids: list[int], on: date, today: date, months):
-    """One row per person and requirement: the latest completion made by ``on`` that no
-    revoked certificate rests on, its version and module certificate, and the status."""
+def _completion_rows(
+    position: Position, module_ids: list[int], user_ids: list[int], on: date, today: date, months
+):
+    """Rows of (user id, module id, status, completed at, version, module certificate
+    serial): for each person and required module they completed, the latest completion made
+    by ``on`` that no revoked certificate rests on, and its status on ``on``. A required
+    module without a row is missing, with nothing to show for it."""
     mp = ModuleProgress
-    # The people once, as a CTE: SQLite takes at most 32,766 parameters a statement.
-    people = sa.select(User.id.label("user_id")).where(_among(User.id, user_ids)).cte("people")
     revoked_module_certificate = (
         sa.select(Certificate.id)
         .where(
@@ -387,10 +389,8 @@ def _status_rows(position: Position, user_ids: list[int], on: date, today: date,
         )
         .label("rank"),
     ).where(
-        mp.user_id.in_(sa.select(people.c.user_id)),
-        mp.module_id.in_(
-            sa.select(CurriculumItem.module_id).where(CurriculumItem.position_id == position.id)
-        ),
+        _among(mp.user_id, user_ids),
+        mp.module_id.in_(module_ids),
         mp.completed_at.is_not(None),
         mp.completed_at < since_moment(on + timedelta(days=1)),
         ~revoked_module_certificate,
@@ -412,31 +412,27 @@ def _status_rows(position: Position, user_ids: list[int], on: date, today: date,
             ),
         )
 
-    whens = [(best.c.progress_id.is_(None), MISSING), (valid_on(on), MET)]
+    whens = [(valid_on(on), MET)]
     if on > today:
         whens.append((valid_on(today), EXPIRES))
     status = sa.case(*whens, else_=MISSING)
     query = (
         sa.select(
-            people.c.user_id,
-            CurriculumItem.module_id,
+            best.c.user_id,
+            best.c.module_id,
             status.label("status"),
             best.c.completed_at,
             ModuleVersion.number,
             Certificate.serial,
         )
-        .select_from(people)
-        .join(CurriculumItem, sa.true())
-        .join(Module, Module.id == CurriculumItem.module_id)
-        .outerjoin(
-            best,
+        .join(
+            CurriculumItem,
             sa.and_(
-                best.c.user_id == people.c.user_id,
-                best.c.module_id == CurriculumItem.module_id,
-                best.c.rank == 1,
+                CurriculumItem.position_id == position.id,
+                CurriculumItem.module_id == best.c.module_id,
             ),
         )
-        .outerjoin(ModuleVersion, ModuleVersion.id == best.c.version_id)
+        .join(ModuleVersion, ModuleVersion.id == best.c.version_id)
         .outerjoin(
             Certificate,
             sa.and_(
@@ -446,9 +442,7 @@ def _status_rows(position: Position, user_ids: list[int], on: date, today: date,
                 Certificate.revoked_at.is_(None),
             ),
         )
-        .where(CurriculumItem.position_id == position.id, Module.retired_at.is_(None))
-        # Each person's requirements in the curriculum's order.
-        .order_by(people.c.user_id, CurriculumItem.id)
+        .where(best.c.rank == 1)
     )
     return db.session.execute(query)
 
@@ -477,6 +471,16 @@ def _position_certificates(position: Position, user_ids: list[int], on: date) ->
     return found
 
 
+def _result(requirement: Requirement, status: str, evidence) -> RequirementResult:
+    return RequirementResult(
+        requirement.module_id,
+        requirement.module_slug,
+        requirement.module_title,
+        status,
+        evidence,
+    )
+
+
 def check(
     actor: User,
     position: Position,
@@ -490,7 +494,6 @@ def check(
     ensure_role(actor, Role.MANAGER, Role.ADMIN)
     today = clock.today()
     requirements = requirements_of(position, locale)
-    by_module = {requirement.module_id: requirement for requirement in requirements}
     found = _visible_people(actor, [entry.identifier for entry in people.entries], today)
     user_ids = sorted(row[0] for row in found.values())
     results: dict[int, PersonResult] = {}
@@ -513,35 +516,38 @@ def check(
     if user_ids:
         months = sorted({r.validity_months for r in requirements if r.validity_months})
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        for row in _status_rows(position, user_ids, on, today, months):
-            requirement = by_module[row.module_id]
-            evidence = None
-            if row.completed_at is not None:
-                completed_on = row.completed_at.astimezone(zone).date()
-                valid_for = requirement.validity_months
-                evidence = Evidence(
-                    completed_on=completed_on,
-                    version=row.number,
-                    valid_until=clock.add_months(completed_on, valid_for) if valid_for else None,
-                    certificate_serial=row.serial,
-                )
-            person = results[row.user_id]
-            found_in = (
-                person.met
-                if row.status == MET
-                else person.expiring
-                if row.status == EXPIRES
-                else person.missing
+        module_ids = [requirement.module_id for requirement in requirements]
+        completed = {
+            (user_id, module_id): (status, completed_at, number, serial)
+            for user_id, module_id, status, completed_at, number, serial in _completion_rows(
+                position, module_ids, user_ids, on, today, months
             )
-            found_in.append(
-                RequirementResult(
-                    requirement.module_id,
-                    requirement.module_slug,
-                    requirement.module_title,
-                    row.status,
-                    evidence,
+        }
+        valid_until: dict[tuple, date | None] = {}
+        for person in results.values():
+            for requirement in requirements:
+                found = completed.get((person.user_id, requirement.module_id))
+                if found is None:
+                    person.missing.append(_result(requirement, MISSING, None))
+                    continue
+                status, completed_at, number, serial = found
+                completed_on = completed_at.astimezone(zone).date()
+                key = (completed_on, requirement.validity_months)
+                if key not in valid_until:
+                    valid_until[key] = (
+                        clock.add_months(completed_on, requirement.validity_months)
+                        if requirement.validity_months
+                        else None
+                    )
+                item = _result(
+                    requirement, status, Evidence(completed_on, number, valid_until[key], serial)
                 )
-            )
+                if status == MET:
+                    person.met.append(item)
+                elif status == EXPIRES:
+                    person.expiring.append(item)
+                else:
+                    person.missing.append(item)
         certificates = _position_certificates(position, user_ids, on)
         for person in results.values():
             person.qualified = not person.expiring and not person.missing
