@@ -15,7 +15,8 @@ completion) and attaches a new manager to the first province. Then it checks
 position on the date ``--on``:
 
 - the service (``lms.reports.qualification.check``) as the demo admin, who sees everyone,
-  and as the province's manager, who sees the people holding a position in it;
+  and as the province's manager, who sees the people holding a position in it; then, as
+  the admin, ``--people`` holders of the position (more completions to read per person);
 - the page's CSV download of the same list (typed into the form), through the test client,
   as the admin.
 
@@ -106,7 +107,7 @@ def main(argv=None) -> int:
     from lms.accounts.models import User, UserRole
     from lms.core.permissions import Role
     from lms.extensions import db
-    from lms.org.models import CurriculumItem, ManagerUnit, OrgUnit, Position
+    from lms.org.models import CurriculumItem, ManagerUnit, OrgUnit, Position, PositionAssignment
     from lms.reports import qualification
     from lms.testing.plugin import Client
 
@@ -133,6 +134,13 @@ def main(argv=None) -> int:
         if position is None:
             raise SystemExit(f"no position {args.position} in {args.database}")
         position_id = position.id
+        holding = db.session.scalars(
+            sa.select(User.username)
+            .join(PositionAssignment, PositionAssignment.user_id == User.id)
+            .where(PositionAssignment.position_id == position_id)
+            .order_by(User.id)
+        ).all()
+        holders = rng.sample(holding, min(args.people, len(holding)))
         sizes = {
             table: db.session.execute(
                 sa.text(f"SELECT count(*) FROM {table}")  # noqa: S608  (our table names)
@@ -166,11 +174,16 @@ def main(argv=None) -> int:
         db.session.add(UserRole(user_id=manager.id, role=Role.MANAGER.value))
         db.session.add(ManagerUnit(user_id=manager.id, unit_id=province.id))
         db.session.flush()
-        issued = issue_module_certificates(db.session, names)
+        issued = issue_module_certificates(db.session, sorted(set(names) | set(holders)))
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-        people = qualification.people_from_text("\n".join(names))
+        anyone = qualification.people_from_text("\n".join(names))
+        holding_it = qualification.people_from_text("\n".join(holders))
         position = db.session.get(Position, position_id)
-        for label, actor in (("admin", admin), ("province manager", manager)):
+        for label, actor, people in (
+            ("admin", admin, anyone),
+            ("province manager", manager, anyone),
+            ("admin, holders", admin, holding_it),
+        ):
             timings, statements = [], set()
             result = None
             for _ in range(args.repeat):

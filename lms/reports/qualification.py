@@ -61,7 +61,7 @@ _USERNAME = re.compile(r"^[a-z0-9_.@-]{1,64}$")
 # --- the result ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Requirement:
     """A module P's curriculum requires, and for how long a completion counts (months;
     None: for good)."""
@@ -72,7 +72,7 @@ class Requirement:
     validity_months: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     """A completion of a required module: when, on which version, until when it counts for
     P (exclusive; None: for good), and its module certificate when there is one."""
@@ -83,7 +83,7 @@ class Evidence:
     certificate_serial: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RequirementResult:
     """One requirement for one person: ``met`` on the date, ``expires`` (met today, no
     longer on the date) or ``missing``; ``evidence`` is the latest completion made by the
@@ -96,14 +96,14 @@ class RequirementResult:
     evidence: Evidence | None
 
 
-@dataclass
+@dataclass(slots=True)
 class PositionCertificate:
     serial: str
     issued_on: date
     expires_on: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonResult:
     """One line of the list: ``status`` is ``checked``, or ``not_found`` (absent or not
     visible to the actor, never told apart); ``qualified`` is true when every requirement
@@ -122,7 +122,7 @@ class PersonResult:
     position_certificate: PositionCertificate | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Rejected:
     """A line of the list that could not be checked, and why (translated)."""
 
@@ -131,7 +131,7 @@ class Rejected:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class QualificationCheck:
     position_id: int
     position_code: str
@@ -171,13 +171,13 @@ def _jsonable(value):
 # --- the lists of people -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     line: int
     identifier: str
 
 
-@dataclass
+@dataclass(slots=True)
 class PeopleList:
     """What a typed list or an uploaded file gave: the identifiers to check (each once, in
     the order first met) and the lines that could not be used."""
