@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The two Quick-start commands, needing only Python 3.11:
 
-    python3 tasks.py demo    install, build the demo city on SQLite and serve it on 127.0.0.1
+    python3 tasks.py demo    install, build the demo city on SQLite and serve it on 127.0.0.1,
+                             with the job worker beside the server
     python3 tasks.py test    install the test tools, lint, and run the whole test suite
 
 Both create ./.venv on first use and reinstall only when setup.cfg changes.
@@ -9,6 +10,7 @@ Both create ./.venv on first use and reinstall only when setup.cfg changes.
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -50,10 +52,29 @@ def demo() -> None:
     os.environ.setdefault("LMS_DISABLED_PLUGINS", Path(PLUGIN).name)
     run(str(BIN / "lms"), "demo")
     port = os.environ.get("LMS_PORT", "5000")
+    # The job worker beside the server: roster imports, e-mail and the periodic tasks run.
+    worker = subprocess.Popen([str(BIN / "lms"), "worker", "--workers", "1"], cwd=ROOT)
     print(f"\nServing the demo at http://127.0.0.1:{port}/login (Ctrl+C to stop)\n", flush=True)
-    os.execv(
-        BIN / "lms", [str(BIN / "lms"), "run", "--host", "127.0.0.1", "--port", port, "--no-reload"]
-    )
+    try:
+        subprocess.run(
+            [str(BIN / "lms"), "run", "--host", "127.0.0.1", "--port", port, "--no-reload"],
+            cwd=ROOT,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(worker)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask the worker to finish its task and stop (Ctrl+C reached it too), then make sure."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def test(pytest_args: list[str]) -> None:

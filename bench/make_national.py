@@ -340,8 +340,11 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             serial = f"{last_done.year % 100:02d}{certificate_id:010d}"
             achievement = json.dumps({"vi": position[2], "en": position[3]}, ensure_ascii=False)
             issued_at = datetime.combine(last_done, datetime.min.time(), UTC).isoformat()
+            # Status list entry id - 1: above every entry given so far, which the site
+            # gives in order from 0 (lms/certificates/services.py).
             line(files["ce"], certificate_id, "position", serial, f"N{certificate_id:020d}", uid,
-                 position[0], unit, name, achievement, "[]", 8.0, last_done, issued_at)  # fmt: skip
+                 position[0], unit, name, achievement, "[]", 8.0, last_done, issued_at,
+                 certificate_id - 1)  # fmt: skip
             certificate_id += 1
     with connection.cursor() as cursor:
         for name, table, columns in (
@@ -350,7 +353,7 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             ("mp", "module_progress", "id, user_id, module_id, version_id, state, progress_pct, "
              "started_at, last_seen_at, completed_at, cycle"),
             ("ce", "certificates", "id, kind, serial, code, user_id, position_id, unit_id, "
-             "holder_name, achievement, modules, hours, issued_on, issued_at"),
+             "holder_name, achievement, modules, hours, issued_on, issued_at, status_index"),
         ):  # fmt: skip
             handle = files[name]
             handle.seek(0)

@@ -3,6 +3,7 @@
 import logging.config
 import os
 import sys
+from itertools import chain
 from pathlib import Path
 
 from flask import Flask
@@ -14,8 +15,8 @@ ROOT = lms_config.ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application: configure → extensions → plugins (which bring the blueprints
-    and commands, the domains' among them)."""
+    """Build the application: configure → extensions → plugins (which bring the blueprints,
+    commands and tasks, the domains' among them)."""
     instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
         "LMS_INSTANCE_PATH", str(ROOT / "instance")
     )
@@ -89,10 +90,12 @@ def _init_plugins(app: Flask) -> None:
     from markupsafe import Markup
 
     from lms import domains, plugins
+    from lms.core import jobs
     from lms.learning import completion
 
     plugins.init_app(app, builtins=[domains, completion])
     registry = plugins.registry_of(app)
+    jobs.init_app(app, chain.from_iterable(registry.manager.hook.lms_jobs()))
     type_folders = [
         jinja2.FileSystemLoader(
             str(Path(sys.modules[type(t).__module__].__file__).parent / "templates")

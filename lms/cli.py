@@ -1,11 +1,17 @@
 """The ``lms`` console script: Flask's commands plus every domain's groups, and the core's
-own ``lms init``."""
+own ``lms init`` and ``lms worker``."""
+
+import logging
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from lms import create_app
+from lms.core import jobs
+from lms.core.backup import BackupError, backup
 from lms.extensions import db
 from lms.needs.services import load_framework
 from lms.org.reference import seed_reference_data
@@ -37,6 +43,44 @@ def init_command() -> None:
     )
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Back up the database to FILE (a new file) while the site runs.
+
+    SQLite: a consistent copy made with SQLite's online backup API, one file to put in
+    place of the database. PostgreSQL: runs pg_dump --format=custom, for pg_restore.
+    Uploaded media is in the database. See docs/operations.md for restoring."""
+    try:
+        made = backup(db.engine.url, file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up the database to {made.path} ({made.size:,} bytes, {made.method}).")
+
+
+@click.command("worker")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tasks run at once (threads).",
+)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the job queue's worker: roster imports, and the periodic tasks (daily sync, needs,
+    reminders, overdue quizzes, e-mail). Stop it with Ctrl+C or SIGTERM."""
+    app = current_app._get_current_object()
+    # huey's own log (tasks taken, done, failed) beside the application's.
+    huey_log = logging.getLogger("huey")
+    huey_log.setLevel(app.config["LMS_LOG_LEVEL"])
+    huey_log.handlers = logging.getLogger("lms").handlers
+    huey_log.propagate = False
+    jobs.run_worker(app, workers=workers)
+
+
 @hookimpl
 def lms_cli():
-    return [init_command]
+    # ``backup`` joins Flask-Migrate's ``db`` group (see lms.plugins.spec.lms_cli).
+    return [init_command, worker_command, click.Group("db", commands=[backup_command])]

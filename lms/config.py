@@ -82,13 +82,22 @@ ENVIRONMENT = {
     "LMS_DUE_SOON_DAYS": ("LMS_DUE_SOON_DAYS", int),
     "LMS_CERTIFICATE_ISSUER": ("LMS_CERTIFICATE_ISSUER", str),
     "LMS_BASE_URL": ("LMS_BASE_URL", str),
+    "LMS_CREDENTIAL_KEY": ("LMS_CREDENTIAL_KEY", str),
     "LMS_SMTP_HOST": ("LMS_SMTP_HOST", str),
     "LMS_SMTP_PORT": ("LMS_SMTP_PORT", int),
     "LMS_SMTP_USER": ("LMS_SMTP_USER", str),
     "LMS_SMTP_PASSWORD": ("LMS_SMTP_PASSWORD", str),
     "LMS_SMTP_STARTTLS": ("LMS_SMTP_STARTTLS", _as_bool),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
+    "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
+    "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
+    "LMS_SIGNING_PKCS12": ("LMS_SIGNING_PKCS12", str),
+    "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
+    "LMS_SIGNING_CERT": ("LMS_SIGNING_CERT", str),
+    "LMS_SIGNING_PASSPHRASE": ("LMS_SIGNING_PASSPHRASE", str),
+    "LMS_SIGNING_TIMESTAMP_URL": ("LMS_SIGNING_TIMESTAMP_URL", str),
 }
 
 
@@ -138,6 +147,9 @@ def defaults(instance_path: str) -> dict:
         "LMS_CERTIFICATE_ISSUER": "Hệ thống bồi dưỡng kỹ năng số cho cán bộ, công chức",
         # Absolute address printed on certificates and in e-mails; the request's own otherwise.
         "LMS_BASE_URL": None,
+        # The Ed25519 private key (PEM file) that signs the Open Badges credentials; unset,
+        # credential_key.pem in the instance folder, generated on first use.
+        "LMS_CREDENTIAL_KEY": None,
         # E-mail is off until a host is set.
         "LMS_SMTP_HOST": None,
         "LMS_SMTP_PORT": 587,
@@ -145,11 +157,25 @@ def defaults(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": None,
         "LMS_SMTP_STARTTLS": True,
         "LMS_MAIL_FROM": "no-reply@localhost",
-        # How the admin page applies an HR roster: "thread", as a job in a background thread
-        # whose progress has a page of its own; "inline", within the upload request (tests).
-        "LMS_ROSTER_JOBS": "thread",
+        # An e-mail that fails is tried again after this many seconds, then twice as long
+        # after each further failure, and given up after this many tries in all.
+        "LMS_EMAIL_RETRY_SECONDS": 300,
+        "LMS_EMAIL_MAX_TRIES": 5,
+        # The job queue (lms/core/jobs.py): True runs each task where it is enqueued (tests).
+        "LMS_JOBS_IMMEDIATE": False,
+        # A job (a roster import) not heard from for this many seconds has died with its
+        # worker: another worker takes it over from its last committed chunk.
+        "LMS_JOBS_STALE_SECONDS": 120,
         # Look-ups of the public verification page per address.
         "LMS_VERIFY_LIMIT": "30 per minute",
+        # The key certificates and transcripts are signed with: a PKCS#12 file, or a PEM key
+        # and a PEM certificate chain (paths relative to the instance folder or absolute),
+        # the passphrase of either, and an RFC 3161 timestamp server. Unset: PDFs unsigned.
+        "LMS_SIGNING_PKCS12": None,
+        "LMS_SIGNING_KEY": None,
+        "LMS_SIGNING_CERT": None,
+        "LMS_SIGNING_PASSPHRASE": None,
+        "LMS_SIGNING_TIMESTAMP_URL": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",
@@ -169,7 +195,9 @@ def defaults(instance_path: str) -> dict:
 def load(app: Flask, overrides: dict | None) -> None:
     """Fill ``app.config`` in precedence order and fail fast on an unsafe result."""
     app.config.update(defaults(app.instance_path))
-    app.config.from_pyfile("config.py", silent=True)
+    # The instance folder's, as documented: a bare "config.py" would be read from the
+    # application's root (the checkout), since the app is not instance-relative.
+    app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
     for variable, (key, parse) in ENVIRONMENT.items():
         if variable in os.environ:
             try:
@@ -253,6 +281,47 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
+    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    key = config.get("LMS_CREDENTIAL_KEY")
+    if key and not Path(key).is_file():
+        raise ConfigError(f"LMS_CREDENTIAL_KEY: no such file {key}")
+    _check_signing(config, Path(app.instance_path))
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")
+
+
+def _check_signing(config, instance: Path) -> None:
+    """Half a signing configuration stops the start: a key without its certificate, two
+    kinds of key at once, a passphrase or timestamp server for no key, a missing file. (The
+    certificates domain then loads the key, so a wrong passphrase stops it too.)"""
+    pkcs12, key, cert = (config.get(f"LMS_SIGNING_{name}") for name in ("PKCS12", "KEY", "CERT"))
+    if pkcs12 and (key or cert):
+        raise ConfigError(
+            "LMS_SIGNING_PKCS12 and LMS_SIGNING_KEY/LMS_SIGNING_CERT are both set: use one"
+        )
+    if bool(key) != bool(cert):
+        raise ConfigError(
+            "LMS_SIGNING_KEY and LMS_SIGNING_CERT go together: the PEM private key and the PEM "
+            "certificate chain (the signer's certificate first)"
+        )
+    if not (pkcs12 or key):
+        for name in ("LMS_SIGNING_PASSPHRASE", "LMS_SIGNING_TIMESTAMP_URL"):
+            if config.get(name):
+                raise ConfigError(
+                    f"{name} is set but no signing key is: set LMS_SIGNING_PKCS12 (or "
+                    "LMS_SIGNING_KEY and LMS_SIGNING_CERT) too, or unset it"
+                )
+        return
+    for name, value in (
+        ("LMS_SIGNING_PKCS12", pkcs12),
+        ("LMS_SIGNING_KEY", key),
+        ("LMS_SIGNING_CERT", cert),
+    ):
+        if value and not (instance / value).is_file():  # an absolute path stays absolute
+            raise ConfigError(f"{name}: no such file: {value}")
+    url = config.get("LMS_SIGNING_TIMESTAMP_URL")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("LMS_SIGNING_TIMESTAMP_URL must be an http:// or https:// address")

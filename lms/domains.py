@@ -1,5 +1,6 @@
-"""The domains' blueprints, a built-in plugin: the core registers its own screens through
-``lms_blueprints``, the one way a third party's plugin adds its own. (Each domain's commands
+"""The domains' blueprints and tasks, a built-in plugin: the core registers its own screens
+through ``lms_blueprints`` and its background and periodic tasks (each domain's ``jobs.py``)
+through ``lms_jobs``, the ways a third party's plugin adds its own. (Each domain's commands
 come through ``lms_cli`` from its own ``cli.py``, an entry point of its own.)"""
 
 from lms.plugins import hookimpl
@@ -40,4 +41,24 @@ def lms_blueprints():
             reports,
             legal,
         )
+    ]
+
+
+@hookimpl
+def lms_jobs():
+    from lms.assessment import jobs as assessment
+    from lms.classes import jobs as classes
+    from lms.learning import jobs as learning
+    from lms.needs import jobs as needs
+    from lms.notifications import jobs as notifications
+    from lms.org import jobs as org
+
+    return [
+        org.import_roster,
+        org.resume_imports,
+        learning.daily_sync,
+        needs.refresh,
+        classes.hourly_reminders,
+        assessment.close_overdue,
+        notifications.send_email,
     ]

@@ -1,6 +1,7 @@
 """Admin screens of the HR roster import: upload and dry run, the import job's progress and
 results, templates, activation links."""
 
+import logging
 from types import SimpleNamespace
 
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
@@ -17,7 +18,9 @@ from lms.core.db import end_read_transaction
 from lms.core.edge import commit
 from lms.core.forms import Form
 from lms.extensions import db
-from lms.org import roster
+from lms.org import jobs, roster
+
+log = logging.getLogger(__name__)
 
 # The results table lists at most this many rows (errors first); the counts cover all.
 SHOWN_ROWS = roster.REPORT_ROWS
@@ -83,19 +86,24 @@ def roster_import():
     job_id = commit(
         lambda: roster.queue_job(actor, data, source=source, total_rows=len(table.rows))
     ).value.id
-    roster.start_job(job_id)
+    try:
+        jobs.import_roster.enqueue(job_id)
+    except Exception:  # the job stays queued: the queue's recovery takes it once it is back
+        log.exception("Roster import job %s could not be enqueued", job_id)
     return redirect(url_for("admin.roster_job", import_id=job_id))
 
 
 @bp.route("/roster/imports/<int:import_id>")
 def roster_job(import_id: int):
     """An import job: its progress while it runs, then its results. A script on the page
-    asks for the progress as JSON to move the bar; without it, the learner reloads."""
+    asks for the progress as JSON to move the bar; without it, the admin reloads. A job not
+    heard from for a while (no worker running, or its worker died) says so, and goes on
+    when a worker takes it."""
     job = roster.get_job(import_id)
     if job is None:
         abort(404)
     interrupted = roster.is_interrupted(job)
-    running = not job.finished and not interrupted
+    running = not job.finished
     if request.accept_mimetypes.best == "application/json":
         return jsonify(
             running=running,

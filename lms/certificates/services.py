@@ -58,10 +58,20 @@ def _next_serial(year: int) -> str:
     return f"{year}-{number:06d}"
 
 
+def _next_status_index() -> int:
+    """The next entry of the status lists. Taken after the serial number, whose counter row
+    the issuing transaction holds until it commits, so two issuers never take the same one
+    (and the unique constraint would refuse it)."""
+    last = db.session.scalar(sa.select(sa.func.max(Certificate.status_index)))
+    return 0 if last is None else last + 1
+
+
 def _issue(user: User, *, kind: str, issued_on: date, **fields) -> Certificate:
+    serial = _next_serial(issued_on.year)
     certificate = Certificate(
         kind=kind,
-        serial=_next_serial(issued_on.year),
+        serial=serial,
+        status_index=_next_status_index(),
         code=new_code(),
         user_id=user.id,
         holder_name=user.full_name,

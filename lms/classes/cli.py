@@ -1,12 +1,9 @@
-"""``lms classes …``: the reminders cron runs."""
-
-from datetime import timedelta
+"""``lms classes …``: the reminders the job queue sends hourly, in the foreground."""
 
 import click
 from flask.cli import with_appcontext
 
-from lms.classes import services
-from lms.extensions import db
+from lms.classes import jobs
 from lms.plugins import hookimpl
 
 
@@ -26,8 +23,7 @@ def classes_cli():
 @with_appcontext
 def remind_command(hours: int):
     """Remind the people enrolled of sessions starting soon (once per person and slot)."""
-    told = services.send_reminders(ahead=timedelta(hours=hours))
-    db.session.commit()
+    told = jobs.remind(hours)
     click.echo(f"reminders: {told}")
 
 

@@ -16,8 +16,9 @@ Two kinds of metric:
 - read at scrape time, by the worker that answers, when the value is the same whichever
   worker reads it (whether the database answers): a collector in ``SCRAPE_TIME``.
 
-That is where the job queue's metrics will go: its depth as a collector in ``SCRAPE_TIME``,
-its failed jobs as a counter declared here and counted by the worker process, given the same
+The job queue's metrics are of the second kind: its depth, and the failed tasks, which the
+workers count in the queue's own storage (``lms.core.jobs``), so that any app server reads
+every worker's count, whichever host it runs on and however often gunicorn restarted.
 ``PROMETHEUS_MULTIPROC_DIR``.
 """
 
@@ -36,10 +37,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.event import listen
 
-from lms.core import health
+from lms.core import health, jobs
 from lms.extensions import db
 
 REQUEST_SECONDS = Histogram(
@@ -78,8 +79,36 @@ class Reachability:
         yield family
 
 
+class JobQueue:
+    """The job queue's depth and its failed tasks, read from the queue at scrape time;
+    nothing when the queue cannot be read (``lms_dependency_up`` tells about Redis)."""
+
+    def collect(self):
+        try:
+            stats = jobs.stats(current_app)
+        except Exception:
+            return
+        depth = GaugeMetricFamily(
+            "lms_job_queue_depth",
+            "Tasks waiting in the job queue: queued to run now, or scheduled for later.",
+            labels=["state"],
+        )
+        depth.add_metric(["queued"], stats["queued"])
+        depth.add_metric(["scheduled"], stats["scheduled"])
+        yield depth
+        failures = CounterMetricFamily(
+            "lms_job_failures",
+            "Runs of a task that failed (an error, or a roster import that failed), by task.",
+            labels=["task"],
+        )
+        for name, count in sorted(stats["failures"].items()):
+            failures.add_metric([name], count)
+        yield failures
+
+
 SCRAPE_TIME = CollectorRegistry()
 SCRAPE_TIME.register(Reachability())
+SCRAPE_TIME.register(JobQueue())
 
 
 def observe_request(endpoint: str | None, status: int, seconds: float) -> None:

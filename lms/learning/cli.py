@@ -1,10 +1,8 @@
 import click
 from flask.cli import with_appcontext
 
-from lms.core import clock
 from lms.extensions import db
-from lms.learning import assignments, summaries
-from lms.legal import services as legal
+from lms.learning import jobs
 from lms.notifications import services as notifications
 from lms.plugins import hookimpl
 
@@ -19,19 +17,13 @@ def assignments_cli() -> None:
 def sync() -> None:
     """Bring everyone's assignments up to date, tell people what fell due, send e-mail.
 
-    Idempotent; run it daily from cron, soon after midnight (it is also what every change
-    runs for the people it concerns). It flags the modules that cite a legal instrument no
-    longer (or not yet) in force, and ends by rebuilding the dashboards' summary rows for
+    Idempotent; the job queue runs the same daily soon after midnight (``lms worker``), and
+    every change runs it for the people it concerns. It flags the modules that cite a legal
+    instrument no longer (or not yet) in force, and rebuilds the dashboards' summary rows for
     the new day; until then the dashboards aggregate live.
     """
-    today = clock.today()
-    # Rows are rebuilt once at the end, not unit by unit as each person syncs.
-    summaries.mark_stale()
-    result = assignments.sync_everyone(today=today)
-    told = assignments.notify_due_dates(today)
-    flags = legal.refresh_flags(today)
-    summaries.rebuild(today)
-    db.session.commit()
+    day = jobs.sync_day()
+    result, told, flags = day.sync, day.told, day.flags
     sent, failed = notifications.send_pending_email()
     db.session.commit()
     click.echo(

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from lms.extensions import db
-from lms.needs import gaps, services
+from lms.needs import jobs, services
 from lms.plugins import hookimpl
 
 
@@ -27,8 +27,7 @@ def load_framework() -> None:
 @with_appcontext
 def refresh() -> None:
     """Recompute everyone's gaps from today's standards and evidence (the daily job)."""
-    stored = gaps.refresh()
-    db.session.commit()
+    stored = jobs.refresh.run()
     click.echo(f"Gaps stored: {stored}.")
 
 

@@ -3,8 +3,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from lms.extensions import db
-from lms.notifications import services
+from lms.notifications import jobs, services
 from lms.plugins import hookimpl
 
 
@@ -20,8 +19,7 @@ def send_email() -> None:
     if not services.email_enabled():
         click.echo("E-mail is off: set LMS_SMTP_HOST to send notifications by e-mail.")
         return
-    sent, failed = services.send_pending_email()
-    db.session.commit()
+    sent, failed = jobs.send_email.run()
     click.echo(f"E-mail: {sent} sent, {failed} failed.")
     sys.exit(1 if failed else 0)
 

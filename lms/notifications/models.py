@@ -31,9 +31,9 @@ KINDS = (
 )
 
 # E-mail delivery of a notification.
-EMAIL_PENDING = "pending"
+EMAIL_PENDING = "pending"  # to be sent: not tried yet, or tried and waiting to be tried again
 EMAIL_SENT = "sent"
-EMAIL_FAILED = "failed"
+EMAIL_FAILED = "failed"  # given up after LMS_EMAIL_MAX_TRIES tries; email_error says why
 EMAIL_SKIPPED = "skipped"  # e-mail is off, or the person has no address
 
 
@@ -52,12 +52,22 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     email_status: Mapped[str] = mapped_column(sa.String(16))
+    # The last try and what went wrong in it (None once sent).
     email_attempted_at: Mapped[datetime | None]
     email_error: Mapped[str | None] = mapped_column(sa.String(500))
+    email_tries: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A pending e-mail that failed is not tried again before this time (back-off).
+    email_next_attempt_at: Mapped[datetime | None]
+    # Which sender holds a pending e-mail while sending it, and until when: the claim of
+    # SQLite, which has no row locks (PostgreSQL locks the row instead, FOR UPDATE SKIP
+    # LOCKED). A claim past its time is void: its sender died.
+    email_claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    email_claimed_until: Mapped[datetime | None]
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "event_key"),
         sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
-        sa.Index("ix_notifications_email_status", "email_status"),
+        # Senders walk the pending ones oldest first.
+        sa.Index("ix_notifications_email_status", "email_status", "id"),
         sa.CheckConstraint(sa.column("kind").in_(KINDS), name="known_kind"),
     )

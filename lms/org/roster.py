@@ -16,8 +16,9 @@ into dicts, existing users, e-mail owners and assignments in batches, and new ac
 no password hashing), so a dry run answers within the request. Applying is not: every new
 position runs the learning domain's assignment engine, about 100 rows a second, longer than
 an app server lets a request live. The admin page therefore applies a roster as a job
-(``queue_job``, ``start_job``, ``run_job``) whose state and progress live in the table
-``roster_imports``; the CLI still applies at once (``import_roster``).
+(``queue_job``, then the job queue's task ``lms.org.jobs.import_roster`` runs ``run_job``) whose
+state and progress live in the table ``roster_imports``; the CLI still applies at once
+(``import_roster``).
 ``bench/roster_import.py`` measures both.
 """
 
@@ -25,7 +26,6 @@ import csv
 import io
 import logging
 import re
-import threading
 import time
 import zipfile
 from collections import Counter, defaultdict
@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -80,8 +80,6 @@ BATCH = 500
 REPORT_ROWS = 1000
 # A job commits its rows and its progress every this many rows.
 JOB_CHUNK = 200
-# A queued or running job not heard from for this long has died with its process.
-STALE_AFTER = timedelta(minutes=2)
 # On SQLite, the job pauses this long after each commit; see _let_others_in.
 SQLITE_PAUSE = 0.12
 
@@ -827,29 +825,32 @@ class RosterRun:
     def total(self) -> int:
         return len(self.plans)
 
-    def apply(self, every: int = BATCH) -> Iterator[int]:
-        """Apply the good rows; yields the count of rows done every ``every`` rows and at
-        the end, after the audit entry is written."""
+    def apply(self, every: int = BATCH, start: int = 0) -> Iterator[int]:
+        """Apply the good rows from the ``start``-th on (those before were applied by an
+        earlier run of the same job); yields the count of rows done every ``every`` rows and
+        at the end. ``record`` then writes the audit entry."""
         if self.report.dry_run:
             raise RuntimeError("a dry run applies nothing")
-        for done, plan in enumerate(self.plans, start=1):
+        for done, plan in enumerate(self.plans[start:], start=start + 1):
             if plan.ok and plan.result.status != UNCHANGED:
                 self._apply_row(plan)
             if done % every == 0 and done < self.total:
                 yield done
-        report = self.report
+        yield self.total
+
+    def record(self, counts: dict[str, int], created_user_ids: list[int]) -> None:
+        """Record the applied import in the audit log, with the counts of all its rows."""
         entry = audit.record(
             self.actor,
             "roster.imported",
             self.job if self.job is not None else _RosterImport(),
             source=self.source,
             rows=self.total,
-            created_user_ids=report.created_user_ids,
-            **report.counts,
+            created_user_ids=created_user_ids,
+            **counts,
         )
         db.session.flush()
-        report.audit_id = entry.id
-        yield self.total
+        self.report.audit_id = entry.id
 
     def _apply_row(self, plan: _Plan) -> None:
         try:
@@ -874,6 +875,7 @@ def import_roster(
     if not dry_run:
         for _done in run.apply():
             pass
+        run.record(run.report.counts, run.report.created_user_ids)
     return run.report
 
 
@@ -887,19 +889,19 @@ def created_user_ids_of(audit_id: int) -> list[int] | None:
 
 # --- applying as a job ---------------------------------------------------------------------
 #
-# Why a thread in the web process is acceptable here: the job's whole state (status, rows
-# done, heartbeat, report) lives in ``roster_imports``, so the app servers stay stateless and
-# any of them shows the job's page. If the process dies (a restart, a deploy), the job stops
-# being heard from; its page then says it was interrupted and advises importing the same file
-# again, which is safe because an import is idempotent: rows already applied come back as
-# ``unchanged``. Imports are rare admin actions, so a task queue would add a service to run
-# and monitor for little gain.
+# The job queue (``lms.core.jobs``, task ``org.import_roster`` in ``lms.org.jobs``) runs the
+# job in a worker process, never in the web process. The job's whole state lives in
+# ``roster_imports``, so any app server shows its progress. Each chunk of rows is committed
+# with the rows done, the counts and the report so far, so a worker that dies (a deploy, a
+# kill) loses at most the chunk it was applying: the task ``org.resume_imports`` (every minute
+# and as a worker starts) enqueues the job again once its heartbeat is stale, and the job goes
+# on from the last committed chunk, never applying a row twice.
 
 
 def queue_job(actor: User, data: bytes, *, source: str, total_rows: int) -> ImportJob:
     """Store the bytes of a roster file (already read without a file-level error) as a
     queued import job. ``actor`` must be an admin (``PermissionDenied``). Flushes; the caller
-    commits, then calls ``start_job``."""
+    commits, then enqueues ``lms.org.jobs.import_roster`` with the job's id."""
     ensure_role(actor, Role.ADMIN)
     job = ImportJob(
         actor_id=actor.id,
@@ -915,92 +917,128 @@ def queue_job(actor: User, data: bytes, *, source: str, total_rows: int) -> Impo
     return job
 
 
-def start_job(job_id: int) -> None:
-    """Start a committed, queued job as ``LMS_ROSTER_JOBS`` says: ``"thread"``, a daemon
-    thread of this process with an app context of its own (the request returns at once), or
-    ``"inline"``, right here, before returning (tests)."""
-    mode = current_app.config.get("LMS_ROSTER_JOBS", "thread")
-    if mode == "inline":
-        run_job(job_id)
-    elif mode == "thread":
-        app = current_app._get_current_object()
-        threading.Thread(
-            target=_run_in_thread, args=(app, job_id), name=f"roster-import-{job_id}", daemon=True
-        ).start()
-    else:
-        raise ValueError(f"LMS_ROSTER_JOBS must be 'thread' or 'inline', not {mode!r}")
+def stale_after() -> timedelta:
+    """A job not heard from for this long has died with its worker (``LMS_JOBS_STALE_SECONDS``)."""
+    return timedelta(seconds=float(current_app.config["LMS_JOBS_STALE_SECONDS"]))
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        try:
-            run_job(job_id)
-        except Exception:  # run_job records its own failures; this is the last resort
-            log.exception("Roster import job %s stopped", job_id)
-        finally:
-            db.session.remove()
+def _claim(job_id: int) -> bool:
+    """Mark the job running, if it is queued or its runner has died: one statement, so of
+    two workers that try at once one wins. Commits."""
+    now = clock.now()
+    claimed = db.session.execute(
+        sa.update(ImportJob)
+        .where(
+            ImportJob.id == job_id,
+            sa.or_(
+                ImportJob.status == IMPORT_QUEUED,
+                sa.and_(
+                    ImportJob.status == IMPORT_RUNNING,
+                    ImportJob.heartbeat_at < now - stale_after(),
+                ),
+            ),
+        )
+        .values(
+            status=IMPORT_RUNNING,
+            heartbeat_at=now,
+            started_at=sa.func.coalesce(ImportJob.started_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
-def run_job(job_id: int, *, every: int = JOB_CHUNK) -> None:
-    """Run a queued import job to its end; a job in any other state is left alone.
+def run_job(
+    job_id: int, *, every: int = JOB_CHUNK, heartbeat: Callable[[], None] = lambda: None
+) -> str | None:
+    """Run a queued import job to its end, or resume one whose runner died from the last
+    chunk it committed; returns the job's final status, or None when the job was not taken
+    (finished, or running elsewhere and heard from).
 
-    Parses the stored file again, applies the rows as ``RosterRun`` does (each in its own
-    savepoint) and commits every ``every`` rows with the rows done and a heartbeat, so the
-    job's page shows progress and a crash loses at most one chunk. At the end it stores the
-    counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of the accounts
-    created, clears the file and records the audit entry, in one last commit. Any failure
-    rolls back the unfinished chunk and marks the job ``failed`` with the message (logged).
-    Messages are written in the language of the admin who uploaded the file.
+    Parses the stored file again, applies the rows from ``rows_done`` on as ``RosterRun``
+    does (each in its own savepoint) and commits every ``every`` rows with the rows done, the
+    counts and the report so far and a heartbeat (``heartbeat`` is called after each commit),
+    so the job's page shows progress and a crash loses at most one chunk. At the end it
+    stores the counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of
+    the accounts created, clears the file and records the audit entry, in one last commit.
+    Any failure rolls back the unfinished chunk and marks the job ``failed`` with the message
+    (logged). Messages are written in the language of the admin who uploaded the file.
     """
+    if not _claim(job_id):
+        log.info("Roster import job %s is finished or running elsewhere; not run", job_id)
+        return None
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.status != IMPORT_QUEUED:
-        log.warning("Roster import job %s is not queued; not run", job_id)
-        return
     actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
     locales = current_app.config["LMS_LOCALES"]
     locale = actor.locale if actor is not None and actor.locale in locales else None
     data = job.data
+    if job.rows_done:
+        log.info("Roster import job %s resumes after row %s", job_id, job.rows_done)
+    db.session.commit()
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        job.status = IMPORT_RUNNING
-        job.started_at = job.heartbeat_at = clock.now()
-        db.session.commit()
         try:
             # Parsed between transactions, so SQLite's write lock is not held meanwhile.
-            _run(job, actor, read_roster(data), every)
+            _run(job, actor, read_roster(data), every, heartbeat)
         except Exception as error:
             log.exception("Roster import job %s failed", job_id)
             db.session.rollback()
             _record_failure(job_id, error)
+            return IMPORT_FAILED
+    return IMPORT_DONE
 
 
-def _run(job: ImportJob, actor: User | None, table: Roster, every: int) -> None:
-    run = RosterRun(actor, table, dry_run=False, source=job.source, job=job)
-    job.total_rows = run.total
-    for done in run.apply(every=every):
+_REPORT_ORDER = {ERROR: 0, CREATED: 1, UPDATED: 1, UNCHANGED: 2}
+
+
+def _report_row(row: RowResult) -> dict:
+    return {
+        "line": row.line,
+        "username": row.username,
+        "full_name": row.full_name,
+        "status": row.status,
+        "messages": [str(message) for message in row.messages],
+    }
+
+
+class _Progress:
+    """What the chunks committed before this run had done, and that plus this run's rows."""
+
+    def __init__(self, job: ImportJob):
+        self.start = job.rows_done
+        self.counts = dict(job.counts) if self.start else dict.fromkeys(STATUSES, 0)
+        report = (job.report or {}) if self.start else {}
+        self.rows = list(report.get("rows", []))
+        self.created = [int(user_id) for user_id in report.get("created_user_ids", [])]
+
+    def write(self, job: ImportJob, run: "RosterRun", done: int) -> None:
+        results = [plan.result for plan in run.plans[self.start : done]]
+        found = Counter(result.status for result in results)
+        counts = {status: self.counts[status] + found.get(status, 0) for status in STATUSES}
+        job.created_count, job.updated_count = counts[CREATED], counts[UPDATED]
+        job.unchanged_count, job.error_count = counts[UNCHANGED], counts[ERROR]
+        rows = self.rows + [_report_row(result) for result in results]
+        rows.sort(key=lambda row: (_REPORT_ORDER[row["status"]], row["line"]))
+        created = [r.user_id for r in results if r.status == CREATED and r.user_id]
+        # Kept as it goes, so a job that dies can go on, and its accounts get their links.
+        job.report = {"rows": rows[:REPORT_ROWS], "created_user_ids": self.created + created}
         job.rows_done = done
         job.heartbeat_at = clock.now()
-        # Kept as it goes, so the accounts of a job that dies can still get their links.
-        job.report = {"created_user_ids": run.report.created_user_ids}
+
+
+def _run(
+    job: ImportJob, actor: User | None, table: Roster, every: int, heartbeat: Callable
+) -> None:
+    run = RosterRun(actor, table, dry_run=False, source=job.source, job=job)
+    job.total_rows = run.total
+    progress = _Progress(job)
+    for done in run.apply(every=every, start=progress.start):
+        progress.write(job, run, done)
         if done < run.total:
             db.session.commit()
+            heartbeat()
             _let_others_in()
-    report = run.report
-    counts = report.counts
-    job.created_count, job.updated_count = counts[CREATED], counts[UPDATED]
-    job.unchanged_count, job.error_count = counts[UNCHANGED], counts[ERROR]
-    job.report = {
-        "rows": [
-            {
-                "line": row.line,
-                "username": row.username,
-                "full_name": row.full_name,
-                "status": row.status,
-                "messages": [str(message) for message in row.messages],
-            }
-            for row in report.problems_first()[:REPORT_ROWS]
-        ],
-        "created_user_ids": report.created_user_ids,
-    }
+    run.record(job.counts, job.report["created_user_ids"])
     job.status = IMPORT_DONE
     job.finished_at = clock.now()
     job.data = None
@@ -1038,15 +1076,29 @@ def _record_failure(job_id: int, error: Exception) -> None:
         db.session.rollback()
 
 
+def unfinished_jobs() -> list[tuple[int, datetime]]:
+    """(id, when it may be taken over) of every queued or running job: now for one whose
+    runner has died, else when its heartbeat will be stale."""
+    query = sa.select(ImportJob.id, ImportJob.heartbeat_at, ImportJob.created_at).where(
+        ImportJob.status.in_((IMPORT_QUEUED, IMPORT_RUNNING))
+    )
+    now, stale = clock.now(), stale_after()
+    return [
+        (job_id, max(now, (heartbeat_at or created_at) + stale + timedelta(seconds=1)))
+        for job_id, heartbeat_at, created_at in db.session.execute(query)
+    ]
+
+
 def get_job(job_id: int) -> ImportJob | None:
     return db.session.get(ImportJob, job_id)
 
 
 def is_interrupted(job: ImportJob) -> bool:
-    """Queued or running, but not heard from for ``STALE_AFTER``: its process has died."""
+    """Queued or running, but not heard from for ``stale_after()``: no worker has taken it,
+    or its worker died; a worker will take it (over) as soon as one runs."""
     if job.status not in (IMPORT_QUEUED, IMPORT_RUNNING):
         return False
-    return (job.heartbeat_at or job.created_at) < clock.now() - STALE_AFTER
+    return (job.heartbeat_at or job.created_at) < clock.now() - stale_after()
 
 
 def created_user_ids_of_job(job_id: int) -> list[int] | None:

@@ -148,8 +148,12 @@ def _add_commands(parent: click.Group, commands: Iterable[click.Command], path: 
         if held is None:
             parent.add_command(_own_copy(command, f"{path} {command.name}"))
         elif isinstance(held, click.Group) and isinstance(command, click.Group):
-            held.help = held.help or command.help
-            _add_commands(held, command.commands.values(), f"{path} {command.name}")
+            # Into a copy: the group held may be a library's, shared by every application
+            # of the process (Flask-Migrate's ``db``, which ``lms db backup`` joins).
+            merged = _own_copy(held, f"{path} {command.name}")
+            merged.help = held.help or command.help
+            _add_commands(merged, command.commands.values(), f"{path} {command.name}")
+            parent.add_command(merged, command.name)
         else:
             raise PluginError(f"two plugins give the command `{path} {command.name}`")
 

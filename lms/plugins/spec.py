@@ -94,8 +94,9 @@ def lms_cli():
     plugin. Groups of one name, whoever returns them, become one group holding the
     commands of each, so a plugin adds a command to another's group by returning a group
     of that name with the command in it. The group that has a help text gives it; a group
-    made only to carry commands has none. Two commands of one name (``lms users import``
-    twice) stop the application.
+    made only to carry commands has none. A library's group is joined the same way (the
+    core's ``lms db backup`` joins Flask-Migrate's ``db``). Two commands of one name
+    (``lms users import`` twice) stop the application.
 
         @hookimpl
         def lms_cli():
@@ -131,4 +132,18 @@ def lms_question_types():
         @hookimpl
         def lms_question_types():
             return [OrderingQuestion()]
+    """
+
+
+@hookspec
+def lms_jobs():
+    """Return the tasks and periodic tasks to run on the job queue: ``lms.core.jobs.Task``
+    objects, made with ``jobs.task`` and ``jobs.periodic`` (see ``lms/core/jobs.py``).
+
+    Every application binds them to its queue, and ``lms worker`` runs them. Two tasks of one
+    name stop the application.
+
+        @hookimpl
+        def lms_jobs():
+            return [import_roster, resume_imports]  # lms.org.jobs
     """

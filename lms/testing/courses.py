@@ -5,6 +5,7 @@ from pathlib import Path
 import tomli_w
 
 from lms.activities.lesson import LessonActivity
+from lms.activities.quiz import QuizActivity
 
 
 def write_course(
@@ -14,8 +15,11 @@ def write_course(
     lessons: int = 3,
     title_vi: str | None = None,
     lesson_text: str = "Nội dung bài học số {n}.",
+    quiz: str | None = None,
 ) -> Path:
-    """A valid course with ``lessons`` lessons in Vietnamese and English under ``folder``."""
+    """A valid course with ``lessons`` lessons in Vietnamese and English under ``folder``;
+    with ``quiz`` (a GIFT bank, for both languages), then a quiz ``check`` of those
+    questions in bank order, 70% to pass."""
     root = folder / course_id
     for language in ("vi", "en"):
         (root / "lessons" / language).mkdir(parents=True, exist_ok=True)
@@ -34,6 +38,20 @@ def write_course(
                 "type": LessonActivity.type_id,
                 "file": file,
                 "title": {"vi": f"Bài {n}", "en": f"Lesson {n}"},
+            }
+        )
+    if quiz is not None:
+        (root / "banks").mkdir(exist_ok=True)
+        for language in ("vi", "en"):
+            (root / "banks" / f"check.{language}.gift").write_text(quiz, encoding="utf-8")
+        activities.append(
+            {
+                "key": "check",
+                "type": QuizActivity.type_id,
+                "bank": "check",
+                "pass_mark": 70,
+                "shuffle_questions": False,
+                "title": {"vi": "Bài kiểm tra", "en": "Quiz"},
             }
         )
     manifest = {

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
+from lms.assessment.models import QuizAttempt
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version
 from lms.classes import services as classes
@@ -173,6 +174,37 @@ class Factories:
             return []
 
         self._persist(build)
+
+    def quiz_attempt(self, user, slug: str, key: str, answers: dict, *, submit: bool = True):
+        """``user`` starts an attempt at the quiz ``key`` of module ``slug``, saves
+        ``answers`` (the form's fields, e.g. ``{"answer-0": "true"}``) and, when ``submit``,
+        hands it in, as the quiz page does; returns the attempt. A passing attempt may
+        complete the module, and so issue its certificate."""
+
+        def build():
+            learner = db.session.merge(user, load=True)
+            module = _module(slug)
+            activity = next(
+                activity
+                for activity in activities_of(_learner_version(learner, module).id)
+                if activity.key == key
+            )
+            runtime = Runtime(user_id=learner.id, locale=learner.locale, action_url="")
+            start = MultiDict({"action": "start"})
+            learning.submit_activity(learner, module, activity, start, runtime)
+            attempt = db.session.scalar(
+                sa.select(QuizAttempt)
+                .where(QuizAttempt.user_id == learner.id, QuizAttempt.activity_id == activity.id)
+                .order_by(QuizAttempt.number.desc())
+                .limit(1)
+            )
+            form = MultiDict(
+                {"action": "submit" if submit else "save", "attempt": str(attempt.id), **answers}
+            )
+            learning.submit_activity(learner, module, activity, form, runtime)
+            return attempt
+
+        return self._persist(build)
 
     def training_session(self, trainer, *, starts_in=timedelta(days=7), enrolled=(), **details):
         """An in-person session of one two-hour slot ``starts_in`` from now, open for

@@ -49,6 +49,8 @@ def testing_config(database_url: str, instance_path) -> dict:
         # argon2's floor: a factory user costs microseconds instead of ~40 ms.
         "LMS_ARGON2_TIME_COST": 1,
         "LMS_ARGON2_MEMORY_KIB": 8,
+        # Tasks run where they are enqueued (a roster import within its upload request).
+        "LMS_JOBS_IMMEDIATE": True,
     }
 
 

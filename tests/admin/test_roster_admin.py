@@ -1,5 +1,5 @@
-"""The HR roster import page: upload, dry run, apply (a job, run inline here), activation
-links, refusals."""
+"""The HR roster import page: upload, dry run, apply (a job, which the tests' job queue
+runs within the upload request), activation links, refusals."""
 
 import csv
 import io
@@ -11,9 +11,6 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.extensions import db
-
-# Import jobs run within the upload request, inside the test's transaction.
-pytestmark = pytest.mark.usefixtures("jobs_inline")
 
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
 ROSTER = (

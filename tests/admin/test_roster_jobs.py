@@ -1,10 +1,11 @@
 """Applying a roster as a job: its life from queued to done or failed, its page (progress
-moved by a script or reloaded by hand, then the results), interruption, links, who may see it."""
+moved by a script or reloaded by hand, then the results), interruption and resumption, links,
+who may see it. The tests' job queue runs a job within its upload request; a real worker
+process, killed and started again, is tests/org/test_roster_worker.py's."""
 
 import csv
 import io
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,13 +16,9 @@ from lms.accounts.models import User
 from lms.core import signals
 from lms.core.db import utcnow
 from lms.core.models import AuditEntry
-from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org import roster
 from lms.org.models import RosterImport
-
-# Import jobs run within the upload request, inside the test's transaction.
-pytestmark = pytest.mark.usefixtures("jobs_inline")
 
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
 ROSTER = (
@@ -127,7 +124,8 @@ def test_progress_shows_on_the_page_and_as_json_while_the_job_runs(app, client, 
     }
 
     with app.app_context():
-        db.session.get(RosterImport, job_id).status = "queued"
+        job = db.session.get(RosterImport, job_id)
+        job.status, job.rows_done, job.total_rows = "queued", 0, 4
         db.session.commit()
     run(app, job_id)
     assert client.get(url, headers={"Accept": "application/json"}).get_json()["running"] is False
@@ -173,21 +171,78 @@ def test_an_unexpected_error_keeps_the_chunks_already_committed(app, client, hr,
 
 
 @pytest.mark.parametrize("status", ["queued", "running"])
-def test_a_job_not_heard_from_is_shown_as_interrupted(app, client, hr, status):
+def test_a_job_not_heard_from_says_it_waits_for_a_worker_and_keeps_watching(
+    app, client, hr, status
+):
     job_id = queue(app, hr)
     with app.app_context():
         job = db.session.get(RosterImport, job_id)
         job.status = status
         job.heartbeat_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-    assert PROGRESS_SCRIPT in client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
+    assert PROGRESS_SCRIPT in page and "waiting for a worker" not in page
     with app.app_context():
         db.session.get(RosterImport, job_id).heartbeat_at = utcnow() - timedelta(minutes=3)
         db.session.commit()
     page = client.get(f"/admin/roster/imports/{job_id}").get_data(as_text=True)
-    assert PROGRESS_SCRIPT not in page
-    assert "The import was interrupted" in page
-    assert "Import the same file again: that is safe" in page
+    assert "The import is waiting for a worker" in page
+    assert "It goes on from where it stopped as soon as a job worker" in page
+    assert PROGRESS_SCRIPT in page  # and the page goes on watching
+    as_json = client.get(f"/admin/roster/imports/{job_id}", headers={"Accept": "application/json"})
+    assert as_json.get_json()["running"] is True
+
+
+class Killed(BaseException):
+    """What a worker killed in the middle of a chunk leaves: nothing of that chunk."""
+
+
+def test_a_job_whose_worker_died_resumes_after_its_last_chunk_applying_each_row_once(
+    app, client, hr
+):
+    rows = [f"r{n:02d},Người Số {n},,HP-AD,ONE_STOP_T,2026-03-01," for n in range(10)]
+    data = (
+        "\n".join([HEADER, *rows[:4], "r.bad,Lỗi,,NOWHERE,ONE_STOP_T,2026-03-01,", *rows[4:]])
+        + "\n"
+    ).encode()
+    job_id = queue(app, hr, data, total=11)
+    assigned = []
+
+    def die_at_the_seventh(assignment, actor):
+        assigned.append(assignment.user.username)
+        if len(assigned) == 7:
+            raise Killed
+
+    signals.position_assigned.connect(die_at_the_seventh)
+    try:
+        with pytest.raises(Killed):
+            run(app, job_id, every=3)
+    finally:
+        signals.position_assigned.disconnect(die_at_the_seventh)
+    with app.app_context():
+        db.session.rollback()  # the dead worker's open chunk
+    job = job_row(app, job_id)
+    # Rows 1-6 (r00-r03, r.bad, r04) were committed in two chunks; r05 and r06 were not.
+    assert (job.status, job.rows_done) == ("running", 6)
+    assert job.counts == {"created": 5, "updated": 0, "unchanged": 0, "error": 1}
+    run(app, job_id)  # heard from just now: left to its runner
+    assert job_row(app, job_id).rows_done == 6
+    with app.app_context():
+        db.session.get(RosterImport, job_id).heartbeat_at = utcnow() - timedelta(minutes=3)
+        db.session.commit()
+    run(app, job_id)
+    job = job_row(app, job_id)
+    assert (job.status, job.rows_done) == ("done", 11)
+    assert job.counts == {"created": 10, "updated": 0, "unchanged": 0, "error": 1}
+    assert [row["username"] for row in job.report["rows"]][:2] == ["r.bad", "r00"]
+    assert len(job.report["rows"]) == 11 and len(set(job.report["created_user_ids"])) == 10
+    with app.app_context():
+        made = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.username.like("r0%")))
+        assert made == 10
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "roster.imported")
+        ).one()
+        assert entry.details["created"] == 10 and entry.details["rows"] == 11
 
 
 def test_activation_links_of_a_job(app, client, hr):
@@ -231,61 +286,3 @@ def test_managers_may_not_see_a_job(app, client, site, hr, login_as):
     login_as(client, site.manager)
     assert client.get(f"/admin/roster/imports/{job_id}").status_code == 403
     assert client.get(f"/admin/roster/imports/{job_id}/links.csv").status_code == 403
-
-
-# --- the real thread -----------------------------------------------------------------------
-
-
-def test_the_upload_returns_at_once_and_a_thread_applies_the_rows(tmp_path):
-    """A file-based SQLite database built by the migrations; the job runs in the thread."""
-    from flask_migrate import upgrade
-
-    from lms import create_app
-    from lms.testing.factories import Factories
-    from lms.testing.plugin import Client
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "thread-test-only-secret-key-long-enough",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-            "LMS_INSTANCE_PATH": str(tmp_path),
-            "BABEL_DEFAULT_LOCALE": "en",
-        }
-    )
-    assert app.config["LMS_ROSTER_JOBS"] == "thread"
-    app.test_client_class = Client
-    with app.app_context():
-        upgrade()
-    factory = Factories(app)
-    unit = factory.unit(kind="commune", code="T-AD")
-    factory.position(code="T-POS")
-    admin = factory.user(roles=[Role.ADMIN], username="thread.admin", locale="en")
-    rows = [f"t{n:03d},Người Số {n},,T-AD,T-POS,2026-03-01," for n in range(120)]
-    data = ("\n".join([HEADER, *rows, "t.bad,Lỗi,,NOWHERE,T-POS,2026-03-01,"]) + "\n").encode()
-    client = app.test_client()
-    try:
-        client.submit("/login", {"username": admin.username, "password": admin.test_password})
-        response = client.submit(
-            "/admin/roster",
-            {"file": (io.BytesIO(data), "roster.csv")},
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == 302
-        deadline = time.monotonic() + 60
-        while True:
-            page = client.get(response.location).get_data(as_text=True)
-            if PROGRESS_SCRIPT not in page or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert re.findall(r"<article><strong>(\d+)</strong>", page) == ["120", "0", "0", "1"]
-        with app.app_context():
-            made = db.session.scalar(
-                sa.select(sa.func.count(User.id)).where(User.username.like("t%"))
-            )
-            assert made == 120 + 1  # and thread.admin
-            job = db.session.scalars(sa.select(RosterImport)).one()
-            assert job.status == "done" and job.actor_id == admin.id and unit.code == "T-AD"
-    finally:
-        with app.app_context():
-            db.engine.dispose()

@@ -124,7 +124,8 @@ def test_roster_to_verified_then_revoked_position_certificate(
     learner.open("/certificates")
     learner.screenshot("my-certificates-desktop")
     position_card = learner.page.locator(CARD)
-    pdf = _download(learner.page, f"{CARD} a[download]", tmp_path)
+    pdf = _download(learner.page, f"{CARD} a[download][href$='.pdf']", tmp_path)
+    credential = _download(learner.page, f"{CARD} a[download][href$='.json']", tmp_path)
     text = subprocess.run(
         [tools["pdftotext"], str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -145,6 +146,10 @@ def test_roster_to_verified_then_revoked_position_certificate(
     shown = visitor.page.content()
     assert LEARNER[1] in shown and "huong.nt@example.vn" not in shown
     visitor.screenshot("verify-valid-phone")
+    # The signed credential, uploaded on the same page, says the same.
+    visitor.page.set_input_files("input[type=file]", str(credential))
+    visitor.click("main form button:has-text('Kiểm tra tệp')")
+    assert visitor.page.locator("#result-heading").inner_text() == "Giấy chứng nhận còn hiệu lực"
 
     serial = text.split("2026-")[1][:6]
     admin.open(f"/admin/certificates?q=2026-{serial}")
@@ -155,6 +160,9 @@ def test_roster_to_verified_then_revoked_position_certificate(
     visitor.open(url.removeprefix(live_server))
     assert visitor.page.locator("#result-heading").inner_text() == "Giấy chứng nhận đã bị thu hồi"
     visitor.screenshot("verify-revoked-phone")
+    visitor.page.set_input_files("input[type=file]", str(credential))
+    visitor.click("main form button:has-text('Kiểm tra tệp')")
+    assert visitor.page.locator("#result-heading").inner_text() == "Giấy chứng nhận đã bị thu hồi"
 
     phone = window(390, 844)
     phone.sign_in(LEARNER[0], NEW_PASSWORD)

@@ -12,9 +12,11 @@ from lms.plugins import PluginError, hookimpl
 from lms.testing.plugin import testing_config as config_for
 
 # Each command of ``lms``, with its subcommands; None for a group of a library (Flask-Migrate's
-# ``db``, Flask-Limiter's ``limiter``), whose subcommands are the library's business.
+# ``db``, Flask-Limiter's ``limiter``), whose subcommands are the library's business, but for
+# those of ours that join it (JOINED).
 TREE = {
     "assignments": ["sync"],
+    "certificates": ["make-test-key"],
     "classes": ["remind"],
     # check-law comes from the legal register, which joins the catalogue's group.
     "courses": ["check-law", "export", "list", "stats", "sync", "validate"],
@@ -31,7 +33,10 @@ TREE = {
     "run": [],
     "shell": [],
     "users": ["create", "import"],
+    "worker": [],
 }
+# Our commands in a library's group: ``lms db backup`` (lms.cli) joins Flask-Migrate's ``db``.
+JOINED = {"db": ["backup"]}
 
 
 def help_of(app, *path: str) -> str:
@@ -54,6 +59,16 @@ def test_lms_lists_every_domains_commands(app):
     for name, subcommands in TREE.items():
         if subcommands is not None:
             assert sorted(listed(help_of(app, name))) == subcommands, name
+    for name, ours in JOINED.items():
+        assert set(ours) <= set(listed(help_of(app, name))), name
+
+
+def test_joining_a_librarys_group_keeps_its_commands_and_leaves_its_object_as_it_was(app):
+    from flask_migrate.cli import db as migrate_group
+
+    assert {"backup", "upgrade", "current"} <= set(listed(help_of(app, "db")))
+    # Flask-Migrate's group object serves every application the process builds.
+    assert "backup" not in migrate_group.commands
 
 
 def test_a_group_two_plugins_give_is_one_group_with_the_help_its_owner_wrote(app):

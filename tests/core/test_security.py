@@ -33,6 +33,7 @@ def url_args(site) -> dict:
         "session_id": 1,
         "slot_id": 1,
         "target_id": 1,
+        "number": 1,  # a status list of the credentials
     }
 
 

@@ -69,6 +69,7 @@ POLICY = {
     "/people/<int:user_id>/training": UNIT_MANAGERS,
     "/certificates": SIGNED_IN,
     "/certificates/<int:certificate_id>.pdf": HOLDER,
+    "/certificates/<int:certificate_id>.json": HOLDER,
     "/transcript": SIGNED_IN,
     "/transcript.csv": SIGNED_IN,
     "/transcript.pdf": SIGNED_IN,
@@ -79,6 +80,11 @@ POLICY = {
     "/authoring/modules/<slug>/reviews": MODULE_MANAGERS,
     "/verify": PUBLIC,
     "/verify/<code>": PUBLIC,
+    # What any verifier of an Open Badges credential fetches: the issuer's DID document and
+    # the status lists.
+    "/.well-known/did.json": PUBLIC,
+    "/did.json": PUBLIC,
+    "/credentials/status/<int:number>": PUBLIC,
     "/my-skills": SIGNED_IN,
     "/my-skills/assessment": SIGNED_IN,
     "/notifications": SIGNED_IN,
@@ -194,6 +200,7 @@ def parameters(world) -> dict[tuple[str, str], object]:
         ("authoring.question_edit", "item_id"): 0,
         ("authoring.question_remove", "item_id"): 0,
         ("legal.instrument_detail", "slug"): "57-nq-tw",
+        ("certificates.status_list", "number"): 1,
     }
 
 

@@ -59,9 +59,9 @@ def test_a_form_field_over_the_text_limit_is_told_apart_from_a_large_file(client
 
 
 @pytest.fixture
-def hr(site, factory, client, login_as, monkeypatch, app):
-    """An administrator who reads the site in English, signed in; jobs run inline."""
-    monkeypatch.setitem(app.config, "LMS_ROSTER_JOBS", "inline")
+def hr(site, factory, client, login_as):
+    """An administrator who reads the site in English, signed in (the tests' job queue runs
+    an import within its upload request)."""
     admin = factory.user(roles=[Role.ADMIN], username="hr", locale="en")
     login_as(client, admin)
     return admin
@@ -150,6 +150,7 @@ def test_reading_a_roster_leaves_the_database_free_for_other_writers(tmp_path, m
             "SECRET_KEY": "parse-lock-test-only-secret-key-long-enough",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lock.sqlite3'}",
             "LMS_INSTANCE_PATH": str(tmp_path),
+            "LMS_JOBS_IMMEDIATE": True,
         }
     )
     app.test_client_class = Client

@@ -1,10 +1,7 @@
 import click
 from flask.cli import with_appcontext
 
-from lms.assessment.services import finish_overdue
-from lms.core import clock
-from lms.extensions import db
-from lms.plugins import registry
+from lms.assessment.jobs import close_overdue as closing
 
 
 @click.group("quizzes")
@@ -16,6 +13,5 @@ def quizzes_cli() -> None:
 @with_appcontext
 def close_overdue() -> None:
     """Finish every attempt whose time ran out, grading what was saved before the deadline."""
-    finished = finish_overdue(registry().question_types, clock.now())
-    db.session.commit()
+    finished = closing.run()
     click.echo(f"{finished} overdue attempt(s) closed.")
