@@ -64,20 +64,24 @@ def issue_module_certificates(session, usernames: list[str]) -> int:
     """A module certificate for each completion of the listed people, as the site issues
     one per completion (``make_national`` generates position certificates only); the check
     joins them. Made by the server from the progress rows, inside the bench's transaction."""
-    first = session.execute(sa.text("SELECT coalesce(max(id), 0) + 1 FROM certificates"))
+    first, index = session.execute(
+        sa.text(
+            "SELECT coalesce(max(id), 0) + 1, coalesce(max(status_index), -1) + 1 FROM certificates"
+        )
+    ).one()
     result = session.execute(
         sa.text(
             """
             INSERT INTO certificates (id, kind, serial, code, user_id, module_id,
                 module_progress_id, holder_name, achievement, modules, hours, issued_on,
-                issued_at)
+                issued_at, status_index)
             SELECT :first + row_number() OVER (ORDER BY p.id) - 1, 'module',
                 'M' || lpad(p.id::text, 12, '0'), 'M' || lpad(p.id::text, 23, '0'),
                 p.user_id, p.module_id, p.id, u.full_name, v.manifest -> 'title',
                 json_build_array(json_build_object('slug', m.slug,
                     'title', v.manifest -> 'title', 'version', v.number, 'progress_id', p.id)),
                 round(v.estimated_minutes / 60.0, 2), (p.completed_at AT TIME ZONE 'UTC')::date,
-                p.completed_at
+                p.completed_at, :index + row_number() OVER (ORDER BY p.id) - 1
             FROM module_progress p
             JOIN users u ON u.id = p.user_id
             JOIN modules m ON m.id = p.module_id
@@ -85,7 +89,7 @@ def issue_module_certificates(session, usernames: list[str]) -> int:
             WHERE p.completed_at IS NOT NULL AND u.username = ANY(:usernames)
             """
         ),
-        {"first": first.scalar_one(), "usernames": usernames},
+        {"first": first, "index": index, "usernames": usernames},
     )
     session.execute(sa.text("ANALYZE certificates"))
     return result.rowcount
