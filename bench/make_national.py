@@ -125,7 +125,7 @@ def next_id(connection, table: str) -> int:
     return connection.execute(query).fetchone()[0]
 
 
-def generate(connection, args, rng: random.Random) -> dict[str, int]:
+def generate(connection, args, rng: random.Random, password_hash: str) -> dict[str, int]:
     copier = Copier(connection)
     counts: dict[str, int] = {}
     now = datetime.now(UTC)
@@ -239,9 +239,6 @@ def generate(connection, args, rng: random.Random) -> dict[str, int]:
     )
 
     # People, their roles and positions.
-    from lms.accounts.passwords import hash_password
-
-    password_hash = hash_password(DEMO_PASSWORD)
     first_user = next_id(connection, "users")
     weights = [p[4] for p in positions]
     # Provinces differ: some are well ahead, some behind, so the charts show something.
@@ -390,16 +387,21 @@ def main(argv=None) -> int:
 
     import psycopg
 
+    from lms.accounts.passwords import hash_password
+
     started = time.perf_counter()
     url = recreate_database(args.url, args.database)
     with tempfile.TemporaryDirectory() as folder:
         app = build_app(url, Path(folder))
         prepare(app, args.modules, Path(folder))
+        # Hashed at the configured cost, which the application context holds.
+        with app.app_context():
+            password_hash = hash_password(DEMO_PASSWORD)
     prepared = time.perf_counter()
     print(f"migrated, demo and {args.modules} generated modules: {prepared - started:.1f} s")
     plain = sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(plain) as connection:
-        counts = generate(connection, args, random.Random(args.seed))
+        counts = generate(connection, args, random.Random(args.seed), password_hash)
         connection.commit()
     loaded = time.perf_counter()
     with psycopg.connect(plain, autocommit=True) as connection:

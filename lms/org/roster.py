@@ -124,7 +124,7 @@ TEMPLATE_EXAMPLE = {
 }
 
 
-def _header_key(text) -> str:
+def header_key(text) -> str:
     """ "Ngày bắt đầu (dd/mm/yyyy)*" → "ngay_bat_dau"; "E-mail" → "e_mail"."""
     text = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", str(text or ""))
     return "_".join(fold(text).replace("-", " ").replace("_", " ").split())
@@ -150,8 +150,8 @@ _ALIASES = {
     "roles": ["roles", "role", "vai tro", "quyen"],
 }
 HEADER_ALIASES = {
-    _header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases
-} | {_header_key(header): column for column, header in VIETNAMESE_HEADERS.items()}
+    header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases
+} | {header_key(header): column for column, header in VIETNAMESE_HEADERS.items()}
 
 ROLE_ALIASES = {
     "learner": Role.LEARNER,
@@ -288,6 +288,17 @@ def read_roster(data: bytes) -> Roster:
     has no header row or lacks required columns (naming them), has no rows below the header,
     has too many rows or takes too long to read.
     """
+    max_rows = int(current_app.config.get("LMS_ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS))
+    kind, records = read_records(data, max_lines=2 * max_rows)
+    return _table(kind, records, max_rows)
+
+
+def read_records(data: bytes, *, max_lines: int) -> tuple[str, Iterator[tuple[int, list]]]:
+    """The kind ("csv" or "xlsx") and the records (line number, cells) of a CSV or XLSX file,
+    with the checks of ``read_roster`` (size, emptiness, kind, unpacked size, the reading
+    deadline, at most ``max_lines`` lines blank ones included) but no idea of the columns:
+    other uploads of people (the qualification check's list) read their files through it.
+    The records are read as they are iterated, which may raise ``RosterFileError`` too."""
     limit = max_bytes()
     if len(data) > limit:
         raise _too_large(len(data), limit)
@@ -299,7 +310,7 @@ def read_roster(data: bytes) -> Roster:
         kind, records = "xlsx", _xlsx_records(data, deadline)
     else:
         kind, records = "csv", _csv_records(data)
-    return _table(kind, records, deadline)
+    return kind, _bounded(records, deadline, max_lines=max_lines)
 
 
 class _Deadline:
@@ -408,7 +419,8 @@ def _check_unpacked_size(entries: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _cell(value):
+def cell_text(value):
+    """A cell as the roster reads it: text stripped, a whole number without ".0", a date."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -420,19 +432,17 @@ def _cell(value):
     return str(value).strip()
 
 
-def _table(kind: str, records: Iterable[tuple[int, list]], deadline: _Deadline) -> Roster:
-    max_rows = int(current_app.config.get("LMS_ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS))
-    records = _bounded(records, deadline, max_lines=2 * max_rows)
+def _table(kind: str, records: Iterator[tuple[int, list]], max_rows: int) -> Roster:
     header = None
     for _line, cells in records:
-        if any(_cell(value) != "" for value in cells):
-            header = [_cell(value) for value in cells[:MAX_COLUMNS]]
+        if any(cell_text(value) != "" for value in cells):
+            header = [cell_text(value) for value in cells[:MAX_COLUMNS]]
             break
     if header is None:
         raise RosterFileError(_l("The file has no rows: the first row must hold the column names."))
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
-        column = HEADER_ALIASES.get(_header_key(title))
+        column = HEADER_ALIASES.get(header_key(title))
         if column and column not in positions:
             positions[column] = index
     if not positions:
@@ -456,7 +466,7 @@ def _table(kind: str, records: Iterable[tuple[int, list]], deadline: _Deadline) 
     rows = []
     for line, cells in records:
         values = {
-            column: _cell(cells[index]) if index < len(cells) else ""
+            column: cell_text(cells[index]) if index < len(cells) else ""
             for column, index in positions.items()
         }
         if all(value == "" for value in values.values()):

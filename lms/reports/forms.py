@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
 
@@ -40,3 +41,21 @@ class TargetForm(Form):
 
 class DeleteTargetForm(Form):
     """Only the CSRF token: deleting a target is a POST."""
+
+
+class QualificationForm(Form):
+    """The qualification check: a position, a date, and the people, typed or uploaded."""
+
+    position = SelectField(_l("Position"), coerce=int, choices=[])
+    on = DateField(_l("Qualified on"), validators=[InputRequired()])
+    people = TextAreaField(
+        _l("Usernames, one a line"),
+        validators=[
+            Optional(),
+            Length(max=400_000, message=_l("The list is too long to type: upload it as a file.")),
+        ],
+    )
+    file = FileField(
+        _l("Or a file of usernames (.xlsx or .csv, one column)"),
+        render_kw={"accept": ".xlsx,.csv,text/csv"},
+    )

@@ -106,6 +106,8 @@ def test_unknown_filters_are_not_found_on_every_list(app, country, login_as, bad
     for rule in reports_rules(app):
         if "user_id" in rule.arguments or "GET" not in rule.methods:
             continue
+        if rule.endpoint == "reports.qualification_check":
+            continue  # a form that takes no filters (tests/reports/test_qualification.py)
         for values in values_for(rule, unit_id=country.ward.id, user_id=country.an.id):
             if "status" in bad and values.get("table", "people") != "people":
                 continue

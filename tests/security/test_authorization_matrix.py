@@ -120,6 +120,9 @@ POLICY = {
     "/reports/export/<any(units, positions, modules, months, targets, people):table>"
     ".<any(csv, xlsx):fmt>": MANAGERS,
     "/reports/targets": MANAGERS,
+    # The qualification check: its people are looked up within the scope, so an outsider in
+    # the list reads as absent (tests/reports/test_qualification.py).
+    "/reports/qualification": MANAGERS,
     "/reports/targets/<int:target_id>/delete": UNIT_MANAGERS,
     "/reports/people/<int:user_id>": UNIT_MANAGERS,
     "/reports/units/<int:unit_id>": UNIT_MANAGERS,

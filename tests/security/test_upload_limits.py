@@ -98,6 +98,28 @@ def test_a_shared_strings_bomb_is_refused_from_the_zip_directory(app, client, hr
     assert peak < 2 * MIB
 
 
+def test_the_qualification_check_refuses_a_bomb_as_the_roster_import_does(
+    site, client, factory, login_as
+):
+    """The qualification check's list of people is read by the roster's reader."""
+    admin = factory.user(roles=[Role.ADMIN], username="hr.check", locale="en")
+    login_as(client, admin)
+    form = {
+        "position": site.position.id,
+        "on": "2026-06-01",
+        "file": (io.BytesIO(shared_strings_bomb(300)), "people.xlsx"),
+    }
+    started = time.monotonic()
+    response = client.submit("/reports/qualification", form, content_type="multipart/form-data")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 422
+    assert "holds far more than a roster" in response.get_data(as_text=True)
+    big = {**form, "file": (io.BytesIO(b"username\n" + bytes(6 * MIB)), "people.csv")}
+    response = client.submit("/reports/qualification", big, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "the limit is 5 MiB" in response.get_data(as_text=True)
+
+
 def test_reading_a_roster_stops_at_its_time_budget(appctx, monkeypatch):
     """Short shared strings inside every size limit cost openpyxl the most time per byte."""
     monkeypatch.setitem(appctx.config, "LMS_ROSTER_PARSE_SECONDS", 0.5)
