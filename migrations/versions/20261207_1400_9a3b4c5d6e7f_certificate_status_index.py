@@ -20,13 +20,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("certificates") as batch:
         batch.add_column(sa.Column("status_index", sa.Integer(), nullable=True))
-    # One statement for every row (SQLite and PostgreSQL both number rows in a window).
+    # One statement for every row, the window computed once (UPDATE … FROM: PostgreSQL, and
+    # SQLite since 3.33); a correlated subquery would number the whole table again per row.
     op.execute(
-        "UPDATE certificates SET status_index = ("
-        " SELECT numbered.position - 1 FROM ("
-        "  SELECT id, ROW_NUMBER() OVER (ORDER BY issued_at, id) AS position"
-        "  FROM certificates) AS numbered"
-        " WHERE numbered.id = certificates.id)"
+        "UPDATE certificates SET status_index = numbered.position - 1"
+        " FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY issued_at, id) AS position"
+        "       FROM certificates) AS numbered"
+        " WHERE numbered.id = certificates.id"
     )
     with op.batch_alter_table("certificates") as batch:
         batch.alter_column("status_index", existing_type=sa.Integer(), nullable=False)
