@@ -18,6 +18,24 @@ def record(actor, action: str, obj, **details) -> AuditEntry:
     return entry
 
 
+def record_many(actor, action: str, items) -> list[AuditEntry]:
+    """``record`` for many objects at once, (obj, details) pairs: one flush before, and the
+    entries are inserted together at the next."""
+    db.session.flush()
+    entries = [
+        AuditEntry(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            object_type=obj.__tablename__,
+            object_id=obj.id,
+            details=_jsonable(details),
+        )
+        for obj, details in items
+    ]
+    db.session.add_all(entries)
+    return entries
+
+
 def _jsonable(details: dict) -> dict:
     return {
         key: value if isinstance(value, str | int | float | bool | None | list) else str(value)

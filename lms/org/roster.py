@@ -42,7 +42,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import activation
 from lms.accounts.models import User
-from lms.core import audit, clock, tables
+from lms.core import audit, clock, signals, tables
 from lms.core.errors import DomainError, Invalid
 from lms.core.i18n import fold
 from lms.core.models import AuditEntry
@@ -781,6 +781,48 @@ def _apply(actor: User | None, plan: _Plan) -> None:
     plan.result.user_id = user.id
 
 
+def _apply_many(actor: User | None, plans: list[_Plan]) -> None:
+    """``_apply`` for many rows at once: the new accounts inserted together, the existing
+    ones brought up to date, then every new position assigned together."""
+    details = {"source": "roster"}
+    new = [plan for plan in plans if plan.user is None]
+    created = activation.create_invited_users(
+        actor,
+        [
+            {
+                "username": plan.username,
+                "full_name": plan.full_name,
+                "email": plan.email,
+                "roles": plan.roles or {Role.LEARNER},
+            }
+            for plan in new
+        ],
+        audit_details=details,
+    )
+    users = dict(zip(map(id, new), created, strict=True))
+    for plan in plans:
+        if plan.user is not None:
+            activation.sync_account(
+                actor,
+                plan.user,
+                full_name=plan.full_name,
+                email=plan.email,
+                add_roles=plan.roles,
+                audit_details=details,
+            )
+            users[id(plan)] = plan.user
+    services.assign_positions(
+        actor,
+        [
+            (users[id(plan)], position, plan.unit, plan.starts_on)
+            for plan in plans
+            for position in plan.new_positions
+        ],
+    )
+    for plan in plans:
+        plan.result.user_id = users[id(plan)].id
+
+
 class RosterRun:
     """One import: every row is checked when it is made; ``apply()`` then writes the good
     rows, yielding the number of rows done as it goes (so a page can show progress).
@@ -821,10 +863,12 @@ class RosterRun:
         at the end. ``record`` then writes the audit entry."""
         if self.report.dry_run:
             raise RuntimeError("a dry run applies nothing")
-        for done, plan in enumerate(self.plans[start:], start=start + 1):
-            if plan.ok and plan.result.status != UNCHANGED:
-                self._apply_row(plan)
-            if done % every == 0 and done < self.total:
+        done = start
+        while done < self.total:
+            end = min((done // every + 1) * every, self.total)
+            self._apply_chunk(self.plans[done:end])
+            done = end
+            if done < self.total:
                 yield done
         yield self.total
 
@@ -841,6 +885,25 @@ class RosterRun:
         )
         db.session.flush()
         self.report.audit_id = entry.id
+
+    def _apply_chunk(self, plans: list[_Plan]) -> None:
+        """Apply a chunk's good rows together (``_apply_many``) in one savepoint, with the
+        per-person refreshes of learning and needs deferred to the chunk's end; if a service
+        refuses anything, roll the chunk back and apply its rows one savepoint each, so the
+        row at fault, and only it, becomes an error."""
+        todo = [plan for plan in plans if plan.ok and plan.result.status != UNCHANGED]
+        if not todo:
+            return
+        try:
+            with db.session.begin_nested(), signals.deferred():
+                _apply_many(self.actor, todo)
+            return
+        except (DomainError, sa.exc.IntegrityError):
+            log.info("A roster chunk was refused as a whole; applying its rows one by one")
+        for plan in todo:
+            plan.result.user_id = None
+        for plan in todo:
+            self._apply_row(plan)
 
     def _apply_row(self, plan: _Plan) -> None:
         try:
