@@ -93,6 +93,11 @@ ENVIRONMENT = {
     "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
     "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
+    "LMS_SIGNING_PKCS12": ("LMS_SIGNING_PKCS12", str),
+    "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
+    "LMS_SIGNING_CERT": ("LMS_SIGNING_CERT", str),
+    "LMS_SIGNING_PASSPHRASE": ("LMS_SIGNING_PASSPHRASE", str),
+    "LMS_SIGNING_TIMESTAMP_URL": ("LMS_SIGNING_TIMESTAMP_URL", str),
 }
 
 
@@ -163,6 +168,14 @@ def defaults(instance_path: str) -> dict:
         "LMS_JOBS_STALE_SECONDS": 120,
         # Look-ups of the public verification page per address.
         "LMS_VERIFY_LIMIT": "30 per minute",
+        # The key certificates and transcripts are signed with: a PKCS#12 file, or a PEM key
+        # and a PEM certificate chain (paths relative to the instance folder or absolute),
+        # the passphrase of either, and an RFC 3161 timestamp server. Unset: PDFs unsigned.
+        "LMS_SIGNING_PKCS12": None,
+        "LMS_SIGNING_KEY": None,
+        "LMS_SIGNING_CERT": None,
+        "LMS_SIGNING_PASSPHRASE": None,
+        "LMS_SIGNING_TIMESTAMP_URL": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",
@@ -182,7 +195,9 @@ def defaults(instance_path: str) -> dict:
 def load(app: Flask, overrides: dict | None) -> None:
     """Fill ``app.config`` in precedence order and fail fast on an unsafe result."""
     app.config.update(defaults(app.instance_path))
-    app.config.from_pyfile("config.py", silent=True)
+    # The instance folder's, as documented: a bare "config.py" would be read from the
+    # application's root (the checkout), since the app is not instance-relative.
+    app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
     for variable, (key, parse) in ENVIRONMENT.items():
         if variable in os.environ:
             try:
@@ -272,6 +287,41 @@ def _check(app: Flask) -> None:
     key = config.get("LMS_CREDENTIAL_KEY")
     if key and not Path(key).is_file():
         raise ConfigError(f"LMS_CREDENTIAL_KEY: no such file {key}")
+    _check_signing(config, Path(app.instance_path))
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")
+
+
+def _check_signing(config, instance: Path) -> None:
+    """Half a signing configuration stops the start: a key without its certificate, two
+    kinds of key at once, a passphrase or timestamp server for no key, a missing file. (The
+    certificates domain then loads the key, so a wrong passphrase stops it too.)"""
+    pkcs12, key, cert = (config.get(f"LMS_SIGNING_{name}") for name in ("PKCS12", "KEY", "CERT"))
+    if pkcs12 and (key or cert):
+        raise ConfigError(
+            "LMS_SIGNING_PKCS12 and LMS_SIGNING_KEY/LMS_SIGNING_CERT are both set: use one"
+        )
+    if bool(key) != bool(cert):
+        raise ConfigError(
+            "LMS_SIGNING_KEY and LMS_SIGNING_CERT go together: the PEM private key and the PEM "
+            "certificate chain (the signer's certificate first)"
+        )
+    if not (pkcs12 or key):
+        for name in ("LMS_SIGNING_PASSPHRASE", "LMS_SIGNING_TIMESTAMP_URL"):
+            if config.get(name):
+                raise ConfigError(
+                    f"{name} is set but no signing key is: set LMS_SIGNING_PKCS12 (or "
+                    "LMS_SIGNING_KEY and LMS_SIGNING_CERT) too, or unset it"
+                )
+        return
+    for name, value in (
+        ("LMS_SIGNING_PKCS12", pkcs12),
+        ("LMS_SIGNING_KEY", key),
+        ("LMS_SIGNING_CERT", cert),
+    ):
+        if value and not (instance / value).is_file():  # an absolute path stays absolute
+            raise ConfigError(f"{name}: no such file: {value}")
+    url = config.get("LMS_SIGNING_TIMESTAMP_URL")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("LMS_SIGNING_TIMESTAMP_URL must be an http:// or https:// address")

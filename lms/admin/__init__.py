@@ -13,4 +13,9 @@ def _admins_only():
     """Every admin endpoint needs an admin, checked once here and again in each service."""
 
 
-from lms.admin import email_views, roster_views, views  # noqa: E402,F401  (registers the routes)
+from lms.admin import (  # noqa: E402,F401  (registers the routes)
+    email_views,
+    letterhead_views,
+    roster_views,
+    views,
+)

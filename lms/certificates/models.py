@@ -89,3 +89,34 @@ class SerialCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class LetterheadSettings(Base):
+    """How certificates and transcripts are laid out as official documents (Decree
+    30/2020/NĐ-CP): the national heading and motto, the issuing agency under its governing
+    body, the place of the date line, the signer and the seal or signature image. One row,
+    edited by admins; each text in Vietnamese and English (empty English falls back to the
+    Vietnamese). The image is kept in the database, which every app server shares."""
+
+    __tablename__ = "certificate_letterhead"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heading_vi: Mapped[str] = mapped_column(sa.String(200))
+    heading_en: Mapped[str] = mapped_column(sa.String(200))
+    motto_vi: Mapped[str] = mapped_column(sa.String(200))
+    motto_en: Mapped[str] = mapped_column(sa.String(200))
+    governing_body_vi: Mapped[str] = mapped_column(sa.String(200))
+    governing_body_en: Mapped[str] = mapped_column(sa.String(200))
+    agency_vi: Mapped[str] = mapped_column(sa.String(200))
+    agency_en: Mapped[str] = mapped_column(sa.String(200))
+    place_vi: Mapped[str] = mapped_column(sa.String(100))
+    place_en: Mapped[str] = mapped_column(sa.String(100))
+    # e.g. "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC": one or two lines
+    signer_title_vi: Mapped[str] = mapped_column(sa.String(200))
+    signer_title_en: Mapped[str] = mapped_column(sa.String(200))
+    signer_name: Mapped[str] = mapped_column(sa.String(200))
+    seal_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -1,6 +1,9 @@
-"""Certificates and training transcripts as PDF (fpdf2), with a QR code of the public
-verification page (segno). Pure functions of their sheets: the caller loads the data and runs
-them inside an app context with the reader's locale active, since every label is translated."""
+"""Certificates and training transcripts as PDF (fpdf2), laid out as Vietnamese official
+documents are (Decree 30/2020/NĐ-CP: the issuing agency top left, the national heading and
+motto top right with the place and date line under them, the signer bottom right), with a QR
+code of the public verification page (segno), and signed (``signing``) when a key is
+configured. Functions of their sheets: the caller loads the data and runs them inside an app
+context with the reader's locale active, since every label is translated."""
 
 import io
 import math
@@ -14,6 +17,8 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF, Align, FontFace, XPos, YPos
 
+from lms.certificates import signing
+
 FONTS = Path(__file__).parent / "fonts"
 SERIF = "DejaVuSerif"
 SANS = "DejaVuSans"
@@ -25,12 +30,42 @@ MUTED = (96, 96, 96)
 RED = (190, 24, 24)
 STRIPE = (242, 244, 248)
 
+SEAL_RED = (200, 16, 46)
+
 # Certificate page (A4 landscape, mm): the text column, and the top of the band at the foot
-# that holds dates, issuer and QR code; the body above it shrinks to stay clear of it.
+# that holds the QR code, the dates and the signer; the body above it is centred between
+# the title and that band.
 PAGE_LEFT, PAGE_RIGHT = 30, 267
 TEXT_WIDTH = PAGE_RIGHT - PAGE_LEFT
-FOOT_TOP = 150
-QR_SIZE = 36  # includes the four-module quiet zone; the symbol itself stays above 30 mm
+FOOT_TOP = 140
+QR_SIZE = 34  # includes the four-module quiet zone; the symbol itself stays above 28 mm
+# The two columns of the heading and of the foot: agency (left), state and signer (right).
+LEFT_COLUMN = (18, 118)
+RIGHT_COLUMN = (146, 133)
+MM = 72 / 25.4  # PDF points per millimetre
+
+NATIONAL_HEADING = {
+    "vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "en": "SOCIALIST REPUBLIC OF VIET NAM",
+}
+MOTTO = {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"}
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The official frame of a document, in the reader's language. ``agency`` empty means
+    the sheet's issuer; ``signed_by`` is the signing certificate's name when PDFs are
+    signed (the page then prints it beside the visible signature)."""
+
+    heading: str = NATIONAL_HEADING["vi"]
+    motto: str = MOTTO["vi"]
+    governing_body: str = ""
+    agency: str = ""
+    place: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    seal_png: bytes | None = None
+    signed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,8 @@ class CertificateSheet:
     verify_url: str
     issuer: str
     revoked: bool = False
+    code: str = ""  # the verification code, kept in the PDF's metadata
+    letterhead: Letterhead = Letterhead()
 
 
 @dataclass(frozen=True)
@@ -69,6 +106,7 @@ class TranscriptSheet:
     rows: list[TranscriptRow]
     generated_on: date
     issuer: str
+    letterhead: Letterhead = Letterhead()
 
 
 class _Document(FPDF):
@@ -114,24 +152,39 @@ class _Document(FPDF):
 
 
 def certificate_pdf(sheet: CertificateSheet) -> bytes:
-    """One A4 landscape page: who earned what, when, until when, and how to verify it."""
+    """One A4 landscape page: who earned what, when, until when, how to verify it, and who
+    signed it; signed with the configured key."""
     pdf = _Document(
         "landscape",
         title=f"{_('Certificate')} {sheet.serial} — {sheet.holder_name}",
         subject=sheet.achievement,
-        author=sheet.issuer,
+        author=_agency(sheet.letterhead, sheet.issuer),
     )
+    if sheet.code:
+        pdf.set_keywords(f"{signing.CODE_KEYWORD}{sheet.code}")
     pdf.set_auto_page_break(False)
     pdf.add_page()
     _frame(pdf)
-    _certificate_title(pdf, sheet)
+    top = _official_heading(pdf, sheet.letterhead, sheet.issuer, sheet.serial, sheet.issued_on)
+    _certificate_title(pdf, sheet, top)
     _centred_body(pdf, sheet)
     _certificate_facts(pdf, sheet)
-    _issuer_block(pdf, sheet)
     _qr_block(pdf, sheet.verify_url)
+    spot = _signer_block(pdf, sheet.letterhead, RIGHT_COLUMN, FOOT_TOP + 4)
     if sheet.revoked:
         _revoked_mark(pdf)
-    return bytes(pdf.output())
+    return _signed(pdf, spot, _("Certificate %(serial)s", serial=sheet.serial), sheet.letterhead)
+
+
+def _signed(pdf: "_Document", spot: signing.Spot | None, reason: str, head: Letterhead) -> bytes:
+    data = bytes(pdf.output())
+    if spot is None:
+        return data
+    return signing.sign(data, spot, reason=reason, location=head.place)
+
+
+def _agency(head: Letterhead, issuer: str) -> str:
+    return head.agency or issuer
 
 
 def _frame(pdf: _Document) -> None:
@@ -143,18 +196,87 @@ def _frame(pdf: _Document) -> None:
     pdf.rect(11.5, 11.5, pdf.w - 23, pdf.h - 23)
 
 
-def _certificate_title(pdf: _Document, sheet: CertificateSheet) -> None:
-    pdf.set_y(19)
-    pdf.style(SANS, 12, NAVY, bold=True)
-    pdf.fitted_line(sheet.issuer.upper(), smallest=9)
-    rule = pdf.get_y() + 3
-    pdf.set_draw_color(*GOLD)
-    pdf.set_line_width(0.6)
-    pdf.line(pdf.w / 2 - 25, rule, pdf.w / 2 + 25, rule)
-    pdf.set_y(rule + 4)
-    pdf.style(SERIF, 32, NAVY, bold=True)
-    pdf.fitted_line(_("Certificate").upper(), smallest=24)
-    pdf.style(SANS, 12, MUTED)
+def _official_heading(
+    pdf: _Document,
+    head: Letterhead,
+    issuer: str,
+    number: str | None,
+    day: date,
+    *,
+    top: float = 17,
+    size: float = 11.5,
+    left: tuple[float, float] = LEFT_COLUMN,
+    right: tuple[float, float] = RIGHT_COLUMN,
+) -> float:
+    """The two columns of an official document's heading (Decree 30/2020/NĐ-CP, appendix I):
+    the governing body over the issuing agency, a short rule and the number on the left; the
+    national heading over the motto, a rule as long as the motto and the place and date line
+    in italics on the right. Returns where the page continues."""
+    x, width = left
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.3)
+    pdf.set_xy(x, top)
+    if head.governing_body:
+        pdf.style(SERIF, size, INK)
+        _column_line(pdf, head.governing_body.upper(), x, width, smallest=8)
+    pdf.style(SERIF, size, INK, bold=True)
+    agency = _agency(head, issuer).upper()
+    _column_line(pdf, agency, x, width, smallest=8)
+    rule = min(pdf.get_string_width(agency), width) / 3
+    y = pdf.get_y() + 0.8
+    pdf.line(x + width / 2 - rule / 2, y, x + width / 2 + rule / 2, y)
+    left_end = y
+    if number:
+        pdf.set_xy(x, y + 2.5)
+        pdf.style(SERIF, size - 0.5, INK)
+        _column_line(pdf, _("No.: %(number)s", number=number), x, width, smallest=8)
+        left_end = pdf.get_y()
+
+    x, width = right
+    pdf.set_xy(x, top)
+    if head.heading:
+        pdf.style(SERIF, size, INK, bold=True)
+        _column_line(pdf, head.heading.upper(), x, width, smallest=8)
+    y = pdf.get_y()
+    if head.motto:
+        pdf.style(SERIF, size + 1, INK, bold=True)
+        _column_line(pdf, head.motto, x, width, smallest=8)
+        motto = min(pdf.get_string_width(head.motto), width)
+        y = pdf.get_y() + 0.8
+        pdf.line(x + width / 2 - motto / 2, y, x + width / 2 + motto / 2, y)
+    pdf.set_xy(x, y + 2.5)
+    pdf.style(SERIF, size, INK)
+    # Italics by slanting the upright serif: an italic font of its own would cost every
+    # document its parsing and subsetting (fpdf2 reads each font anew per document).
+    line = pdf.get_y() + pdf.font_size * 1.3
+    with pdf.skew(ax=12, x=x + width / 2, y=line):
+        _column_line(pdf, place_and_date(head.place, day), x, width, smallest=8)
+    return max(left_end, pdf.get_y())
+
+
+def _column_line(pdf: _Document, text: str, x: float, width: float, *, smallest: float) -> None:
+    pdf.shrink_to(text, width, smallest)
+    pdf.set_x(x)
+    pdf.multi_cell(width, pdf.font_size * 1.3, text, align=Align.C, new_x=XPos.LEFT)
+
+
+def place_and_date(place: str, day: date) -> str:
+    """The date line: "Hải Phòng, ngày 05 tháng 3 năm 2026" (days below 10 and the months
+    January and February with a leading zero, as Decree 30/2020 asks); in English
+    "Hai Phong, 5 March 2026"."""
+    if str(get_locale()) == "vi":
+        month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+        when = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    else:
+        when = format_date(day, "d MMMM y")
+    return f"{place}, {when}" if place else when[:1].upper() + when[1:]
+
+
+def _certificate_title(pdf: _Document, sheet: CertificateSheet, top: float) -> None:
+    pdf.set_y(top + 5)
+    pdf.style(SERIF, 28, NAVY, bold=True)
+    pdf.fitted_line(_("Certificate").upper(), smallest=22)
+    pdf.style(SANS, 11, MUTED)
     subtitle = _("Job position training") if sheet.kind == "position" else _("Module completion")
     pdf.fitted_line(subtitle.upper(), smallest=9)
 
@@ -254,10 +376,8 @@ def _number(value: float) -> str:
 
 
 def _certificate_facts(pdf: _Document, sheet: CertificateSheet) -> None:
-    facts = [
-        (_("Serial number"), sheet.serial, INK),
-        (_("Date of issue"), format_date(sheet.issued_on, "long"), INK),
-    ]
+    """Beside the QR code: the dates and status, and how to check the certificate."""
+    facts = [(_("Date of issue"), format_date(sheet.issued_on, "long"), INK)]
     if sheet.revoked:
         # Said in plain text as well as stamped: the diagonal stamp does not survive text
         # extraction or a screen reader.
@@ -266,46 +386,113 @@ def _certificate_facts(pdf: _Document, sheet: CertificateSheet) -> None:
         facts.append((_("Valid until"), format_date(sheet.expires_on, "long"), INK))
     else:
         facts.append((_("Valid until"), _("No expiry"), INK))
-    y = FOOT_TOP + 8
+    x, width = FACTS_X, LEFT_COLUMN[0] + LEFT_COLUMN[1] - FACTS_X
+    y = FOOT_TOP + 6
     for label, value, color in facts:
-        pdf.set_xy(PAGE_LEFT, y)
-        pdf.style(SANS, 8.5, MUTED)
-        pdf.cell(72, 4.5, label.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.style(SANS, 11, color, bold=True)
-        pdf.shrink_to(value, 72, smallest=8)
-        pdf.cell(72, 5.5, value)
-        y += 12
-
-
-def _issuer_block(pdf: _Document, sheet: CertificateSheet) -> None:
-    left, width = 108, 100
-    pdf.set_xy(left, FOOT_TOP + 8)
-    pdf.style(SANS, 8.5, MUTED)
-    pdf.cell(width, 4.5, _("Issued by").upper(), align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.style(SERIF, 12, NAVY, bold=True)
-    pdf.multi_cell(width, 6, sheet.issuer, align=Align.C, new_x=XPos.LEFT)
-    pdf.set_xy(left, pdf.get_y() + 4)
-    pdf.style(SANS, 8, MUTED)
+        pdf.set_xy(x, y)
+        pdf.style(SANS, 8, MUTED)
+        pdf.cell(width, 4, label.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.style(SANS, 10.5, color, bold=True)
+        pdf.shrink_to(value, width, smallest=8)
+        pdf.cell(width, 5, value)
+        y += 10.5
+    pdf.set_xy(x, y + 1)
+    pdf.style(SANS, 7.5, MUTED)
     notice = _(
         "Issued electronically. Scan the QR code or open the address below it to check "
         "that this certificate is genuine and still valid."
     )
-    pdf.multi_cell(width, 4, notice, align=Align.C)
+    pdf.multi_cell(width, 3.6, notice, align=Align.L)
+
+
+QR_X = LEFT_COLUMN[0] + 4
+FACTS_X = QR_X + QR_SIZE + 4
 
 
 def _qr_block(pdf: _Document, url: str) -> None:
     png = io.BytesIO()
     segno.make_qr(url, error="m").save(png, kind="png", scale=10, border=4)
-    pdf.image(png, x=PAGE_RIGHT - QR_SIZE, y=FOOT_TOP - 2, w=QR_SIZE, h=QR_SIZE)
+    pdf.image(png, x=QR_X, y=FOOT_TOP + 4, w=QR_SIZE, h=QR_SIZE)
     # The address in print too, for checking without a phone; the code that ends it gets a
     # line of its own so it is never split.
-    width = 64
+    width = LEFT_COLUMN[1] - 4
     base, slash, code = url.rstrip("/").rpartition("/")
-    pdf.set_xy(PAGE_RIGHT - width, FOOT_TOP + QR_SIZE - 1.5)
+    pdf.set_xy(QR_X + 1, FOOT_TOP + 4 + QR_SIZE - 0.5)
     for text, size, bold in ((base + slash, 6.5, False), (code, 8.5, True)):
         pdf.style(SANS, size, MUTED, bold=bold)
         pdf.shrink_to(text, width, smallest=5)
-        pdf.cell(width, pdf.font_size * 1.4, text, align=Align.R, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(width, pdf.font_size * 1.4, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+SEAL_HEIGHT = 28
+SEAL_WIDTH = 62
+SIGNATURE_BOX = (70, 9.5)
+
+
+def _signer_block(
+    pdf: _Document, head: Letterhead, column: tuple[float, float], top: float
+) -> signing.Spot | None:
+    """The signer's title, the seal or signature image, the visible digital signature (who
+    signed, and the signing time the signature field shows), and the signer's name, centred
+    in ``column`` from ``top``. Returns where the signature field goes, or None when PDFs
+    are not signed."""
+    x, width = column
+    centre = x + width / 2
+    pdf.set_xy(x, top)
+    pdf.style(SERIF, 11.5, INK, bold=True)
+    for line in (head.signer_title or "").upper().splitlines():
+        _column_line(pdf, line.strip(), x, width, smallest=8)
+    image_top = pdf.get_y() + 1.5
+    if head.seal_png:
+        pdf.image(
+            io.BytesIO(head.seal_png),
+            x=centre - SEAL_WIDTH / 2,
+            y=image_top,
+            w=SEAL_WIDTH,
+            h=SEAL_HEIGHT,
+            keep_aspect_ratio=True,
+        )
+    spot = None
+    box_top = image_top + SEAL_HEIGHT - 5  # the frame overlaps the foot of the seal
+    if head.signed_by:
+        spot = _signature_box(pdf, head.signed_by, centre, box_top)
+    pdf.set_xy(x, box_top + SIGNATURE_BOX[1] + 2)
+    if head.signer_name:
+        pdf.style(SERIF, 12, INK, bold=True)
+        _column_line(pdf, head.signer_name, x, width, smallest=9)
+    return spot
+
+
+def _has_signer_block(head: Letterhead) -> bool:
+    return bool(head.signer_title or head.signer_name or head.seal_png or head.signed_by)
+
+
+def _signature_box(pdf: _Document, signed_by: str, centre: float, top: float) -> signing.Spot:
+    """A red frame as Vietnamese e-signed documents show one: "Signed by" on the first line,
+    "Signing time:" on the second, followed by the signature field, whose appearance pyHanko
+    draws with the time it signs at."""
+    width, height = SIGNATURE_BOX
+    left = centre - width / 2
+    pdf.set_draw_color(*SEAL_RED)
+    pdf.set_line_width(0.35)
+    pdf.rect(left, top, width, height)
+    pdf.set_xy(left + 1.5, top + 0.8)
+    pdf.style(SANS, 6.8, SEAL_RED, bold=True)
+    signer = _("Digitally signed by: %(signer)s", signer=signed_by)
+    pdf.shrink_to(signer, width - 2, smallest=5)
+    pdf.cell(width - 3, 3.8, signer, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.style(SANS, 6.8, SEAL_RED)
+    label = _("Signing time:") + " "
+    pdf.cell(pdf.get_string_width(label) + 0.5, 3.8, label)
+    field_left = pdf.get_x() + 0.8
+    field_top = pdf.get_y()
+    box = (
+        field_left * MM,
+        (pdf.h - field_top - 3.8) * MM,
+        (left + width - 1) * MM,
+        (pdf.h - field_top) * MM,
+    )
+    return signing.Spot(page=pdf.page_no() - 1, box=tuple(round(v, 2) for v in box))
 
 
 def _revoked_mark(pdf: _Document) -> None:
@@ -327,10 +514,11 @@ class _Transcript(_Document):
             "portrait",
             title=f"{_('Training transcript')} — {sheet.holder_name}",
             subject=sheet.username,
-            author=sheet.issuer,
+            author=_agency(sheet.letterhead, sheet.issuer),
         )
         generated = _("Generated on %(date)s", date=format_date(sheet.generated_on, "long"))
-        self.footer_text = " · ".join(part for part in (sheet.issuer, generated) if part)
+        agency = _agency(sheet.letterhead, sheet.issuer)
+        self.footer_text = " · ".join(part for part in (agency, generated) if part)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
 
@@ -352,13 +540,33 @@ def transcript_pdf(sheet: TranscriptSheet) -> bytes:
     pdf.style(SANS, 10, INK, bold=True)
     total = sum(row.hours for row in sheet.rows)
     pdf.cell(0, 6, _("Total learning hours: %(hours)s", hours=_number(total)), align=Align.R)
-    return bytes(pdf.output())
+    spot = None
+    if _has_signer_block(sheet.letterhead):
+        # The signer's block keeps together: on a new page when the table leaves no room.
+        if pdf.get_y() + TRANSCRIPT_SIGNER_HEIGHT > pdf.page_break_trigger:
+            pdf.add_page()
+        spot = _signer_block(pdf, sheet.letterhead, TRANSCRIPT_RIGHT, pdf.get_y() + 8)
+    return _signed(pdf, spot, _("Training transcript"), sheet.letterhead)
+
+
+TRANSCRIPT_LEFT = (12, 88)
+TRANSCRIPT_RIGHT = (100, 98)
+TRANSCRIPT_SIGNER_HEIGHT = 62
 
 
 def _transcript_heading(pdf: _Transcript, sheet: TranscriptSheet) -> None:
-    pdf.style(SANS, 10, NAVY, bold=True)
-    pdf.multi_cell(0, 5, sheet.issuer.upper(), align=Align.C)
-    pdf.ln(3)
+    top = _official_heading(
+        pdf,
+        sheet.letterhead,
+        sheet.issuer,
+        None,
+        sheet.generated_on,
+        top=15,
+        size=10.5,
+        left=TRANSCRIPT_LEFT,
+        right=TRANSCRIPT_RIGHT,
+    )
+    pdf.set_xy(pdf.l_margin, top + 6)
     pdf.style(SERIF, 18, NAVY, bold=True)
     pdf.multi_cell(0, 9, _("Training transcript").upper(), align=Align.C)
     pdf.ln(4)

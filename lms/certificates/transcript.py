@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
+from lms.certificates import letterhead
 from lms.certificates.models import MODULE, REVOKED, Certificate
 from lms.certificates.pdf import CertificateSheet, TranscriptRow, TranscriptSheet
 from lms.core.clock import local_date
@@ -119,6 +120,7 @@ def transcript_sheet(user: User, today: date) -> TranscriptSheet:
         ],
         generated_on=today,
         issuer=current_app.config["LMS_CERTIFICATE_ISSUER"],
+        letterhead=letterhead.for_locale(locale),
     )
 
 
@@ -137,4 +139,6 @@ def sheet_of(certificate: Certificate, verify_url: str, today: date) -> Certific
         verify_url=verify_url,
         issuer=current_app.config["LMS_CERTIFICATE_ISSUER"],
         revoked=certificate.status_on(today) == REVOKED,
+        code=certificate.code,
+        letterhead=letterhead.for_locale(),
     )

@@ -7,6 +7,7 @@ from lms.accounts.models import User
 from lms.catalogue.services import sync_courses
 from lms.core.errors import Invalid
 from lms.demo import data
+from lms.demo import signing as demo_signing
 from lms.extensions import db
 from lms.learning import summaries
 from lms.org.reference import seed_reference_data
@@ -28,9 +29,12 @@ def demo_command() -> None:
     courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
     curriculum_items = data.seed_curricula()
     data.seed_standards()
+    admin = db.session.scalars(db.select(User).where(User.username == "admin")).one()
+    demo_signing.seed_letterhead(admin)
     # The dashboards read summary rows for today; the daily job rebuilds them after this.
     summaries.rebuild()
     db.session.commit()
+    signing_cert = demo_signing.configure_signing()
     for course_id, problems in courses.failed.items():
         click.echo(f"warning: course {course_id} not loaded: {problems[0]}", err=True)
     click.echo(
@@ -42,6 +46,11 @@ def demo_command() -> None:
         f"{summary.assignments_added} position assignments added; "
         f"{curriculum_items} curriculum items added."
     )
+    if signing_cert is not None:
+        click.echo(
+            f"Certificates are signed with a self-signed demo key ({signing_cert}), "
+            "configured in the instance folder's config.py."
+        )
     port = current_app.config["LMS_PORT"]
     click.echo(f"\nSign in at http://127.0.0.1:{port}/login\n")
     click.echo(f"Every demo account has the password: {password}")

@@ -16,6 +16,7 @@ from lms.testing.plugin import testing_config as config_for
 # those of ours that join it (JOINED).
 TREE = {
     "assignments": ["sync"],
+    "certificates": ["make-test-key"],
     "classes": ["remind"],
     # check-law comes from the legal register, which joins the catalogue's group.
     "courses": ["check-law", "export", "list", "stats", "sync", "validate"],

@@ -23,6 +23,12 @@ def test_secret_key_is_generated_into_the_instance_folder_once(production_env):
     assert create_app().config["SECRET_KEY"] == first.config["SECRET_KEY"]
 
 
+def test_the_instance_folders_config_py_is_read(production_env):
+    production_env.mkdir(parents=True)
+    (production_env / "config.py").write_text('LMS_CERTIFICATE_ISSUER = "Sở Nội vụ"\n')
+    assert create_app().config["LMS_CERTIFICATE_ISSUER"] == "Sở Nội vụ"
+
+
 def test_default_database_is_sqlite_in_the_instance_folder(production_env):
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{production_env / 'lms.sqlite3'}"

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from lms import create_app
 from lms.accounts.models import User, UserRole
+from lms.certificates import letterhead, signing
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org.models import ManagerUnit, OrgUnit, Position
@@ -47,9 +48,17 @@ def test_demo_builds_a_city_with_every_role_and_is_idempotent(tmp_path):
     assert {"city", "ward", "commune"} <= managed_levels
     assert {"LEADER", "ONE_STOP", "OFFICE_DOC", "INFOSEC", "COMMUNITY_DT", "JUSTICE"} <= positions
 
+    # Its certificates are signed: a self-signed key, named in the instance's config.py.
+    assert "Certificates are signed with a self-signed demo key" in first.output
+    assert 'LMS_SIGNING_KEY = "signing/signing-key.pem"' in (tmp_path / "config.py").read_text()
+    with fresh_app(tmp_path).app_context():
+        assert signing.signer_name() == "Sở Nội vụ thành phố Hải Phòng (DEMO)"
+        assert letterhead.for_locale("vi").agency == "Sở Nội vụ"
+
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
     assert "0 units, 0 users and 0 position assignments added" in again.output
+    assert "self-signed demo key" not in again.output  # configured already
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
 
