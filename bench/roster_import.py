@@ -11,7 +11,7 @@ positions), generates a roster of ``--rows`` people with realistic Vietnamese na
 both date formats, some with e-mail and several positions) and times:
 
 - ``dry run``: read the file and check every row, nothing written;
-- ``apply``: the same file applied (one savepoint per row) and committed;
+- ``apply``: the same file applied (in bulk, 500 rows a chunk, as the CLI does) and committed;
 - ``re-apply``: the same file again, every row ``unchanged``;
 - ``web apply``: another roster of as many new people posted to ``/admin/roster`` as an
   admin, through the Flask test client: the upload request queues a job and returns (its

@@ -3,8 +3,13 @@
 ``read_roster`` turns the bytes of an upload into rows (or refuses the file with a message
 that says what is wrong with it); ``import_roster`` checks every row, reports for each one
 ``created``, ``updated``, ``unchanged`` or ``error`` with the reasons, and, unless it is a dry
-run, applies each good row inside a savepoint of its own, so a row is applied entirely or not
-at all and one bad row does not stop the others.
+run, applies the good rows a chunk at a time in bulk (``_apply_many``: new accounts, roles,
+positions and audit entries inserted together, inside one savepoint and one
+``signals.deferred()`` block, so learning syncs assignments and needs refreshes gaps once per
+chunk for its people). A chunk that a service refuses (a clash with a concurrent change, a
+listener's ``Invalid``) is rolled back and applied again a row at a time, each row in a
+savepoint of its own, so a row is applied entirely or not at all and one bad row does not
+stop the others.
 
 An import only adds: new accounts (without a password; they get an activation link), names
 and e-mail addresses brought up to date, roles granted, positions assigned through
@@ -13,9 +18,10 @@ ends a position or removes a role that the file does not mention.
 
 Checking is quick (10,000 rows in about a second: units and positions are looked up once
 into dicts, existing users, e-mail owners and assignments in batches, and new accounts need
-no password hashing), so a dry run answers within the request. Applying is not: every new
-position runs the learning domain's assignment engine, about 100 rows a second, longer than
-an app server lets a request live. The admin page therefore applies a roster as a job
+no password hashing), so a dry run answers within the request. Applying 10,000 rows takes
+several seconds to a minute, longer than an app server should let a request live (and more
+when the positions have curricula: each new module assignment is a row and a notification).
+The admin page therefore applies a roster as a job
 (``queue_job``, then the job queue's task ``lms.org.jobs.import_roster`` runs ``run_job``) whose
 state and progress live in the table ``roster_imports``; the CLI still applies at once
 (``import_roster``).
@@ -827,10 +833,12 @@ class RosterRun:
     """One import: every row is checked when it is made; ``apply()`` then writes the good
     rows, yielding the number of rows done as it goes (so a page can show progress).
 
-    ``actor`` is an admin, or None for the CLI; ``PermissionDenied`` otherwise. Each row is
-    applied inside a savepoint: entirely or not at all; a row a service refuses while
-    applying (``Invalid``, a unique clash with a concurrent change) becomes an error row and
-    the others go on. Positions are added with ``services.assign_position``; a position the
+    ``actor`` is an admin, or None for the CLI; ``PermissionDenied`` otherwise. The rows
+    are applied a chunk at a time, in bulk (see the module's docstring); a row is applied
+    entirely or not at all, and a row a service refuses while applying (``Invalid``, a
+    unique clash with a concurrent change) becomes an error row and the others go on.
+    Positions are added with ``services.assign_positions`` (``assign_position`` when a chunk
+    goes a row at a time), so learning and needs hear ``position_assigned``; a position the
     user already holds in that unit is left as it is, and positions or roles missing from
     the file are never removed. The applied import is recorded in the audit log with its
     counts, about ``job`` when the run is an import job's (``run_job``). Flushes; the caller
@@ -859,8 +867,9 @@ class RosterRun:
 
     def apply(self, every: int = BATCH, start: int = 0) -> Iterator[int]:
         """Apply the good rows from the ``start``-th on (those before were applied by an
-        earlier run of the same job); yields the count of rows done every ``every`` rows and
-        at the end. ``record`` then writes the audit entry."""
+        earlier run of the same job), a chunk of ``every`` rows at a time (chunks end at
+        multiples of ``every``), in bulk; yields the count of rows done after each chunk,
+        when the caller may commit. ``record`` then writes the audit entry."""
         if self.report.dry_run:
             raise RuntimeError("a dry run applies nothing")
         done = start
@@ -1010,7 +1019,7 @@ def run_job(
     (finished, or running elsewhere and heard from).
 
     Parses the stored file again, applies the rows from ``rows_done`` on as ``RosterRun``
-    does (each in its own savepoint) and commits every ``every`` rows with the rows done, the
+    does (a chunk of ``every`` rows at a time) and commits each chunk with the rows done, the
     counts and the report so far and a heartbeat (``heartbeat`` is called after each commit),
     so the job's page shows progress and a crash loses at most one chunk. At the end it
     stores the counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of
