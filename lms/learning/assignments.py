@@ -289,8 +289,29 @@ def record_completion(progress: ModuleProgress) -> None:
 
 
 def sync_users(user_ids, *, today: date | None = None) -> SyncResult:
+    """``sync_user`` for each of ``user_ids`` (a list or a select of ids) who has anything to
+    sync: a curriculum of a position held today, a manual assignment or a current module
+    assignment. The others, found in the same query, are skipped: there is nothing to do
+    for them (a roster import's new people whose positions have no curriculum)."""
+    today = today or clock.today()
+    if not isinstance(user_ids, sa.Select):
+        user_ids = list(user_ids)
+        if not user_ids:
+            return SyncResult()
+    concerned = sa.union(
+        sa.select(PositionAssignment.user_id)
+        .join(CurriculumItem, CurriculumItem.position_id == PositionAssignment.position_id)
+        .where(PositionAssignment.user_id.in_(user_ids), holds_on(today)),
+        sa.select(ManualAssignment.user_id).where(
+            ManualAssignment.user_id.in_(user_ids), ManualAssignment.withdrawn_on.is_(None)
+        ),
+        sa.select(ModuleAssignment.user_id).where(
+            ModuleAssignment.user_id.in_(user_ids), ModuleAssignment.retired_on.is_(None)
+        ),
+    ).subquery()
     total = SyncResult()
-    for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids))):
+    query = sa.select(User).where(User.id.in_(sa.select(concerned.c.user_id))).order_by(User.id)
+    for user in db.session.scalars(query):
         total += sync_user(user, today=today)
     return total
 
@@ -380,10 +401,21 @@ def notify_due_dates(today: date) -> int:
     return told
 
 
+_SYNC = "learning.sync"
+
+
 @signals.position_assigned.connect
 def _on_position_assigned(assignment: PositionAssignment, actor) -> None:
-    sync_user(assignment.user)
     summaries.touch([assignment.user_id], [assignment.unit_id])
+    if not signals.defer(_SYNC, [assignment.user_id]):
+        sync_user(assignment.user)
+
+
+@signals.deferred_work.connect
+def _on_deferred_work(sender, work) -> None:
+    """The people assigned positions in a bulk change, synced once (see ``signals.deferred``)."""
+    if work.get(_SYNC):
+        sync_users(sorted(work[_SYNC]))
 
 
 @signals.position_ended.connect

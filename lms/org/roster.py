@@ -3,8 +3,13 @@
 ``read_roster`` turns the bytes of an upload into rows (or refuses the file with a message
 that says what is wrong with it); ``import_roster`` checks every row, reports for each one
 ``created``, ``updated``, ``unchanged`` or ``error`` with the reasons, and, unless it is a dry
-run, applies each good row inside a savepoint of its own, so a row is applied entirely or not
-at all and one bad row does not stop the others.
+run, applies the good rows a chunk at a time in bulk (``_apply_many``: new accounts, roles,
+positions and audit entries inserted together, inside one savepoint and one
+``signals.deferred()`` block, so learning syncs assignments and needs refreshes gaps once per
+chunk for its people). A chunk that a service refuses (a clash with a concurrent change, a
+listener's ``Invalid``) is rolled back and applied again a row at a time, each row in a
+savepoint of its own, so a row is applied entirely or not at all and one bad row does not
+stop the others.
 
 An import only adds: new accounts (without a password; they get an activation link), names
 and e-mail addresses brought up to date, roles granted, positions assigned through
@@ -13,9 +18,10 @@ ends a position or removes a role that the file does not mention.
 
 Checking is quick (10,000 rows in about a second: units and positions are looked up once
 into dicts, existing users, e-mail owners and assignments in batches, and new accounts need
-no password hashing), so a dry run answers within the request. Applying is not: every new
-position runs the learning domain's assignment engine, about 100 rows a second, longer than
-an app server lets a request live. The admin page therefore applies a roster as a job
+no password hashing), so a dry run answers within the request. Applying 10,000 rows takes
+several seconds to a minute, longer than an app server should let a request live (and more
+when the positions have curricula: each new module assignment is a row and a notification).
+The admin page therefore applies a roster as a job
 (``queue_job``, then the job queue's task ``lms.org.jobs.import_roster`` runs ``run_job``) whose
 state and progress live in the table ``roster_imports``; the CLI still applies at once
 (``import_roster``).
@@ -42,7 +48,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import activation
 from lms.accounts.models import User
-from lms.core import audit, clock, tables
+from lms.core import audit, clock, signals, tables
 from lms.core.errors import DomainError, Invalid
 from lms.core.i18n import fold
 from lms.core.models import AuditEntry
@@ -791,14 +797,58 @@ def _apply(actor: User | None, plan: _Plan) -> None:
     plan.result.user_id = user.id
 
 
+def _apply_many(actor: User | None, plans: list[_Plan]) -> None:
+    """``_apply`` for many rows at once: the new accounts inserted together, the existing
+    ones brought up to date, then every new position assigned together."""
+    details = {"source": "roster"}
+    new = [plan for plan in plans if plan.user is None]
+    created = activation.create_invited_users(
+        actor,
+        [
+            {
+                "username": plan.username,
+                "full_name": plan.full_name,
+                "email": plan.email,
+                "roles": plan.roles or {Role.LEARNER},
+            }
+            for plan in new
+        ],
+        audit_details=details,
+    )
+    users = dict(zip(map(id, new), created, strict=True))
+    for plan in plans:
+        if plan.user is not None:
+            activation.sync_account(
+                actor,
+                plan.user,
+                full_name=plan.full_name,
+                email=plan.email,
+                add_roles=plan.roles,
+                audit_details=details,
+            )
+            users[id(plan)] = plan.user
+    services.assign_positions(
+        actor,
+        [
+            (users[id(plan)], position, plan.unit, plan.starts_on)
+            for plan in plans
+            for position in plan.new_positions
+        ],
+    )
+    for plan in plans:
+        plan.result.user_id = users[id(plan)].id
+
+
 class RosterRun:
     """One import: every row is checked when it is made; ``apply()`` then writes the good
     rows, yielding the number of rows done as it goes (so a page can show progress).
 
-    ``actor`` is an admin, or None for the CLI; ``PermissionDenied`` otherwise. Each row is
-    applied inside a savepoint: entirely or not at all; a row a service refuses while
-    applying (``Invalid``, a unique clash with a concurrent change) becomes an error row and
-    the others go on. Positions are added with ``services.assign_position``; a position the
+    ``actor`` is an admin, or None for the CLI; ``PermissionDenied`` otherwise. The rows
+    are applied a chunk at a time, in bulk (see the module's docstring); a row is applied
+    entirely or not at all, and a row a service refuses while applying (``Invalid``, a
+    unique clash with a concurrent change) becomes an error row and the others go on.
+    Positions are added with ``services.assign_positions`` (``assign_position`` when a chunk
+    goes a row at a time), so learning and needs hear ``position_assigned``; a position the
     user already holds in that unit is left as it is, and positions or roles missing from
     the file are never removed. The applied import is recorded in the audit log with its
     counts, about ``job`` when the run is an import job's (``run_job``). Flushes; the caller
@@ -827,14 +877,17 @@ class RosterRun:
 
     def apply(self, every: int = BATCH, start: int = 0) -> Iterator[int]:
         """Apply the good rows from the ``start``-th on (those before were applied by an
-        earlier run of the same job); yields the count of rows done every ``every`` rows and
-        at the end. ``record`` then writes the audit entry."""
+        earlier run of the same job), a chunk of ``every`` rows at a time (chunks end at
+        multiples of ``every``), in bulk; yields the count of rows done after each chunk,
+        when the caller may commit. ``record`` then writes the audit entry."""
         if self.report.dry_run:
             raise RuntimeError("a dry run applies nothing")
-        for done, plan in enumerate(self.plans[start:], start=start + 1):
-            if plan.ok and plan.result.status != UNCHANGED:
-                self._apply_row(plan)
-            if done % every == 0 and done < self.total:
+        done = start
+        while done < self.total:
+            end = min((done // every + 1) * every, self.total)
+            self._apply_chunk(self.plans[done:end])
+            done = end
+            if done < self.total:
                 yield done
         yield self.total
 
@@ -851,6 +904,25 @@ class RosterRun:
         )
         db.session.flush()
         self.report.audit_id = entry.id
+
+    def _apply_chunk(self, plans: list[_Plan]) -> None:
+        """Apply a chunk's good rows together (``_apply_many``) in one savepoint, with the
+        per-person refreshes of learning and needs deferred to the chunk's end; if a service
+        refuses anything, roll the chunk back and apply its rows one savepoint each, so the
+        row at fault, and only it, becomes an error."""
+        todo = [plan for plan in plans if plan.ok and plan.result.status != UNCHANGED]
+        if not todo:
+            return
+        try:
+            with db.session.begin_nested(), signals.deferred():
+                _apply_many(self.actor, todo)
+            return
+        except (DomainError, sa.exc.IntegrityError):
+            log.info("A roster chunk was refused as a whole; applying its rows one by one")
+        for plan in todo:
+            plan.result.user_id = None
+        for plan in todo:
+            self._apply_row(plan)
 
     def _apply_row(self, plan: _Plan) -> None:
         try:
@@ -957,7 +1029,7 @@ def run_job(
     (finished, or running elsewhere and heard from).
 
     Parses the stored file again, applies the rows from ``rows_done`` on as ``RosterRun``
-    does (each in its own savepoint) and commits every ``every`` rows with the rows done, the
+    does (a chunk of ``every`` rows at a time) and commits each chunk with the rows done, the
     counts and the report so far and a heartbeat (``heartbeat`` is called after each commit),
     so the job's page shows progress and a crash loses at most one chunk. At the end it
     stores the counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of

@@ -387,6 +387,76 @@ def assign_position(
     return assignment
 
 
+def assign_positions(
+    actor: User | None, wanted: list[tuple[User, Position, OrgUnit, date]]
+) -> list[PositionAssignment]:
+    """``assign_position`` for many (user, position, unit, starts_on) at once (a chunk of a
+    roster import): the same checks and errors, one query for the units the actor may
+    manage and one for the positions already held, the assignments inserted together, and
+    ``position_assigned`` sent for each (run it inside ``signals.deferred()`` so learning
+    and needs refresh the people once)."""
+    if not wanted:
+        return []
+    units = {unit.id: unit for _user, _position, unit, _starts_on in wanted}
+    if actor is not None:
+        ensure_role(actor, Role.ADMIN, Role.MANAGER)
+        visible = set(
+            db.session.scalars(
+                sa.select(OrgUnit.id).where(
+                    OrgUnit.id.in_(list(units)), in_scope(actor, OrgUnit.id)
+                )
+            )
+        )
+        if set(units) - visible:
+            raise PermissionDenied(_l("This unit is outside the units you manage."))
+    for _user, position, unit, _starts_on in wanted:
+        if not position.active:
+            raise Invalid(_l("The position %(name)s is no longer in use.", name=position.name_vi))
+        _check_open(unit)
+    held: dict[tuple[int, int, int], list] = {}
+    for user_id, position_id, unit_id, ends_on in db.session.execute(
+        sa.select(
+            PositionAssignment.user_id,
+            PositionAssignment.position_id,
+            PositionAssignment.unit_id,
+            PositionAssignment.ends_on,
+        ).where(PositionAssignment.user_id.in_({user.id for user, *_rest in wanted}))
+    ):
+        held.setdefault((user_id, position_id, unit_id), []).append(ends_on)
+    assignments = []
+    for user, position, unit, starts_on in wanted:
+        key = (user.id, position.id, unit.id)
+        if any(ends_on is None or ends_on > starts_on for ends_on in held.get(key, [])):
+            raise Invalid(
+                _l("%(user)s already holds this position in this unit.", user=user.full_name)
+            )
+        held.setdefault(key, []).append(None)
+        assignments.append(
+            PositionAssignment(user=user, position=position, unit=unit, starts_on=starts_on)
+        )
+    db.session.add_all(assignments)
+    db.session.flush()
+    for assignment in assignments:
+        signals.position_assigned.send(assignment, actor=actor)
+    audit.record_many(
+        actor,
+        "position.assigned",
+        [
+            (
+                assignment,
+                {
+                    "user": assignment.user.username,
+                    "position": assignment.position.code,
+                    "unit": assignment.unit.code,
+                    "starts_on": assignment.starts_on.isoformat(),
+                },
+            )
+            for assignment in assignments
+        ],
+    )
+    return assignments
+
+
 def end_assignment(actor: User, assignment: PositionAssignment, *, ends_on: date) -> None:
     """End a position assignment on ``ends_on``; it stays in the person's history."""
     ensure_can_manage(actor, assignment.unit)
