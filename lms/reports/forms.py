@@ -54,6 +54,7 @@ class QualificationForm(Form):
             Optional(),
             Length(max=400_000, message=_l("The list is too long to type: upload it as a file.")),
         ],
+        render_kw={"rows": 6},
     )
     file = FileField(
         _l("Or a file of usernames (.xlsx or .csv, one column)"),
