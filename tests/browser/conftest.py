@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from lms import create_app
+from lms.core import jobs
 from lms.extensions import db
 from lms.testing.databases import PostgresSchema, database_params, in_ci
 
@@ -49,11 +50,15 @@ def demo_app(database_url: str, folder) -> Flask:
 
 @contextmanager
 def served(app: Flask):
-    """``app`` served on a free port of 127.0.0.1; yields its base URL."""
+    """``app`` served on a free port of 127.0.0.1, with a job worker beside it as ``lms
+    worker`` runs one (its threads, without the periodic tasks); yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = jobs.queue(app).huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    worker.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    worker.stop(graceful=True)
     server.shutdown()
 
 
