@@ -151,6 +151,7 @@ def _add_commands(parent: click.Group, commands: Iterable[click.Command], path: 
             # Into a copy: the group held may be a library's, shared by every application
             # of the process (Flask-Migrate's ``db``, which ``lms db backup`` joins).
             merged = _own_copy(held, f"{path} {command.name}")
+            assert isinstance(merged, click.Group)
             merged.help = held.help or command.help
             _add_commands(merged, command.commands.values(), f"{path} {command.name}")
             parent.add_command(merged, command.name)
