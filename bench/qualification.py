@@ -30,34 +30,11 @@ import random
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
 from dashboards import Statements, sign_in
 from harness import postgres_url
-
-
-@contextmanager
-def rolled_back(app):
-    """The application bound to one connection whose transaction is rolled back on leaving
-    (as ``lms.testing``'s fixture does); yields the engine."""
-    from lms.extensions import db
-
-    with app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-    try:
-        yield engine
-    finally:
-        with app.app_context():
-            db.session.remove()
-            engines[None] = engine
-        transaction.rollback()
-        connection.close()
 
 
 def issue_module_certificates(session, usernames: list[str]) -> int:
@@ -113,7 +90,7 @@ def main(argv=None) -> int:
     from lms.extensions import db
     from lms.org.models import CurriculumItem, ManagerUnit, OrgUnit, Position, PositionAssignment
     from lms.reports import qualification
-    from lms.testing.plugin import Client
+    from lms.testing.plugin import Client, rolled_back
 
     url = sa.engine.make_url(args.url).set(database=args.database)
     app = create_app(
@@ -160,7 +137,7 @@ def main(argv=None) -> int:
 
     # Everything below (the validity, the manager, the page's requests) happens in one
     # transaction, rolled back at the end, as the tests do.
-    with rolled_back(app) as engine, app.app_context():
+    with rolled_back(app) as connection, app.app_context():
         db.session.execute(
             sa.update(CurriculumItem)
             .where(CurriculumItem.position_id == position_id)
@@ -193,7 +170,7 @@ def main(argv=None) -> int:
             for _ in range(args.repeat):
                 db.session.expire_all()
                 actor.role_set  # noqa: B018  (the actor's roles, loaded as a request has them)
-                with Statements(engine) as counted:
+                with Statements(connection) as counted:
                     started = time.perf_counter()
                     result = qualification.check(actor, position, args.on, people)
                     timings.append(time.perf_counter() - started)

@@ -910,18 +910,18 @@ class RosterRun:
         per-person refreshes of learning and needs deferred to the chunk's end; if a service
         refuses anything, roll the chunk back and apply its rows one savepoint each, so the
         row at fault, and only it, becomes an error."""
-        todo = [plan for plan in plans if plan.ok and plan.result.status != UNCHANGED]
-        if not todo:
+        changes = [plan for plan in plans if plan.ok and plan.result.status != UNCHANGED]
+        if not changes:
             return
         try:
             with db.session.begin_nested(), signals.deferred():
-                _apply_many(self.actor, todo)
+                _apply_many(self.actor, changes)
             return
         except (DomainError, sa.exc.IntegrityError):
             log.info("A roster chunk was refused as a whole; applying its rows one by one")
-        for plan in todo:
+        for plan in changes:
             plan.result.user_id = None
-        for plan in todo:
+        for plan in changes:
             self._apply_row(plan)
 
     def _apply_row(self, plan: _Plan) -> None:
