@@ -42,7 +42,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -92,10 +92,11 @@ SQLITE_PAUSE = 0.12
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 STATUSES = (CREATED, UPDATED, UNCHANGED, ERROR)
 STATUS_LABELS = {
-    CREATED: _l("Created"),
-    UPDATED: _l("Updated"),
-    UNCHANGED: _l("Unchanged"),
-    ERROR: _l("Error"),
+    # The outcome of a row, not the date a record was made ("Created" on a user's page).
+    CREATED: lazy_pgettext("roster row", "Created"),
+    UPDATED: lazy_pgettext("roster row", "Updated"),
+    UNCHANGED: lazy_pgettext("roster row", "Unchanged"),
+    ERROR: lazy_pgettext("roster row", "Error"),
 }
 
 COLUMNS = ("username", "full_name", "email", "unit_code", "position_codes", "start_date", "roles")

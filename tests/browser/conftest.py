@@ -117,9 +117,11 @@ def browser(launch_chromium):
 class Visitor:
     """One person in one browser window; every page they reach is checked with axe-core."""
 
-    def __init__(self, page, base_url: str):
+    def __init__(self, page, base_url: str, *, axe: bool = True):
         self.page = page
         self.base_url = base_url
+        # axe-core runs as a script in the page, so a window without JavaScript skips it.
+        self.axe = axe
         self.checked: list[str] = []
 
     def open(self, path: str):
@@ -130,6 +132,8 @@ class Visitor:
         from axe_playwright_python.sync_playwright import Axe
 
         self.page.wait_for_load_state("load")
+        if not self.axe:
+            return
         results = Axe().run(self.page)
         serious = [
             f"{violation['id']} ({violation['impact']}): {violation['help']} — "
@@ -171,12 +175,14 @@ def visitor(request, browser, live_server):
 def windows(browser, base_url: str):
     contexts = []
 
-    def open_window(width: int, height: int) -> Visitor:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    def open_window(width: int, height: int, **options) -> Visitor:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="vi-VN", **options
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        return Visitor(page, base_url)
+        return Visitor(page, base_url, axe=options.get("java_script_enabled", True))
 
     yield open_window
     for context in contexts:
@@ -185,7 +191,8 @@ def windows(browser, base_url: str):
 
 @pytest.fixture
 def window(browser, live_server):
-    """``window(width, height)``: a new browser window as a ``Visitor`` of the demo site."""
+    """``window(width, height, **context_options)``: a new browser window as a ``Visitor`` of
+    the demo site."""
     with windows(browser, live_server) as open_window:
         yield open_window
 

@@ -62,6 +62,8 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
             "lazy_gettext",
             "-k",
             "lazy_ngettext:1,2",
+            "-k",
+            "lazy_pgettext:1c,2",
             "--no-location",
             "-o",
             str(template),
