@@ -1,9 +1,7 @@
 """Forms of the training-session pages."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateTimeLocalField,
@@ -18,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.classes.models import IN_PERSON, ONLINE
+from lms.core import clock
 from lms.core.forms import Form, options
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -28,18 +27,14 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def site_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def to_utc(local: datetime) -> datetime:
     """A time typed in the site's time zone, as an aware datetime."""
-    return local.replace(tzinfo=site_zone())
+    return local.replace(tzinfo=clock.zone())
 
 
 def to_local_input(moment: datetime) -> datetime:
     """An aware time as the naive local time a ``datetime-local`` input shows."""
-    return moment.astimezone(site_zone()).replace(tzinfo=None)
+    return moment.astimezone(clock.zone()).replace(tzinfo=None)
 
 
 def parse_slots(text: str) -> list[tuple[datetime, datetime]]:

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User, UserRole
 from lms.catalogue.models import Activity, ModuleVersion
@@ -120,6 +120,25 @@ def my_sessions(user: User, now: datetime) -> list[tuple[TrainingSession, Enrolm
         .order_by(_first_start())
     )
     return [tuple(row) for row in db.session.execute(query).all()]
+
+
+def my_slots_between(user: User, start: datetime, end: datetime) -> list[SessionSlot]:
+    """The slots starting in [start, end) of the sessions ``user`` holds a place in or waits
+    for, their session loaded, in time order; one statement."""
+    return list(
+        db.session.scalars(
+            sa.select(SessionSlot)
+            .join(Enrolment, Enrolment.session_id == SessionSlot.session_id)
+            .where(
+                Enrolment.user_id == user.id,
+                Enrolment.status.in_((ENROLLED, WAITLISTED)),
+                SessionSlot.starts_at >= start,
+                SessionSlot.starts_at < end,
+            )
+            .options(joinedload(SessionSlot.session))
+            .order_by(SessionSlot.starts_at)
+        )
+    )
 
 
 def feed_sessions(user: User) -> list[TrainingSession]:

@@ -4,6 +4,7 @@ attendance, QR check-in, the learner's calendar and the no-show rates of a manag
 from urllib.parse import urlsplit
 
 import segno
+from babel.dates import get_day_names
 from flask import (
     Response,
     abort,
@@ -33,6 +34,7 @@ from lms.classes.forms import (
     to_utc,
 )
 from lms.classes.models import ABSENT, ATTENDANCE_STATES, ATTENDED, ENROLLED, PARTLY
+from lms.classes.month import Month, agenda, lay_out
 from lms.core import clock, tables
 from lms.core.edge import commit
 from lms.core.forms import options, submit
@@ -410,17 +412,39 @@ def _host() -> str:
 @bp.route("/calendar")
 @login_required
 def calendar():
-    now = clock.now()
+    today, zone = clock.today(), clock.zone()
+    month = Month.parse(request.args.get("month"), today)
     token = commit(lambda: services.calendar_token(current_user)).value
-    due = [row for row in my_assignments(current_user, clock.today()) if row.due]
+    due = _still_due(current_user)
+    slots = queries.my_slots_between(current_user, *month.bounds(zone))
+    weeks = lay_out(month, today, zone, slots, due)
     return render_template(
         "classes/calendar.html",
-        sessions=queries.my_sessions(current_user, now),
+        month=month,
+        weekdays=_weekday_names(),
+        weeks=weeks,
+        agenda=agenda(weeks),
+        sessions=queries.my_sessions(current_user, clock.now()),
         assignments=due,
         titles=titles_of([row[0].module_id for row in due], _locale()),
         feed_url=url_for("classes.feed", token=token, _external=True),
         form=ActionForm(),
     )
+
+
+def _weekday_names() -> list[tuple[str, str]]:
+    """(short, full) names of the days of the week, Monday first, in the page's language."""
+    short, full = (get_day_names(width, locale=get_locale()) for width in ("abbreviated", "wide"))
+    return [(short[day], full[day]) for day in range(7)]
+
+
+def _still_due(user) -> list:
+    """The person's assignments with a due date that they still have to complete."""
+    return [
+        row
+        for row in my_assignments(user, clock.today())
+        if row.due and row.state in (ASSIGNED, IN_PROGRESS, EXPIRED)
+    ]
 
 
 @bp.route("/calendar/feed", methods=["POST"])
@@ -455,11 +479,7 @@ def feed(token: str):
 
 def _due_events(user, host: str, stamp):
     """Calendar entries of the modules the person still has to complete, on their due day."""
-    rows = [
-        row
-        for row in my_assignments(user, clock.today())
-        if row.due and row.state in (ASSIGNED, IN_PROGRESS, EXPIRED)
-    ]
+    rows = _still_due(user)
     versions = latest_versions([row[0].module_id for row in rows])
     for row in rows:
         version = versions[row[0].module_id]

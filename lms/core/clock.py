@@ -18,9 +18,14 @@ def today() -> date:
     return local_date(now())
 
 
+def zone() -> ZoneInfo:
+    """Where the site is (``LMS_TIMEZONE``)."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def local_date(moment: datetime) -> date:
     """The site's calendar date at ``moment``."""
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return moment.astimezone(zone()).date()
 
 
 def add_months(day: date, months: int) -> date:

@@ -110,6 +110,21 @@ def schedule(world):
     return make
 
 
+@pytest.fixture
+def booked(app, world, clock):
+    """A session of the module with two learners enrolled; returns its ids."""
+    with app.app_context():
+        trainer = attached(world.trainer)
+        session = services.create_session(
+            trainer, details(trainer.id, module_id=world.module_id, activity_tag=TAG)
+        )
+        for learner in world.learners[:2]:
+            learner = attached(learner)
+            services.enrol(learner, session, learner)
+        db.session.commit()
+        return session.id, [slot.id for slot in session.slots]
+
+
 def module_id() -> int:
     return db.session.query(Module.id).filter(Module.slug == COURSE).scalar()
 

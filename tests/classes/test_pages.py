@@ -6,7 +6,6 @@ import io
 import re
 from datetime import date, timedelta
 
-import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
 
@@ -16,21 +15,6 @@ from lms.core import clock as app_clock
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import DUE_ON_DATE
-
-
-@pytest.fixture
-def booked(app, world, kit, clock):
-    """A session of the module with two learners enrolled; returns its ids."""
-    with app.app_context():
-        trainer = kit.attached(world.trainer)
-        session = services.create_session(
-            trainer, kit.details(trainer.id, module_id=world.module_id, activity_tag=kit.TAG)
-        )
-        for learner in world.learners[:2]:
-            learner = kit.attached(learner)
-            services.enrol(learner, session, learner)
-        db.session.commit()
-        return session.id, [slot.id for slot in session.slots]
 
 
 def page(client, url: str) -> str:
