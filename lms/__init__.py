@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     errors.register(app)
     security.register(app)
     _register_template_globals(app)
+    _register_number_filters(app)
 
 
 def _init_plugins(app: Flask) -> None:
@@ -109,6 +110,14 @@ def _init_plugins(app: Flask) -> None:
         """The HTML that plugins put in a named slot of a page."""
         parts = registry.manager.hook.lms_template_hook(name=name, context=context)
         return Markup("").join(part for part in parts if part)
+
+
+def _register_number_filters(app: Flask) -> None:
+    """Numbers written the way the page's language writes them ("85 %", "1,5")."""
+    from flask_babel import format_decimal, format_percent
+
+    app.add_template_filter(format_percent, "percentformat")
+    app.add_template_filter(format_decimal, "decimalformat")
 
 
 def _register_template_globals(app: Flask) -> None:

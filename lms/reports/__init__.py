@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from lms.reports import qualification_views, views  # noqa: E402,F401  (registers the routes)
+from lms.reports import gradebook_views, qualification_views, views  # noqa: E402,F401  (registers the routes)

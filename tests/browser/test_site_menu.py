@@ -9,7 +9,15 @@ VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 # What each kind of person must reach from the menu.
 AREAS = {
-    "learner": ["/", "/catalogue", "/certificates", "/my-skills", "/calendar", "/sessions"],
+    "learner": [
+        "/",
+        "/catalogue",
+        "/reports/me",
+        "/certificates",
+        "/my-skills",
+        "/calendar",
+        "/sessions",
+    ],
     "manager.hongbang": [
         "/org/people",
         "/reports/",
@@ -69,3 +77,18 @@ def test_every_page_names_the_site_icon(window):
     icon = visitor.page.locator("link[rel=icon]").get_attribute("href")
     response = visitor.page.request.get(visitor.base_url + icon)
     assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_the_gradebook_and_the_own_record_fit_the_screen(window, device):
+    manager = window(*VIEWPORTS[device])
+    manager.sign_in("manager.hongbang")
+    manager.open("/reports/gradebook")
+    assert manager.page.locator("table.gradebook tbody tr").count() > 1
+    manager.screenshot(f"gradebook-{device}")
+    learner = window(*VIEWPORTS[device])
+    learner.sign_in("learner")
+    learner.open("/reports/me")
+    learner.screenshot(f"my-results-{device}")
+    learner.open("/calendar")
+    learner.screenshot(f"calendar-{device}")

@@ -120,6 +120,12 @@ POLICY = {
     "/reports/export/<any(units, positions, modules, months, targets, people):table>"
     ".<any(csv, xlsx):fmt>": MANAGERS,
     "/reports/targets": MANAGERS,
+    "/reports/gradebook": MANAGERS,
+    "/reports/gradebook.<any(csv, xlsx):fmt>": MANAGERS,
+    "/reports/units/<int:unit_id>/gradebook": UNIT_MANAGERS,
+    "/reports/units/<int:unit_id>/gradebook.<any(csv, xlsx):fmt>": UNIT_MANAGERS,
+    # Everyone's own record; nobody else's.
+    "/reports/me": SIGNED_IN,
     # The qualification check: its people are looked up within the scope, so an outsider in
     # the list reads as absent (tests/reports/test_qualification.py).
     "/reports/qualification": MANAGERS,
