@@ -67,8 +67,11 @@ def _is_compressed_copy(path: Path) -> bool:
 
 
 def _files(folder: Path):
+    """The files to serve under hashed names: neither compressed copies nor hidden files (a
+    compression under way writes to one, gone the next moment)."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not _is_compressed_copy(path):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if path.is_file() and not hidden and not _is_compressed_copy(path):
             yield path
 
 
@@ -93,23 +96,25 @@ class StaticFiles(WhiteNoise):
             content = path.read_bytes()
             names[filename] = hashed_name(filename, content)
             self.immutable_urls.add(prefix + names[filename])
+            # A compressed copy left from an older version of the file would be sent in its
+            # place: only copies of this version count.
+            stale = {
+                str(copy)
+                for copy in (path.with_name(path.name + suffix) for suffix in DECOMPRESS)
+                if copy.is_file() and not is_copy_of(copy, content)
+            }
             for url in (prefix + filename, prefix + names[filename]):
-                self.files[url] = self._static_file(path, url, content)
+                static_file = self.get_static_file(str(path), url)
+                # (encoding, path, headers) each; whitenoise 6, as setup.cfg pins.
+                static_file.alternatives = [
+                    alternative
+                    for alternative in static_file.alternatives
+                    if alternative[1] not in stale
+                ]
+                self.files[url] = static_file
 
     def immutable_file_test(self, path: str, url: str) -> bool:
         return url in self.immutable_urls
-
-    def _static_file(self, path: Path, url: str, content: bytes):
-        static_file = self.get_static_file(str(path), url)
-        # A compressed copy left from an older version of the file would be sent in its
-        # place: only one of this version counts. ``alternatives`` holds (encoding, path,
-        # headers), the plain file among them (whitenoise 6, as setup.cfg pins).
-        static_file.alternatives = [
-            alternative
-            for alternative in static_file.alternatives
-            if alternative[1] == str(path) or is_copy_of(Path(alternative[1]), content)
-        ]
-        return static_file
 
     def add_hashed_name(self, endpoint: str, values: dict) -> None:
         """``url_defaults`` callback: a static file's URL names its hashed copy."""
