@@ -54,6 +54,8 @@ def demo() -> None:
     # The test command installs its third-party test plugin into this same environment;
     # the demo shows the product alone.
     os.environ.setdefault("LMS_DISABLED_PLUGINS", Path(PLUGIN).name)
+    # The static files' compressed copies, which the server then sends (the wheel has its own).
+    run(str(BIN / "lms"), "static", "compress")
     run(str(BIN / "lms"), "demo")
     port = os.environ.get("LMS_PORT", "5000")
     # The job worker beside the server: roster imports, e-mail and the periodic tasks run.

@@ -9,12 +9,12 @@ from pathlib import Path
 from flask import Flask
 
 from lms import config as lms_config
-from lms.core import operations
+from lms.core import operations, static
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: configure → extensions → plugins (which bring the blueprints,
-    commands and tasks, the domains' among them)."""
+    commands and tasks, the domains' among them) → static files."""
     instance = (config or {}).get("LMS_INSTANCE_PATH") or os.environ.get(
         "LMS_INSTANCE_PATH", str(lms_config.DEFAULT_INSTANCE)
     )
@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     operations.init_app(app)
     _init_plugins(app)
+    # Last: it serves the static folders of the blueprints the plugins registered.
+    static.init_app(app)
     return app
 
 

@@ -1,5 +1,5 @@
 """The ``lms`` console script: Flask's commands plus every domain's groups, and the core's
-own ``lms init`` and ``lms worker``."""
+own ``lms init``, ``lms worker`` and ``lms static compress``."""
 
 import logging
 from pathlib import Path
@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from lms import create_app
-from lms.core import jobs
+from lms.core import jobs, static
 from lms.core.backup import BackupError, backup
 from lms.extensions import db
 from lms.needs.services import load_framework
@@ -80,7 +80,27 @@ def worker_command(workers: int) -> None:
     jobs.run_worker(app, workers=workers)
 
 
+@click.group("static")
+def static_group() -> None:
+    """Static files."""
+
+
+@static_group.command("compress")
+@with_appcontext
+def compress_command() -> None:
+    """Write gzip and brotli copies beside the static files changed since the last run, for
+    browsers that accept them. Run it in a checkout after each update, before the server
+    starts (the wheel's build has done it for an installed package)."""
+    for endpoint, (folder, _prefix) in static.static_folders(current_app).items():
+        click.echo(f"{endpoint}: {static.compress(folder)} files compressed in {folder}.")
+
+
 @hookimpl
 def lms_cli():
     # ``backup`` joins Flask-Migrate's ``db`` group (see lms.plugins.spec.lms_cli).
-    return [init_command, worker_command, click.Group("db", commands=[backup_command])]
+    return [
+        init_command,
+        worker_command,
+        static_group,
+        click.Group("db", commands=[backup_command]),
+    ]

@@ -6,7 +6,9 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, settings
 
+from lms.config import shipped
 from lms.core.permissions import Role
+from lms.core.static import compress
 from lms.testing.courses import sync
 
 SAMPLE_COURSE = Path(__file__).parent / "data" / "courses" / "sample-course"
@@ -20,6 +22,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile("lms")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compressed_static_files():
+    """The static files' compressed copies, as ``lms static compress`` leaves them in a
+    deployed checkout: made before any application starts, since it reads which copies exist
+    as it starts. (Only files changed since the last run are compressed again.)"""
+    compress(shipped("static"))
 
 
 @pytest.fixture

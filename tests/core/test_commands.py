@@ -32,6 +32,7 @@ TREE = {
     "routes": [],
     "run": [],
     "shell": [],
+    "static": ["compress"],
     "users": ["create", "import"],
     "worker": [],
 }

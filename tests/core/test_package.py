@@ -12,6 +12,7 @@ come from the wheel, and the commands run from a folder outside the repository w
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,7 +23,9 @@ import venv
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from urllib.request import Request, urlopen
 
+import brotli
 import pytest
 
 from tests.core.servers import Browser, _wait_for, free_port
@@ -215,6 +218,22 @@ def test_gunicorn_serves_the_installed_package(installed, demo_site, tmp_path):
         stylesheet = browser.request("/static/css/app.css")
         assert stylesheet.status == 200
         assert stylesheet.text == (ROOT / "static" / "css" / "app.css").read_text("utf-8")
+        # The wheel's build compressed the static files; pages name them by their content.
+        (pico,) = re.findall(
+            r'href="(/static/vendor/pico-[^"]+/pico\.min\.[0-9a-f]{12}\.css)"', login.text
+        )
+        # Only ever http://127.0.0.1:<port>, the server this test started.
+        compressed = Request(base + pico, headers={"Accept-Encoding": "br"})  # noqa: S310
+        with urlopen(compressed, timeout=15) as response:  # noqa: S310
+            assert response.headers["Content-Encoding"] == "br"
+            assert "immutable" in response.headers["Cache-Control"]
+            body = brotli.decompress(response.read())
+        assert (
+            body
+            == (ROOT / "static" / pico.removeprefix("/static/"))
+            .with_name("pico.min.css")
+            .read_bytes()
+        )
         browser.sign_in("learner", DEMO_PASSWORD)
         catalogue = browser.request("/catalogue")
         assert catalogue.status == 200
