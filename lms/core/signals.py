@@ -28,6 +28,15 @@ user_deactivated = _signals.signal("user-deactivated")
     def release_seats(user, actor): ...
 """
 
+password_reset_requested = _signals.signal("password-reset-requested")
+"""Someone asked for a password-reset link for an active account that has an e-mail address.
+Sender: the ``User``; kwargs: ``fingerprint`` (of the password hash the link is bound to),
+``minutes`` (how long the link lasts). Notifications listen, to e-mail the link.
+
+    @password_reset_requested.connect
+    def email_link(user, fingerprint, minutes): ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.
