@@ -75,5 +75,6 @@ class ForgotPasswordForm(Form):
     )
 
 
-class EndSignInForm(Form):
-    """Ending one's own sign-ins is a POST, so another site cannot do it with a link."""
+class ConfirmForm(Form):
+    """A button that changes state or is recorded (ending a sign-in, downloading one's
+    data): a POST with only the CSRF token, so another site cannot do it with a link."""

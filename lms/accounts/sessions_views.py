@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts import bp, sessions
-from lms.accounts.forms import EndSignInForm
+from lms.accounts.forms import ConfirmForm
 from lms.core.edge import commit
 
 
@@ -27,7 +27,7 @@ def sign_ins():
             for sign_in in sessions.active_sign_ins(user)
         ],
         last_use=sessions.last_use,
-        form=EndSignInForm(),
+        form=ConfirmForm(),
     )
 
 

@@ -37,6 +37,15 @@ Sender: the ``User``; kwargs: ``fingerprint`` (of the password hash the link is 
     def email_link(user, fingerprint, minutes): ...
 """
 
+personal_data_exported = _signals.signal("personal-data-exported")
+"""A person is downloading everything held about them (``accounts.personal_data``).
+Sender: the ``User``; kwargs: ``files``, a dict of file name in the ZIP to its bytes, to
+which a domain adds files of its own making. Certificates listen, to add their PDFs.
+
+    @personal_data_exported.connect
+    def add_pdfs(user, files): files["certificates/2026-1.pdf"] = ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.

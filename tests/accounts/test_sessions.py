@@ -84,9 +84,7 @@ def test_a_password_change_ends_the_other_sessions(app, factory, login_as):
     elsewhere = browser(app, login_as, person)
     here = browser(app, login_as, person)
     new = "Mat-khau-moi-2026-an-toan"
-    here.submit(
-        "/account/password", {"current": person.test_password, "new": new, "confirm": new}
-    )
+    here.submit("/account/password", {"current": person.test_password, "new": new, "confirm": new})
     assert signed_in(here) and not signed_in(elsewhere)
     assert len(sign_in_ids(app, person)) == 1
 

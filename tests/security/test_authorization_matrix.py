@@ -60,6 +60,7 @@ POLICY = {
     "/account/forgot-password": PUBLIC,
     "/account/reset/<token>": PUBLIC,
     "/account/sessions": SIGNED_IN,
+    "/account/data": SIGNED_IN,
     "/account/sessions/end-others": SIGNED_IN,
     # Nobody's sign-in: everyone's own are taken through the page (tests/accounts).
     "/account/sessions/<int:sign_in_id>/end": policy(HIDDEN),
