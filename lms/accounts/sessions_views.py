@@ -1,6 +1,6 @@
 """The sessions page: a person's sign-ins, ending one, or all but this browser."""
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,8 +12,10 @@ from lms.core.edge import commit
 @bp.before_app_request
 def _load_user_first():
     """Load the signed-in user before any view runs, so the loader's record of a sign-in's
-    last use is committed on its own, never together with a view's work."""
-    current_user._get_current_object()
+    last use is committed on its own, never together with a view's work. Static files need
+    no user."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 @bp.route("/account/sessions")
