@@ -56,7 +56,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms.accounts.queries import load_session_user
+    from lms.accounts.sessions import load_session_user
     from lms.core import errors, security
     from lms.core.db import configure_sqlite
     from lms.core.i18n import select_locale

@@ -44,6 +44,8 @@ RATE_LIMITS = (
     "LMS_LOGIN_ADDRESS_LIMIT",
     "LMS_LOGIN_ACCOUNT_LIMIT",
     "LMS_VERIFY_LIMIT",
+    "LMS_PASSWORD_RESET_LIMIT",
+    "LMS_PASSWORD_RESET_ADDRESS_LIMIT",
 )
 LOG_FORMATS = ("plain", "json")
 # Seconds a PostgreSQL connection may take to open: past it the database counts as down
@@ -108,6 +110,10 @@ ENVIRONMENT = {
     "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
     "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_PASSWORD_RESET_MINUTES": ("LMS_PASSWORD_RESET_MINUTES", int),
+    "LMS_PASSWORD_RESET_LIMIT": ("LMS_PASSWORD_RESET_LIMIT", str),
+    "LMS_PASSWORD_RESET_ADDRESS_LIMIT": ("LMS_PASSWORD_RESET_ADDRESS_LIMIT", str),
+    "LMS_SIGN_IN_RETENTION_DAYS": ("LMS_SIGN_IN_RETENTION_DAYS", int),
     "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
     "LMS_SIGNING_PKCS12": ("LMS_SIGNING_PKCS12", str),
     "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
@@ -141,6 +147,14 @@ def defaults(instance_path: str) -> dict:
         "LMS_DEVICE_COOKIE_NAME": "lms_device",
         "LMS_DEVICE_COOKIE_DURATION": 365 * 24 * 3600,
         "LMS_PASSWORD_MIN_LENGTH": 10,
+        # Password reset by e-mail (lms/accounts/password_reset.py): how long a link lasts,
+        # and how many links may be asked for per account identifier and per address.
+        "LMS_PASSWORD_RESET_MINUTES": 60,
+        "LMS_PASSWORD_RESET_LIMIT": "3 per hour",
+        "LMS_PASSWORD_RESET_ADDRESS_LIMIT": "20 per hour",
+        # Sign-ins ended, or unused, this many days ago are deleted by the daily purge (an
+        # unused one then no longer opens a session): longer than REMEMBER_COOKIE_DURATION.
+        "LMS_SIGN_IN_RETENTION_DAYS": 90,
         "LMS_ARGON2_TIME_COST": MIN_ARGON2_TIME_COST,
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
@@ -297,9 +311,15 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
-    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS"):
+    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS", "LMS_PASSWORD_RESET_MINUTES"):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
+    remember = config["REMEMBER_COOKIE_DURATION"]  # seconds, or a timedelta (Flask-Login)
+    remember = getattr(remember, "total_seconds", lambda: remember)()
+    if config["LMS_SIGN_IN_RETENTION_DAYS"] * 86400 < remember:
+        raise ConfigError(
+            "LMS_SIGN_IN_RETENTION_DAYS must be at least as long as a remember-me cookie lasts"
+        )
     key = config.get("LMS_CREDENTIAL_KEY")
     if key and not Path(key).is_file():
         raise ConfigError(f"LMS_CREDENTIAL_KEY: no such file {key}")

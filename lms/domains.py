@@ -46,6 +46,7 @@ def lms_blueprints():
 
 @hookimpl
 def lms_jobs():
+    from lms.accounts import jobs as accounts
     from lms.assessment import jobs as assessment
     from lms.classes import jobs as classes
     from lms.learning import jobs as learning
@@ -61,4 +62,6 @@ def lms_jobs():
         classes.hourly_reminders,
         assessment.close_overdue,
         notifications.send_email,
+        accounts.send_password_reset,
+        accounts.purge_sign_ins,
     ]

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from lms.accounts import views  # noqa: E402,F401  (registers the routes)
+from lms.accounts import (  # noqa: E402,F401  (registers the routes)
+    password_reset_views,
+    personal_data_views,
+    sessions_views,
+    views,
+)

@@ -63,3 +63,18 @@ class ActivationForm(Form):
         validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ForgotPasswordForm(Form):
+    """Ask for a password-reset link."""
+
+    identifier = StringField(
+        _l("Username or e-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+
+
+class ConfirmForm(Form):
+    """A button that changes state or is recorded (ending a sign-in, downloading one's
+    data): a POST with only the CSRF token, so another site cannot do it with a link."""

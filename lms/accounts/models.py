@@ -43,7 +43,7 @@ class User(UserMixin, CreatedAt, Base):
 
     def get_id(self) -> str:
         """What the session and remember-me cookies hold: the user, the session version and
-        the sign-in, all three checked by queries.load_session_user on every request."""
+        the sign-in, all three checked by queries.session_user on every request."""
         if self.sign_in_token is None:
             raise RuntimeError("login_user needs a sign-in: call services.start_sign_in first")
         return f"{self.id}:{self.session_version}:{self.sign_in_token}"
@@ -84,6 +84,9 @@ class SignIn(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # The last request made through it, to within LAST_USE_PRECISION (the user loader
+    # writes it at most that often, so ordinary pages do not write).
+    last_used_at: Mapped[datetime | None]
     # What a person needs to recognise their own sign-ins in a list of them.
     address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))

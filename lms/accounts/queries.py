@@ -1,5 +1,7 @@
 """Read-side lookups of users."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -34,15 +36,16 @@ def users(*, search: str = "", role: str | None = None, active: bool | None = No
     return query
 
 
-def load_session_user(session_id: str) -> User | None:
+def session_user(session_id: str) -> tuple[User, int, datetime | None] | None:
     """The user a session or remember-me cookie names (``User.get_id``), if it is still valid:
-    the account active, its session version current and the sign-in not ended; one query."""
+    the account active, its session version current and the sign-in not ended; with the
+    sign-in's id and last use. One query."""
     parts = session_id.split(":")
     if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2]):
         return None  # also the user:version cookies from before sign-ins were recorded
     user_id, version, token = parts
-    user = db.session.scalar(
-        sa.select(User)
+    row = db.session.execute(
+        sa.select(User, SignIn.id, SignIn.last_used_at)
         .join(SignIn, SignIn.user_id == User.id)
         .where(
             User.id == int(user_id),
@@ -51,7 +54,9 @@ def load_session_user(session_id: str) -> User | None:
             SignIn.token_hash == token_hash(token),
             SignIn.ended_at.is_(None),
         )
-    )
-    if user is not None:
-        user.sign_in_token = token
-    return user
+    ).first()
+    if row is None:
+        return None
+    user, sign_in_id, last_used_at = row
+    user.sign_in_token = token
+    return user, sign_in_id, last_used_at

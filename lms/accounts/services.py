@@ -127,10 +127,13 @@ def start_sign_in(user: User, *, address: str | None, user_agent: str | None) ->
     """Record a new sign-in of ``user`` in one browser; ``login_user`` then puts its token in
     the cookies (through ``User.get_id``)."""
     token = secrets.token_urlsafe(32)
+    now = clock.now()
     db.session.add(
         SignIn(
             user_id=user.id,
             token_hash=token_hash(token),
+            started_at=now,
+            last_used_at=now,
             address=address,
             user_agent=(user_agent or "")[:200] or None,
         )

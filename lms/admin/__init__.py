@@ -16,6 +16,7 @@ def _admins_only():
 from lms.admin import (  # noqa: E402,F401  (registers the routes)
     email_views,
     letterhead_views,
+    people_views,
     roster_views,
     views,
 )

@@ -152,3 +152,13 @@ class CurriculumItemForm(Form):
 
 class RevokeCertificateForm(Form):
     reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)])
+
+
+class AnonymiseForm(Form):
+    """Anonymising cannot be undone: the admin types the username to confirm."""
+
+    username = StringField(
+        _l("Type the username to confirm"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )

@@ -10,6 +10,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.admin import bp
 from lms.admin.forms import (
+    AnonymiseForm,
     AssignPositionForm,
     ConfirmForm,
     CurriculumItemForm,
@@ -136,6 +137,7 @@ def _render_user(user: User, status: int = 200, **context):
         "assign_form": AssignPositionForm(starts_on=today, formdata=None),
         "end_form": EndAssignmentForm(ends_on=today, formdata=None),
         "confirm_form": ConfirmForm(),
+        "anonymise_form": AnonymiseForm(formdata=None),
     }
     defaults.update(context)
     defaults["assign_form"].position.choices = _position_choices()

@@ -13,4 +13,7 @@ def _load_signing_key(state) -> None:
     signing.check_app(state.app)
 
 
-from lms.certificates import views  # noqa: E402,F401  (registers the routes)
+from lms.certificates import (  # noqa: E402,F401  (registers the routes and receivers)
+    export,
+    views,
+)

@@ -28,6 +28,24 @@ user_deactivated = _signals.signal("user-deactivated")
     def release_seats(user, actor): ...
 """
 
+password_reset_requested = _signals.signal("password-reset-requested")
+"""Someone asked for a password-reset link for an active account that has an e-mail address.
+Sender: the ``User``; kwargs: ``fingerprint`` (of the password hash the link is bound to),
+``minutes`` (how long the link lasts). Notifications listen, to e-mail the link.
+
+    @password_reset_requested.connect
+    def email_link(user, fingerprint, minutes): ...
+"""
+
+personal_data_exported = _signals.signal("personal-data-exported")
+"""A person is downloading everything held about them (``accounts.personal_data``).
+Sender: the ``User``; kwargs: ``files``, a dict of file name in the ZIP to its bytes, to
+which a domain adds files of its own making. Certificates listen, to add their PDFs.
+
+    @personal_data_exported.connect
+    def add_pdfs(user, files): files["certificates/2026-1.pdf"] = ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.

@@ -18,6 +18,8 @@ SESSION_ENROLLED = "enrolled"
 SESSION_PROMOTED = "promoted"
 SESSION_CHANGED = "session_changed"
 SESSION_REMINDER = "session_reminder"
+# Accounts: the link a person asked for to choose a new password.
+PASSWORD_RESET = "password_reset"  # noqa: S105  (a kind of notification, not a password)
 KINDS = (
     ASSIGNED,
     DUE_SOON,
@@ -28,6 +30,7 @@ KINDS = (
     SESSION_PROMOTED,
     SESSION_CHANGED,
     SESSION_REMINDER,
+    PASSWORD_RESET,
 )
 
 # E-mail delivery of a notification.

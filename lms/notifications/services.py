@@ -21,8 +21,9 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 
+from lms.accounts import password_reset
 from lms.accounts.models import User
-from lms.core import clock
+from lms.core import clock, signals
 from lms.core.db import insert_once
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role, ensure_role
@@ -36,6 +37,7 @@ from lms.notifications.models import (
     EMAIL_SENT,
     EMAIL_SKIPPED,
     OVERDUE,
+    PASSWORD_RESET,
     RENEWAL_OPEN,
     SESSION_CHANGED,
     SESSION_ENROLLED,
@@ -68,6 +70,13 @@ def notify(user: User, kind: str, event_key: str, **params) -> bool:
         },
         unique=[Notification.user_id, Notification.event_key],
     )
+
+
+@signals.password_reset_requested.connect
+def _email_reset_link(user: User, fingerprint: str, minutes: int) -> None:
+    # One e-mail per password and minute: a job run twice sends it once.
+    key = f"{PASSWORD_RESET}:{fingerprint}:{clock.now():%Y%m%d%H%M}"
+    notify(user, PASSWORD_RESET, key, fingerprint=fingerprint, minutes=minutes)
 
 
 def text(notification: Notification, locale: str) -> str:
@@ -116,6 +125,12 @@ def text(notification: Notification, locale: str) -> str:
         )
     if notification.kind == SESSION_REMINDER:
         return _("Reminder: the session %(title)s starts %(starts)s.", title=title, starts=starts)
+    if notification.kind == PASSWORD_RESET:
+        return _(
+            "A link to choose a new password was asked for your account. It works once, for "
+            "%(minutes)d minutes. If you did not ask for it, ignore it: your password stays.",
+            minutes=params["minutes"],
+        )
     return notification.kind
 
 
@@ -440,6 +455,9 @@ def _message(notification: Notification, user: User) -> EmailMessage:
     message["To"] = user.email
     message["Subject"] = subject[:150]
     link = notification.params.get("url")
+    if notification.kind == PASSWORD_RESET:
+        # Signed as it is written, so the database never holds a usable link.
+        link = password_reset.email_link_path(user.id, notification.params["fingerprint"])
     base = current_app.config["LMS_BASE_URL"] or ""
     message.set_content(f"{body}\n\n{base}{link}\n" if link and base else f"{body}\n")
     return message

@@ -1,6 +1,7 @@
 import pytest
 
 from lms.extensions import limiter
+from tests.certificates.conftest import certified  # noqa: F401  (personal data tests use it)
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,8 @@ def test_the_queue_is_sqlite_in_the_instance_folder_unless_redis_is_configured(t
 
 def test_every_domains_task_is_on_the_queue(app):
     assert sorted(jobs.queue(app).tasks) == [
+        "accounts.purge_sign_ins",
+        "accounts.send_password_reset",
         "assessment.close_overdue",
         "classes.remind",
         "learning.daily_sync",

@@ -57,6 +57,13 @@ POLICY = {
     "/language": PUBLIC,
     "/account/password": SIGNED_IN,
     "/account/activate/<token>": PUBLIC,
+    "/account/forgot-password": PUBLIC,
+    "/account/reset/<token>": PUBLIC,
+    "/account/sessions": SIGNED_IN,
+    "/account/data": SIGNED_IN,
+    "/account/sessions/end-others": SIGNED_IN,
+    # Nobody's sign-in: everyone's own are taken through the page (tests/accounts).
+    "/account/sessions/<int:sign_in_id>/end": policy(HIDDEN),
     # Learning, the catalogue and certificates: every signed-in person as a learner
     "/": SIGNED_IN,
     "/catalogue": SIGNED_IN,
@@ -196,6 +203,8 @@ def parameters(world) -> dict[tuple[str, str], object]:
     parameter); the rest come from ``world.values``."""
     return {
         ("accounts.activate", "token"): world.tokens["activation"],
+        ("accounts.reset_password", "token"): world.tokens["reset"],
+        ("accounts.end_sign_in", "sign_in_id"): 0,
         ("classes.check_in", "token"): world.tokens["check_in"],
         ("needs.competency_edit", "code"): world.competency,
         ("admin.roster_audit_links", "import_id"): world.audit_import_id,
