@@ -57,6 +57,19 @@ POLICY = {
     "/language": PUBLIC,
     "/account/password": SIGNED_IN,
     "/account/activate/<token>": PUBLIC,
+    # The second factor: the sign-in's second step answers whoever holds a pending sign-in
+    # (anyone else is sent back to sign in, or refused with 422 on the JSON steps).
+    "/login/second-factor": PUBLIC,
+    "/login/second-factor/passkey/options": PUBLIC,
+    "/login/second-factor/passkey": PUBLIC,
+    "/login/passkey/options": PUBLIC,
+    "/login/passkey": PUBLIC,
+    "/account/security": SIGNED_IN,
+    "/account/security/authenticator": SIGNED_IN,
+    "/account/security/recovery-codes": SIGNED_IN,
+    "/account/security/forget-devices": SIGNED_IN,
+    "/account/security/passkeys/options": SIGNED_IN,
+    "/account/security/passkeys": SIGNED_IN,
     # Learning, the catalogue and certificates: every signed-in person as a learner
     "/": SIGNED_IN,
     "/catalogue": SIGNED_IN,
