@@ -20,7 +20,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import parse_authentication_credential_json
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -81,7 +81,7 @@ def register(user: User, answer: dict, *, challenge: bytes, party: RelyingParty,
             expected_origin=party.origin,
             require_user_verification=True,
         )
-    except InvalidRegistrationResponse as error:
+    except WebAuthnException as error:
         raise Invalid(_l("The passkey could not be registered. Please try again.")) from error
     passkey = Passkey(
         user_id=user.id,
@@ -117,7 +117,7 @@ def authenticate(
     Raises ``Invalid`` otherwise."""
     try:
         credential = parse_authentication_credential_json(json.dumps(answer))
-    except (InvalidAuthenticationResponse, ValueError, TypeError) as error:
+    except (WebAuthnException, ValueError, TypeError) as error:
         raise Invalid(_REFUSED) from error
     passkey = db.session.scalar(
         sa.select(Passkey).where(Passkey.credential_id == credential.raw_id)
@@ -138,7 +138,7 @@ def authenticate(
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,
         )
-    except InvalidAuthenticationResponse as error:
+    except WebAuthnException as error:
         raise Invalid(_REFUSED) from error
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = clock.now()

@@ -13,7 +13,7 @@ class SecondFactorForm(Form):
         validators=[DataRequired(), Length(max=32)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "none"},
     )
-    remember_device = BooleanField(_l("Do not ask again on this device for 30 days"))
+    remember_device = BooleanField(_l("Do not ask again on this device"))
 
 
 class TotpConfirmForm(Form):

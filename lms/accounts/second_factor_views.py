@@ -23,7 +23,9 @@ def _party() -> passkeys.RelyingParty:
     base = current_app.config["LMS_BASE_URL"] or request.host_url
     parts = urlsplit(base)
     return passkeys.RelyingParty(
-        id=parts.hostname or "", origin=f"{parts.scheme}://{parts.netloc}", name=_("Learning")
+        id=parts.hostname or "",
+        origin=f"{parts.scheme}://{parts.netloc}",
+        name=_("Digital Skills for Civil Servants"),
     )
 
 
