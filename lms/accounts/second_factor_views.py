@@ -61,6 +61,7 @@ def second_factor_step():
     )
     if form.validate_on_submit():
         code = form.code.data
+        # Committed on its own: a code or recovery code is spent even if signing in fails after.
         passed = commit(
             lambda: (
                 second_factor.verify_totp(user, code) or second_factor.use_recovery_code(user, code)
@@ -115,14 +116,14 @@ def passkey_sign_in_options():
 
 
 @bp.route("/login/passkey", methods=["POST"])
-@throttle.limit_second_factor(lambda: "passkey")
 def passkey_sign_in():
+    # Not throttled: a passkey's signature cannot be guessed, and a counter shared by
+    # everyone would let anyone stop everyone's passkey sign-in.
     answer, challenge = request.get_json(silent=True) or {}, _challenge()
     outcome = commit(
         lambda: passkeys.authenticate(answer, challenge=challenge, party=_party()), quiet=True
     )
     if not outcome:
-        throttle.record_failure()
         return _refused(outcome)
     return _json_redirect(
         sign_in_flow.finish_sign_in(outcome.value, remember=False, method="passkey")

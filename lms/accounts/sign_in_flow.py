@@ -90,8 +90,12 @@ def finish_sign_in(user: User, *, remember: bool, method: str, next_url: str | N
     return _log_in(user, remember=remember, method=method, target=target)
 
 
-def _log_in(user: User, *, remember: bool, method: str, target: str):
-    commit(lambda: services.start_sign_in(user, **_browser()))
+def _log_in(user: User, *, remember: bool, method: str, target: str, remember_device=False):
+    def record():
+        services.start_sign_in(user, **_browser())
+        return second_factor.remember_device(user) if remember_device else None
+
+    device_token = commit(record).value
     _restart_session()
     login_user(user, remember=remember)
     current_app.logger.info("Signed in %r with %s", user.username, method)
@@ -102,6 +106,15 @@ def _log_in(user: User, *, remember: bool, method: str, target: str):
         target = url_for("accounts.security")
     response = redirect(target)
     throttle.remember_device(response, user)
+    if device_token is not None:
+        days = current_app.config["LMS_SECOND_FACTOR_REMEMBER_DAYS"]
+        response.set_cookie(
+            current_app.config["LMS_SECOND_FACTOR_COOKIE_NAME"],
+            _device_serializer().dumps([user.id, device_token]),
+            max_age=days * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+        )
     return response
 
 
@@ -125,20 +138,13 @@ def pass_second_factor(user: User, *, remember_device: bool):
     """``user`` passed the second factor: log them in as the pending sign-in asked, and
     remember this browser when they asked for it."""
     pending = session[_PENDING]
-    response = _log_in(
-        user, remember=pending["remember"], method=pending["method"], target=pending["next"]
+    return _log_in(
+        user,
+        remember=pending["remember"],
+        method=pending["method"],
+        target=pending["next"],
+        remember_device=remember_device,
     )
-    if remember_device:
-        token = commit(lambda: second_factor.remember_device(user)).value
-        days = current_app.config["LMS_SECOND_FACTOR_REMEMBER_DAYS"]
-        response.set_cookie(
-            current_app.config["LMS_SECOND_FACTOR_COOKIE_NAME"],
-            _device_serializer().dumps([user.id, token]),
-            max_age=days * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
 
 
 def second_factor_enrolled() -> None:
@@ -149,7 +155,10 @@ def second_factor_enrolled() -> None:
 @bp.before_app_request
 def _send_to_enrolment():
     """A person who must have a second factor and has none sees only the enrolment pages.
-    Decided once per session (also one restored from a remember-me cookie)."""
+    Decided once per session (also one restored from a remember-me cookie); a passed session
+    and static files are let through without loading the user."""
+    if session.get(_STATE) == "passed" or request.endpoint == "static":
+        return None
     if not current_user.is_authenticated:
         return None
     if _STATE not in session:
