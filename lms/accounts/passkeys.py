@@ -73,6 +73,8 @@ def registration_options(user: User, party: RelyingParty) -> tuple[str, bytes]:
 def register(user: User, answer: dict, *, challenge: bytes, party: RelyingParty, name: str):
     """Keep the passkey the browser made for ``user``. Raises ``Invalid`` when the answer
     does not verify (wrong challenge, origin or site, or no user verification)."""
+    if not challenge:  # no options were asked for, or their answer came already
+        raise Invalid(_l("The passkey could not be registered. Please try again."))
     try:
         verified = verify_registration_response(
             credential=answer,
@@ -115,6 +117,8 @@ def authenticate(
 ) -> User:
     """The active user whose passkey signed ``challenge`` (``user``'s own when given).
     Raises ``Invalid`` otherwise."""
+    if not challenge:  # no options were asked for, or their answer came already
+        raise Invalid(_REFUSED)
     try:
         credential = parse_authentication_credential_json(json.dumps(answer))
     except (WebAuthnException, ValueError, TypeError) as error:

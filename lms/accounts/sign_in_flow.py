@@ -28,7 +28,6 @@ _STATE = "second_factor_state"
 _TWO_FACTOR_METHODS = {"passkey"}
 # Where a person who must enrol may still go.
 _ENROLMENT_ENDPOINTS = {
-    "static",
     "accounts.logout",
     "accounts.set_language",
     "accounts.security",
