@@ -54,12 +54,16 @@ def _signed_in(client) -> bool:
 
 
 def test_enrolment_shows_ten_recovery_codes_once_and_the_secret_never_again(
-    client, enrolled, login_as
+    client, enrolled, clock
 ):
-    user, _secret, codes = enrolled()
+    user, secret, codes = enrolled()
     assert len(codes) == 10 and len(set(codes)) == 10
     _password(client, user)
-    assert not _signed_in(client)
+    client.submit("/login/second-factor", {"code": _code(secret, clock)})
+    assert client.get("/account/security/authenticator").headers["Location"] == (
+        "/account/security"
+    )
+    assert secret not in client.get("/account/security").get_data(as_text=True)
 
 
 def test_enrolment_refuses_a_wrong_first_code(client, factory, login_as, clock):
