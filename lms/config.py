@@ -48,6 +48,8 @@ RATE_LIMITS = (
     "LMS_PASSWORD_RESET_ADDRESS_LIMIT",
 )
 LOG_FORMATS = ("plain", "json")
+# What LMS_SECOND_FACTOR_REQUIRED may name: the roles, and managers of a province or wider.
+SECOND_FACTOR_RULES = {"admin", "manager", "trainer", "learner", "province-manager"}
 # Seconds a PostgreSQL connection may take to open: past it the database counts as down
 # (an outage page) instead of holding the request for the operating system's minutes.
 DATABASE_CONNECT_TIMEOUT = 5
@@ -86,6 +88,9 @@ ENVIRONMENT = {
     "LMS_LOGIN_LIMIT": ("LMS_LOGIN_LIMIT", str),
     "LMS_LOGIN_ADDRESS_LIMIT": ("LMS_LOGIN_ADDRESS_LIMIT", str),
     "LMS_LOGIN_ACCOUNT_LIMIT": ("LMS_LOGIN_ACCOUNT_LIMIT", str),
+    "LMS_SECOND_FACTOR_REQUIRED": ("LMS_SECOND_FACTOR_REQUIRED", _as_words),
+    "LMS_SECOND_FACTOR_PROVINCE_KINDS": ("LMS_SECOND_FACTOR_PROVINCE_KINDS", _as_words),
+    "LMS_SECOND_FACTOR_REMEMBER_DAYS": ("LMS_SECOND_FACTOR_REMEMBER_DAYS", int),
     "LMS_PASSWORD_MIN_LENGTH": ("LMS_PASSWORD_MIN_LENGTH", int),
     "LMS_ARGON2_TIME_COST": ("LMS_ARGON2_TIME_COST", int),
     "LMS_ARGON2_MEMORY_KIB": ("LMS_ARGON2_MEMORY_KIB", int),
@@ -155,6 +160,16 @@ def defaults(instance_path: str) -> dict:
         # Sign-ins ended, or unused, this many days ago are deleted by the daily purge (an
         # unused one then no longer opens a session): longer than REMEMBER_COOKIE_DURATION.
         "LMS_SIGN_IN_RETENTION_DAYS": 90,
+        # Who must sign in with a second factor (lms/accounts/second_factor.py): role names
+        # and "province-manager", a manager attached to a unit of a kind in
+        # LMS_SECOND_FACTOR_PROVINCE_KINDS or above one. Anyone else may choose to.
+        "LMS_SECOND_FACTOR_REQUIRED": ["admin", "province-manager"],
+        "LMS_SECOND_FACTOR_PROVINCE_KINDS": ["province", "city"],
+        # "Remember this browser": days it is not asked for the second factor again.
+        "LMS_SECOND_FACTOR_REMEMBER_DAYS": 30,
+        "LMS_SECOND_FACTOR_COOKIE_NAME": "lms_second_factor",
+        # Seconds between the password and the second factor before signing in starts over.
+        "LMS_SECOND_FACTOR_PENDING_SECONDS": 300,
         "LMS_ARGON2_TIME_COST": MIN_ARGON2_TIME_COST,
         "LMS_ARGON2_MEMORY_KIB": MIN_ARGON2_MEMORY_KIB,
         "LMS_PROXY_COUNT": 0,
@@ -311,6 +326,12 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
+    unknown_rules = set(config["LMS_SECOND_FACTOR_REQUIRED"]) - SECOND_FACTOR_RULES
+    if unknown_rules:
+        raise ConfigError(
+            f"LMS_SECOND_FACTOR_REQUIRED: unknown {', '.join(sorted(unknown_rules))}; use any of "
+            f"{', '.join(sorted(SECOND_FACTOR_RULES))}"
+        )
     for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS", "LMS_PASSWORD_RESET_MINUTES"):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")

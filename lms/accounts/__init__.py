@@ -7,6 +7,7 @@ bp = Blueprint("accounts", __name__)
 from lms.accounts import (  # noqa: E402,F401  (registers the routes)
     password_reset_views,
     personal_data_views,
+    second_factor_views,
     sessions_views,
     views,
 )

@@ -156,3 +156,27 @@ def limit_sign_in(view):
             override_defaults=False,
         )(view)
     return outages.fails_closed(_COUNTERS_UNREACHABLE)(view)
+
+
+def limit_second_factor(account_key):
+    """Apply the policy to a second-factor step, which calls ``record_failure`` on a wrong
+    code: failures count per account (``account_key()`` names the one signing in) and per
+    address, with the password's limits (a code is six digits: it must guess slowly)."""
+
+    def decorate(view):
+        counters = [
+            ("LMS_LOGIN_LIMIT", lambda: f"second-factor:{account_key()}"),
+            ("LMS_LOGIN_ADDRESS_LIMIT", lambda: f"sign-in-address:{_address()}"),
+        ]
+        for setting, key in counters:
+            view = limiter.limit(
+                _setting(setting),
+                key_func=key,
+                methods=["POST"],
+                deduct_when=_failed,
+                on_breach=_refuse,
+                override_defaults=False,
+            )(view)
+        return outages.fails_closed(_COUNTERS_UNREACHABLE)(view)
+
+    return decorate

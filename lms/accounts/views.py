@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import activation, bp, services, throttle
 from lms.accounts.forms import ActivationForm, ChangePasswordForm, LanguageForm, SignInForm
+from lms.accounts.sign_in_flow import finish_sign_in
 from lms.core.edge import commit
 from lms.core.urls import safe_next
 
@@ -21,9 +22,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     if form.validate_on_submit():
-        user = commit(
-            lambda: services.sign_in(form.username.data, form.password.data, **_browser())
-        ).value
+        user = commit(lambda: services.authenticate(form.username.data, form.password.data)).value
         if user is None:
             throttle.record_failure()
             current_app.logger.warning(
@@ -31,11 +30,9 @@ def login():
             )
             form.password.errors.append(_("Wrong username or password."))
         else:
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            response = redirect(target)
-            throttle.remember_device(response, user)
-            return response
+            return finish_sign_in(
+                user, remember=form.remember.data, method="password", next_url=target
+            )
     return render_template("accounts/login.html", form=form)
 
 

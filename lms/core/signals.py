@@ -46,6 +46,16 @@ which a domain adds files of its own making. Certificates listen, to add their P
     def add_pdfs(user, files): files["certificates/2026-1.pdf"] = ...
 """
 
+second_factor_required = _signals.signal("second-factor-required")
+"""Asked while a person signs in: must they use a second factor? Sender: the ``User``;
+kwargs: ``rules``, the words of ``LMS_SECOND_FACTOR_REQUIRED``. A receiver answers True when
+a rule it knows applies to the user (accounts itself answers for the role names; org for
+"province-manager"). A question, not an event: receivers only read.
+
+    @second_factor_required.connect
+    def manages_a_province(user, rules): return "province-manager" in rules and ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.

@@ -78,6 +78,20 @@ def subtree_ids(unit_id: int) -> sa.Select:
     return sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit_id)
 
 
+def manages_province_or_wider(user_id: int, kinds) -> bool:
+    """Whether the user is attached as a manager to a unit of one of ``kinds`` (a province)
+    or to a unit above one; one query."""
+    return db.session.scalar(
+        sa.select(
+            sa.exists()
+            .where(ManagerUnit.user_id == user_id)
+            .where(OrgUnitClosure.ancestor_id == ManagerUnit.unit_id)
+            .where(OrgUnit.id == OrgUnitClosure.descendant_id)
+            .where(OrgUnit.kind_code.in_(list(kinds)))
+        )
+    )
+
+
 def unit_kinds() -> list[OrgUnitKind]:
     return list(db.session.scalars(sa.select(OrgUnitKind).order_by(OrgUnitKind.sort_order)))
 

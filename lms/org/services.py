@@ -6,6 +6,7 @@ Every function takes the acting user explicitly, flushes, and leaves the commit 
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
@@ -27,7 +28,7 @@ from lms.org.models import (
     Position,
     PositionAssignment,
 )
-from lms.org.queries import in_scope, subtree_ids
+from lms.org.queries import in_scope, manages_province_or_wider, subtree_ids
 
 
 def ensure_can_manage(actor: User, unit: OrgUnit) -> None:
@@ -551,3 +552,15 @@ def remove_curriculum_item(actor: User, item: CurriculumItem) -> None:
     db.session.flush()
     audit.record(actor, "curriculum.removed", position, module_id=item.module_id)
     signals.curriculum_changed.send(position, actor=actor)
+
+
+@signals.second_factor_required.connect
+def _province_managers_need_a_second_factor(user: User, rules) -> bool:
+    """ "province-manager": a manager who sees a whole province (or more) of records."""
+    return (
+        "province-manager" in rules
+        and user.has_any_role({Role.MANAGER})
+        and manages_province_or_wider(
+            user.id, current_app.config["LMS_SECOND_FACTOR_PROVINCE_KINDS"]
+        )
+    )

@@ -41,6 +41,8 @@ def demo_app(database_url: str, folder) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LMS_INSTANCE_PATH": str(folder),
             "LMS_DEMO_PASSWORD": DEMO_PASSWORD,
+            # The journeys sign the demo's admin and managers in with a password.
+            "LMS_SECOND_FACTOR_REQUIRED": [],
         }
     )
     result = app.test_cli_runner().invoke(args=["demo"])

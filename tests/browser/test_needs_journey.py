@@ -36,6 +36,7 @@ def needs_app(tmp_path_factory):
             "LMS_INSTANCE_PATH": str(folder),
             "LMS_DEMO_PASSWORD": PASSWORD,
             "LMS_COURSE_DIRS": [str(ROOT / "courses"), str(COURSE)],
+            "LMS_SECOND_FACTOR_REQUIRED": [],  # the admin signs in with a password alone
         }
     )
     result = app.test_cli_runner().invoke(args=["demo"])

@@ -71,12 +71,16 @@ def test_every_demo_role_can_sign_in(tmp_path):
         ("learner", "/"),
         ("trainer.hoa", "/"),
         ("manager.hongbang", "/org/people"),
-        ("admin", "/admin/users"),
+        # The admin and the city's manager must set a second factor up first.
+        ("admin", "/account/security"),
+        ("manager.city", "/account/security"),
     ]:
         client = app.test_client()
         response = client.submit("/login", {"username": username, "password": "Demo-mat-khau-1"})
         assert response.status_code == 302, username
         assert client.get(page).status_code == 200, (username, page)
+        if page == "/account/security":
+            assert client.get("/").headers["Location"] == page, username
 
 
 def test_demo_refuses_a_weak_demo_password(tmp_path):

@@ -64,6 +64,19 @@ POLICY = {
     "/account/sessions/end-others": SIGNED_IN,
     # Nobody's sign-in: everyone's own are taken through the page (tests/accounts).
     "/account/sessions/<int:sign_in_id>/end": policy(HIDDEN),
+    # The second factor: the sign-in's second step answers whoever holds a pending sign-in
+    # (anyone else is sent back to sign in, or refused with 422 on the JSON steps).
+    "/login/second-factor": PUBLIC,
+    "/login/second-factor/passkey/options": PUBLIC,
+    "/login/second-factor/passkey": PUBLIC,
+    "/login/passkey/options": PUBLIC,
+    "/login/passkey": PUBLIC,
+    "/account/security": SIGNED_IN,
+    "/account/security/authenticator": SIGNED_IN,
+    "/account/security/recovery-codes": SIGNED_IN,
+    "/account/security/forget-devices": SIGNED_IN,
+    "/account/security/passkeys/options": SIGNED_IN,
+    "/account/security/passkeys": SIGNED_IN,
     # Learning, the catalogue and certificates: every signed-in person as a learner
     "/": SIGNED_IN,
     "/catalogue": SIGNED_IN,

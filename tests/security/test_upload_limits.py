@@ -151,6 +151,7 @@ def test_reading_a_roster_leaves_the_database_free_for_other_writers(tmp_path, m
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lock.sqlite3'}",
             "LMS_INSTANCE_PATH": str(tmp_path),
             "LMS_JOBS_IMMEDIATE": True,
+            "LMS_SECOND_FACTOR_REQUIRED": [],  # the admin signs in with a password alone
         }
     )
     app.test_client_class = Client
