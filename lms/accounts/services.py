@@ -7,6 +7,7 @@ import logging
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import SignIn, User, UserRole, token_hash
@@ -171,12 +172,31 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def check_password_sign_in_allowed(user: User) -> None:
+    """Raise ``Invalid`` pointing to the identity providers' buttons when one of ``user``'s
+    roles may sign in only through a provider (LMS_PASSWORD_SIGN_IN_DISABLED_ROLES)."""
+    disabled = set(current_app.config["LMS_PASSWORD_SIGN_IN_DISABLED_ROLES"])
+    if disabled & {role.value for role in user.role_set}:
+        labels = [
+            settings["label"] for settings in current_app.config["LMS_OIDC_PROVIDERS"].values()
+        ]
+        raise Invalid(
+            _l(
+                "Your account does not sign in with a password. Use the button "
+                "“Sign in with %(provider)s” below.",
+                provider=" / ".join(labels),
+            )
+        )
+
+
 def sign_in(
     username: str, password: str, *, address: str | None, user_agent: str | None
 ) -> User | None:
-    """``authenticate``, and for the user found a new sign-in (``start_sign_in``)."""
+    """``authenticate``, and for the user found a new sign-in (``start_sign_in``). Raises
+    ``Invalid`` when the user's role may not sign in with a password."""
     user = authenticate(username, password)
     if user is not None:
+        check_password_sign_in_allowed(user)
         start_sign_in(user, address=address, user_agent=user_agent)
     return user
 

@@ -28,6 +28,16 @@ user_deactivated = _signals.signal("user-deactivated")
     def release_seats(user, actor): ...
 """
 
+account_provisioned = _signals.signal("account-provisioned")
+"""An account was created at its owner's first single sign-on (just-in-time), with the unit
+and job position their identity provider says they hold, by code. Sender: the ``User``;
+kwargs: ``unit_code``, ``position_code``, ``starts_on``. The org domain assigns the position,
+and raises ``Invalid`` for a code it does not know, which refuses the sign-in.
+
+    @account_provisioned.connect
+    def assign(user, unit_code, position_code, starts_on): ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.

@@ -551,3 +551,27 @@ def remove_curriculum_item(actor: User, item: CurriculumItem) -> None:
     db.session.flush()
     audit.record(actor, "curriculum.removed", position, module_id=item.module_id)
     signals.curriculum_changed.send(position, actor=actor)
+
+
+@signals.account_provisioned.connect
+def assign_provisioned_position(user: User, unit_code: str, position_code: str, starts_on: date):
+    """An account made at its first single sign-on holds the position its provider names."""
+    unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == unit_code))
+    if unit is None:
+        raise Invalid(
+            _l(
+                "Your identity provider says you work in unit %(code)s, which this site does "
+                "not know. Ask your administrator to add you.",
+                code=unit_code,
+            )
+        )
+    position = db.session.scalar(sa.select(Position).where(Position.code == position_code))
+    if position is None:
+        raise Invalid(
+            _l(
+                "Your identity provider says you hold position %(code)s, which this site does "
+                "not know. Ask your administrator to add you.",
+                code=position_code,
+            )
+        )
+    assign_position(None, user, position, unit, starts_on=starts_on)
