@@ -57,6 +57,10 @@ POLICY = {
     "/language": PUBLIC,
     "/account/password": SIGNED_IN,
     "/account/activate/<token>": PUBLIC,
+    # Single sign-on: the matrix's site configures no provider, so every name is absent
+    # (tests/accounts/test_oidc.py signs in through a real one).
+    "/login/oidc/<provider>": policy(HIDDEN, anonymous=HIDDEN),
+    "/login/oidc/<provider>/callback": policy(HIDDEN, anonymous=HIDDEN),
     # Learning, the catalogue and certificates: every signed-in person as a learner
     "/": SIGNED_IN,
     "/catalogue": SIGNED_IN,
@@ -190,6 +194,8 @@ def parameters(world) -> dict[tuple[str, str], object]:
     parameter); the rest come from ``world.values``."""
     return {
         ("accounts.activate", "token"): world.tokens["activation"],
+        ("accounts.oidc_start", "provider"): "province",
+        ("accounts.oidc_callback", "provider"): "province",
         ("classes.check_in", "token"): world.tokens["check_in"],
         ("needs.competency_edit", "code"): world.competency,
         ("admin.roster_audit_links", "import_id"): world.audit_import_id,
