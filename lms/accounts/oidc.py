@@ -301,6 +301,7 @@ def _provision(chosen: Provider, claims: dict, username: str) -> User:
         username=username,
         full_name=full_name if isinstance(full_name, str) and full_name.strip() else username,
         email=email if isinstance(email, str) and email else None,
+        audit_details={"provider": chosen.name},
     )
     signals.account_provisioned.send(
         user, unit_code=unit_code, position_code=position_code, starts_on=clock.today()
