@@ -26,13 +26,12 @@ from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
-from werkzeug.exceptions import NotFound
 
 from lms.accounts.activation import create_invited_user
 from lms.accounts.models import OidcLink, User
 from lms.accounts.services import normalise_username
 from lms.core import audit, clock, signals
-from lms.core.errors import Invalid
+from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ def provider(name: str) -> Provider:
     for candidate in providers():
         if candidate.name == name:
             return candidate
-    raise NotFound()
+    raise NotFound(_l("There is no such sign-in service."))
 
 
 def client(chosen: Provider):

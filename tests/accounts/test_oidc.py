@@ -130,6 +130,28 @@ def test_later_sign_ins_go_by_the_link_whatever_the_username(app, client, provin
     assert links(app) == [(NAME, "lan", "lan.renamed")]
 
 
+def test_a_deactivated_account_is_refused_though_linked(app, client, province, lan):
+    sign_in_through(client, province, "lan")
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == lan.id).values(active=False))
+        db.session.commit()
+    page = refusal(client, sign_in_through(client, province, "lan"))
+    assert "This account has been deactivated" in page
+    assert client.get("/").status_code == 302 and sign_ins(app) == 1
+
+
+def test_an_account_links_to_one_identity_per_provider(app, client, province, lan):
+    sign_in_through(client, province, "lan")
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    with app.app_context():
+        db.session.execute(sa.update(OidcLink).values(subject="an-earlier-identity"))
+        db.session.commit()
+    page = refusal(client, sign_in_through(client, province, "lan"))
+    assert "already linked to another identity" in page
+    assert links(app) == [(NAME, "an-earlier-identity", "nguyen.thi.lan")]
+
+
 def test_the_next_page_survives_the_trip(client, province, lan):
     url = province.authorize(go_out(client, "/certificates"), "lan")
     assert come_back(client, url).location == "/certificates"
