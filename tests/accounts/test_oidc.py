@@ -367,3 +367,25 @@ def test_providers_come_from_the_environment(tmp_path, monkeypatch):
         ["openid", "profile"],
     )
     assert config["LMS_PASSWORD_SIGN_IN_DISABLED_ROLES"] == ["admin", "manager"]
+
+
+def test_forms_may_lead_on_to_the_providers_only(tmp_path):
+    """The sign-in and sign-out buttons' redirects go to the provider, which the content
+    security policy's form-action must allow, and nothing else."""
+    from lms import create_app
+
+    settings = {
+        "issuer": "https://sso.haiphong.gov.vn/realms/can-bo",
+        "client_id": "lms",
+        "client_secret": "secret",
+        "label": "Hải Phòng",
+    }
+    app = create_app(
+        {
+            "TESTING": True,
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            "LMS_OIDC_PROVIDERS": {"hp": settings},
+        }
+    )
+    policy = app.test_client().get("/static/css/app.css").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://sso.haiphong.gov.vn;" in policy
