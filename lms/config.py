@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import Flask
 from limits import parse_many
 
+from lms.core.permissions import Role
+
 ROOT = Path(__file__).resolve().parent.parent
 # The repository's top-level folders the application reads (templates, static, migrations,
 # courses) sit beside the package in a checkout; building a wheel copies them into the
@@ -125,7 +127,31 @@ ENVIRONMENT = {
     "LMS_SIGNING_CERT": ("LMS_SIGNING_CERT", str),
     "LMS_SIGNING_PASSPHRASE": ("LMS_SIGNING_PASSPHRASE", str),
     "LMS_SIGNING_TIMESTAMP_URL": ("LMS_SIGNING_TIMESTAMP_URL", str),
+    "LMS_PASSWORD_SIGN_IN_DISABLED_ROLES": ("LMS_PASSWORD_SIGN_IN_DISABLED_ROLES", _as_words),
 }
+# OpenID Connect providers: LMS_OIDC_PROVIDERS names them (commas), and each name's settings
+# are LMS_OIDC_<NAME>_<SETTING> (docs/identity.md). Setting -> (key, parser, default).
+OIDC_SETTINGS = {
+    "ISSUER": ("issuer", str, None),
+    "CLIENT_ID": ("client_id", str, None),
+    "CLIENT_SECRET": ("client_secret", str, None),
+    "LABEL": ("label", str, None),
+    "SCOPES": ("scopes", _as_words, ["openid", "profile", "email"]),
+    # The claim compared with an account's username at a first sign-in: the login name or the
+    # national civil-servant code, whichever the province's usernames are; never a name.
+    "USERNAME_CLAIM": ("username_claim", str, "preferred_username"),
+    # Just-in-time accounts: off, or created with these claims' unit and position codes.
+    "JIT": ("jit", _as_bool, False),
+    "UNIT_CLAIM": ("unit_claim", str, "unit_code"),
+    "POSITION_CLAIM": ("position_claim", str, "position_code"),
+    "NAME_CLAIM": ("name_claim", str, "name"),
+    "EMAIL_CLAIM": ("email_claim", str, "email"),
+    # Where the discovery document is, when not at the issuer's /.well-known/ address.
+    "DISCOVERY_URL": ("discovery_url", str, None),
+}
+OIDC_DEFAULTS = {key: default for key, _parse, default in OIDC_SETTINGS.values()}
+OIDC_REQUIRED = ("issuer", "client_id", "client_secret", "label")
+OIDC_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def defaults(instance_path: str) -> dict:
@@ -221,6 +247,12 @@ def defaults(instance_path: str) -> dict:
         "LMS_SIGNING_CERT": None,
         "LMS_SIGNING_PASSPHRASE": None,
         "LMS_SIGNING_TIMESTAMP_URL": None,
+        # OpenID Connect providers by name, each a dict of OIDC_SETTINGS' keys; filled from
+        # LMS_OIDC_* (docs/identity.md) or written as such in the instance's config.py.
+        "LMS_OIDC_PROVIDERS": {},
+        # Roles (admin, manager, trainer, learner) whose holders may only sign in through a
+        # provider: their password is refused with a pointer to the provider's button.
+        "LMS_PASSWORD_SIGN_IN_DISABLED_ROLES": [],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",
@@ -249,9 +281,23 @@ def load(app: Flask, overrides: dict | None) -> None:
                 app.config[key] = parse(os.environ[variable])
             except ValueError as error:
                 raise ConfigError(f"{variable}: {error}") from error
+    if "LMS_OIDC_PROVIDERS" in os.environ:
+        app.config["LMS_OIDC_PROVIDERS"] = _oidc_from_environment(os.environ)
     app.config.update(overrides or {})
     _derive(app)
     _check(app)
+
+
+def _oidc_from_environment(environ) -> dict:
+    providers = {}
+    for name in _as_words(environ["LMS_OIDC_PROVIDERS"].lower()):
+        settings = {}
+        for setting, (key, parse, _default) in OIDC_SETTINGS.items():
+            variable = f"LMS_OIDC_{name.upper()}_{setting}"
+            if variable in environ:
+                settings[key] = parse(environ[variable])
+        providers[name] = settings
+    return providers
 
 
 def _derive(app: Flask) -> None:
@@ -266,6 +312,11 @@ def _derive(app: Flask) -> None:
         storage_options.update(REDIS_TIMEOUTS)
     config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
     _bound_database_connect(config)
+    # A provider's unset settings take their defaults, wherever its other settings came from.
+    config["LMS_OIDC_PROVIDERS"] = {
+        name: {**OIDC_DEFAULTS, **settings}
+        for name, settings in config["LMS_OIDC_PROVIDERS"].items()
+    }
 
 
 def _bound_database_connect(config) -> None:
@@ -345,9 +396,46 @@ def _check(app: Flask) -> None:
     if key and not Path(key).is_file():
         raise ConfigError(f"LMS_CREDENTIAL_KEY: no such file {key}")
     _check_signing(config, Path(app.instance_path))
+    _check_oidc(config)
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")
+
+
+def _check_oidc(config) -> None:
+    known_roles = {role.value for role in Role}
+    for role in config["LMS_PASSWORD_SIGN_IN_DISABLED_ROLES"]:
+        if role not in known_roles:
+            raise ConfigError(
+                f"LMS_PASSWORD_SIGN_IN_DISABLED_ROLES: unknown role {role!r}; "
+                f"roles are {', '.join(sorted(known_roles))}"
+            )
+    if config["LMS_PASSWORD_SIGN_IN_DISABLED_ROLES"] and not config["LMS_OIDC_PROVIDERS"]:
+        raise ConfigError(
+            "LMS_PASSWORD_SIGN_IN_DISABLED_ROLES is set but no provider is (LMS_OIDC_PROVIDERS): "
+            "those roles could not sign in at all"
+        )
+    for name, settings in config["LMS_OIDC_PROVIDERS"].items():
+        where = f"LMS_OIDC_{name.upper()}"
+        if not OIDC_NAME.fullmatch(name):
+            raise ConfigError(
+                f"LMS_OIDC_PROVIDERS: {name!r} is not a provider name: lower-case letters, "
+                "digits and _, starting with a letter"
+            )
+        unknown = set(settings) - set(OIDC_DEFAULTS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown settings {', '.join(sorted(unknown))}")
+        for key in OIDC_REQUIRED:
+            if not settings[key]:
+                raise ConfigError(f"{where}_{key.upper()} is not set")
+        for key in ("issuer", "discovery_url"):
+            if settings[key] and not settings[key].startswith(("https://", "http://")):
+                raise ConfigError(
+                    f"{where}_{key.upper()} must be an https:// address "
+                    "(http:// only for a test provider)"
+                )
+        if "openid" not in settings["scopes"]:
+            raise ConfigError(f"{where}_SCOPES must include openid")
 
 
 def _check_signing(config, instance: Path) -> None:

@@ -106,3 +106,24 @@ class UserRole(Base):
         sa.CheckConstraint(sa.column("role").in_([role.value for role in Role]), name="known_role"),
         sa.Index("ix_user_roles_role", "role"),
     )
+
+
+class OidcLink(CreatedAt, Base):
+    """An account's identity at an OpenID Connect provider: the provider's name (a key of
+    LMS_OIDC_PROVIDERS) and its ``sub`` for the person, which never changes nor is reused.
+    Recorded at the first sign-in through that provider; later sign-ins find the account by it
+    alone, whatever the provider's other claims say by then (lms/accounts/oidc.py)."""
+
+    __tablename__ = "oidc_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(32))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "subject", name="uq_oidc_links_provider_subject"),
+        # One identity per person at each provider.
+        sa.UniqueConstraint("provider", "user_id", name="uq_oidc_links_provider_user_id"),
+    )

@@ -7,6 +7,7 @@ import logging
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import SignIn, User, UserRole, token_hash
@@ -160,18 +161,37 @@ def end_sessions(user: User, *, keep: str | None = None) -> None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Logs failures; upgrades old hashes."""
+    """The active user with these credentials, or None. Logs failures; upgrades old hashes.
+    Raises ``Invalid`` when the user's role may not sign in with a password."""
     user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     if user is None:
         verify_unknown_user(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
+    check_password_sign_in_allowed(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = clock.now()
     db.session.flush()
     return user
+
+
+def check_password_sign_in_allowed(user: User) -> None:
+    """Raise ``Invalid`` pointing to the identity providers' buttons when one of ``user``'s
+    roles may sign in only through a provider (LMS_PASSWORD_SIGN_IN_DISABLED_ROLES)."""
+    disabled = set(current_app.config["LMS_PASSWORD_SIGN_IN_DISABLED_ROLES"])
+    if disabled & {role.value for role in user.role_set}:
+        labels = [
+            settings["label"] for settings in current_app.config["LMS_OIDC_PROVIDERS"].values()
+        ]
+        raise Invalid(
+            _l(
+                "Your account does not sign in with a password. Use the button "
+                "“Sign in with %(provider)s” below.",
+                provider=" / ".join(labels),
+            )
+        )
 
 
 def sign_in(

@@ -2,7 +2,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import activation, bp, services, throttle
+from lms.accounts import activation, bp, oidc_views, services, throttle
 from lms.accounts.forms import ActivationForm, ChangePasswordForm, LanguageForm, SignInForm
 from lms.accounts.sign_in_flow import finish_sign_in
 from lms.core.edge import commit
@@ -22,14 +22,18 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     if form.validate_on_submit():
-        user = commit(lambda: services.authenticate(form.username.data, form.password.data)).value
-        if user is None:
+        signed_in = commit(
+            lambda: services.authenticate(form.username.data, form.password.data), form=form
+        )
+        user = signed_in.value
+        # A refusal (a role that signs in through a provider) is already said on the form.
+        if user is None and signed_in.refusal is None:
             throttle.record_failure()
             current_app.logger.warning(
                 "Failed sign-in for %r from %s", form.username.data, request.remote_addr
             )
             form.password.errors.append(_("Wrong username or password."))
-        else:
+        elif user is not None:
             return finish_sign_in(
                 user, remember=form.remember.data, method="password", next_url=target
             )
@@ -42,7 +46,7 @@ def logout():
     commit(lambda: services.sign_out(current_user._get_current_object()))
     logout_user()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("accounts.login"))
+    return oidc_views.sign_out_redirect() or redirect(url_for("accounts.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

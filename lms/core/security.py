@@ -1,21 +1,31 @@
 """HTTP hardening applied to every response, and cookie flags that follow the scheme."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(form_targets=()) -> str:
+    """The policy every page gets. ``form_targets``: origins a form may lead to beyond the
+    site, through its redirect (the sign-in and sign-out buttons go on to an identity
+    provider, and browsers hold a form's redirects to form-action too)."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            " ".join(["form-action 'self'", *form_targets]),
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -27,12 +37,20 @@ HEADERS = {
 }
 
 
-def _harden(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
+def _hardener(headers: dict):
+    def harden(response):
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return harden
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class SecureCookiesOverHttps:
@@ -67,4 +85,9 @@ def register(app: Flask) -> None:
     if app.config["LMS_PROXY_COUNT"]:
         count = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    app.after_request(_harden)
+    # The OpenID Connect providers' sign-in and sign-out pages are at their issuer's origin.
+    providers = sorted(
+        {_origin(settings["issuer"]) for settings in app.config["LMS_OIDC_PROVIDERS"].values()}
+    )
+    headers = {**HEADERS, "Content-Security-Policy": content_security_policy(providers)}
+    app.after_request(_hardener(headers))

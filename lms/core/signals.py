@@ -56,6 +56,16 @@ a rule it knows applies to the user (accounts itself answers for the role names;
     def manages_a_province(user, rules): return "province-manager" in rules and ...
 """
 
+account_provisioned = _signals.signal("account-provisioned")
+"""An account was created at its owner's first single sign-on (just-in-time), with the unit
+and job position their identity provider says they hold, by code. Sender: the ``User``;
+kwargs: ``unit_code``, ``position_code``, ``starts_on``. The org domain assigns the position,
+and raises ``Invalid`` for a code it does not know, which refuses the sign-in.
+
+    @account_provisioned.connect
+    def assign(user, unit_code, position_code, starts_on): ...
+"""
+
 position_assigned = _signals.signal("position-assigned")
 """A user started holding a job position in an org unit.
 Sender: the ``PositionAssignment``; kwargs: ``actor``.

@@ -564,3 +564,27 @@ def _province_managers_need_a_second_factor(user: User, rules) -> bool:
             user.id, current_app.config["LMS_SECOND_FACTOR_PROVINCE_KINDS"]
         )
     )
+
+
+@signals.account_provisioned.connect
+def assign_provisioned_position(user: User, unit_code: str, position_code: str, starts_on: date):
+    """An account made at its first single sign-on holds the position its provider names."""
+    unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == unit_code))
+    if unit is None:
+        raise Invalid(
+            _l(
+                "Your identity provider says you work in unit %(code)s, which this site does "
+                "not know. Ask your administrator to add you.",
+                code=unit_code,
+            )
+        )
+    position = db.session.scalar(sa.select(Position).where(Position.code == position_code))
+    if position is None:
+        raise Invalid(
+            _l(
+                "Your identity provider says you hold position %(code)s, which this site does "
+                "not know. Ask your administrator to add you.",
+                code=position_code,
+            )
+        )
+    assign_position(None, user, position, unit, starts_on=starts_on)

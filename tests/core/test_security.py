@@ -34,6 +34,7 @@ def url_args(site) -> dict:
         "slot_id": 1,
         "target_id": 1,
         "number": 1,  # a status list of the credentials
+        "provider": "province",  # an OpenID Connect provider (none is configured here)
     }
 
 
