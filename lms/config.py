@@ -70,6 +70,26 @@ def _as_words(value: str) -> list[str]:
     return [part for part in re.split(r"[,\s]+", value) if part]
 
 
+def _as_stores(value: str) -> list[dict]:
+    """Learning Record Stores as ``name=URL`` items (commas or spaces between them), each
+    with its credentials in ``LMS_XAPI_LRS_<NAME>_USERNAME`` and ``..._PASSWORD``."""
+    stores = []
+    for item in _as_words(value):
+        name, equals, url = item.partition("=")
+        if not equals:
+            raise ValueError(f"{item!r} is not name=URL")
+        variable = f"LMS_XAPI_LRS_{name.upper().replace('-', '_')}"
+        stores.append(
+            {
+                "name": name,
+                "url": url,
+                "username": os.environ.get(f"{variable}_USERNAME"),
+                "password": os.environ.get(f"{variable}_PASSWORD"),
+            }
+        )
+    return stores
+
+
 # LMS_* variable -> (config key, parser)
 ENVIRONMENT = {
     "LMS_SECRET_KEY": ("SECRET_KEY", str),
@@ -108,6 +128,9 @@ ENVIRONMENT = {
     "LMS_EMAIL_MAX_TRIES": ("LMS_EMAIL_MAX_TRIES", int),
     "LMS_EMAIL_RETRY_SECONDS": ("LMS_EMAIL_RETRY_SECONDS", int),
     "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_XAPI_LRS": ("LMS_XAPI_LRS", _as_stores),
+    "LMS_XAPI_RETRY_SECONDS": ("LMS_XAPI_RETRY_SECONDS", int),
+    "LMS_XAPI_MAX_TRIES": ("LMS_XAPI_MAX_TRIES", int),
     "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
     "LMS_SIGNING_PKCS12": ("LMS_SIGNING_PKCS12", str),
     "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
@@ -177,6 +200,14 @@ def defaults(instance_path: str) -> dict:
         # after each further failure, and given up after this many tries in all.
         "LMS_EMAIL_RETRY_SECONDS": 300,
         "LMS_EMAIL_MAX_TRIES": 5,
+        # Learning Record Stores that get an xAPI statement of every start, completion,
+        # quiz attempt and certificate (docs/xapi.md): [{"name", "url", "username",
+        # "password"}]; none, and no statement is written. A batch an LRS did not take is
+        # tried again after this many seconds, twice as long after each further failure,
+        # and given up after this many tries.
+        "LMS_XAPI_LRS": [],
+        "LMS_XAPI_RETRY_SECONDS": 60,
+        "LMS_XAPI_MAX_TRIES": 10,
         # The job queue (lms/core/jobs.py): True runs each task where it is enqueued (tests).
         "LMS_JOBS_IMMEDIATE": False,
         # A job (a roster import) not heard from for this many seconds has died with its
@@ -297,7 +328,13 @@ def _check(app: Flask) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as error:
             raise ConfigError(f"LMS_METRICS_ALLOW: {error}") from error
-    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS"):
+    _check_stores(config)
+    for name in (
+        "LMS_EMAIL_MAX_TRIES",
+        "LMS_EMAIL_RETRY_SECONDS",
+        "LMS_XAPI_MAX_TRIES",
+        "LMS_XAPI_RETRY_SECONDS",
+    ):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
     key = config.get("LMS_CREDENTIAL_KEY")
@@ -307,6 +344,35 @@ def _check(app: Flask) -> None:
     unknown = set(config["LMS_LOCALES"]) - {"vi", "en"}
     if config["BABEL_DEFAULT_LOCALE"] not in config["LMS_LOCALES"] or unknown:
         raise ConfigError("LMS_DEFAULT_LOCALE must be 'vi' or 'en'")
+
+
+_STORE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+
+
+def _check_stores(config) -> None:
+    stores = config["LMS_XAPI_LRS"]
+    if not stores:
+        return
+    if not config.get("LMS_BASE_URL"):
+        raise ConfigError(
+            "LMS_XAPI_LRS needs LMS_BASE_URL: xAPI statements name learners by their account "
+            "on this site, and activities by their address on it"
+        )
+    names = [store["name"] for store in stores]
+    for store in stores:
+        name = store["name"]
+        if not _STORE_NAME.fullmatch(name) or names.count(name) > 1:
+            raise ConfigError(
+                f"LMS_XAPI_LRS: {name!r}: give each store its own name of lower-case letters, "
+                "digits and dashes (at most 32)"
+            )
+        if not str(store["url"]).startswith(("http://", "https://")):
+            raise ConfigError(f"LMS_XAPI_LRS: {name}: the URL must start with https://")
+        if bool(store.get("username")) != bool(store.get("password")):
+            variable = f"LMS_XAPI_LRS_{name.upper().replace('-', '_')}"
+            raise ConfigError(
+                f"{variable}_USERNAME and {variable}_PASSWORD go together (HTTP basic auth)"
+            )
 
 
 def _check_signing(config, instance: Path) -> None:

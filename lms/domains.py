@@ -53,6 +53,9 @@ def lms_jobs():
     from lms.notifications import jobs as notifications
     from lms.org import jobs as org
 
+    # Importing lms.xapi also connects its receivers to the learning events.
+    from lms.xapi import jobs as xapi
+
     return [
         org.import_roster,
         org.resume_imports,
@@ -61,4 +64,5 @@ def lms_jobs():
         classes.hourly_reminders,
         assessment.close_overdue,
         notifications.send_email,
+        xapi.send,
     ]

@@ -34,6 +34,7 @@ TREE = {
     "shell": [],
     "users": ["create", "import"],
     "worker": [],
+    "xapi": ["send", "status"],
 }
 # Our commands in a library's group: ``lms db backup`` (lms.cli) joins Flask-Migrate's ``db``.
 JOINED = {"db": ["backup"]}

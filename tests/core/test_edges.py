@@ -23,6 +23,7 @@ EDGES = {
     "core/db.py": "end_read_transaction ends a transaction that has only read",
     "org/roster.py": "the roster import job commits chunk by chunk",
     "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
+    "xapi/delivery.py": "deliver commits each claim and each batch's result",
 }
 
 
