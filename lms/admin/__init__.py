@@ -18,4 +18,5 @@ from lms.admin import (  # noqa: E402,F401  (registers the routes)
     letterhead_views,
     roster_views,
     views,
+    xapi_views,
 )

@@ -33,7 +33,8 @@ def status() -> None:
     """Statements pending, sent and given up, per LRS."""
     for store, counted in delivery.counts().items():
         click.echo(
-            f"{store}: {counted['pending']} pending, {counted['sent']} sent, "
+            f"{store}: {counted['waiting'] + counted['retrying']} pending "
+            f"({counted['retrying']} after a failed try), {counted['sent']} sent, "
             f"{counted['failed']} failed."
         )
 

@@ -217,15 +217,20 @@ def _record_failure(ids: list[int], reason: str, outcome: Outcome) -> None:
 
 
 def counts() -> dict[str, dict[str, int]]:
-    """{store: {status: deliveries}} in one query, for every configured store."""
+    """Each configured store's statements in one query: {store: {"waiting" (pending, not
+    tried yet), "retrying" (pending after a failed try), "sent", "failed" (given up)}}; a
+    store no longer configured that still has rows is listed too."""
+    states = ("waiting", "retrying", SENT, FAILED)
     found = {
-        store["name"]: dict.fromkeys((PENDING, SENT, FAILED), 0)
-        for store in current_app.config["LMS_XAPI_LRS"]
+        store["name"]: dict.fromkeys(states, 0) for store in current_app.config["LMS_XAPI_LRS"]
     }
-    for store, status, number in db.session.execute(
-        sa.select(Delivery.store, Delivery.status, sa.func.count()).group_by(
-            Delivery.store, Delivery.status
-        )
+    state = sa.case(
+        (sa.and_(Delivery.status == PENDING, Delivery.tries > 0), "retrying"),
+        (Delivery.status == PENDING, "waiting"),
+        else_=Delivery.status,
+    )
+    for store, named, number in db.session.execute(
+        sa.select(Delivery.store, state, sa.func.count()).group_by(Delivery.store, state)
     ):
-        found.setdefault(store, dict.fromkeys((PENDING, SENT, FAILED), 0))[status] = number
+        found.setdefault(store, dict.fromkeys(states, 0))[named] = number
     return found

@@ -105,6 +105,6 @@ def test_refused_credentials_are_tried_again_later_then_given_up(
     assert _send(app) == (0, 0)
 
     result = app.test_cli_runner().invoke(args=["xapi", "status"])
-    assert result.output == "ralph: 0 pending, 0 sent, 4 failed.\n"
+    assert result.output == "ralph: 0 pending (0 after a failed try), 0 sent, 4 failed.\n"
     result = app.test_cli_runner().invoke(args=["xapi", "send"])
     assert (result.exit_code, result.output) == (0, "ralph: 0 sent, 0 failed.\n")
