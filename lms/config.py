@@ -76,6 +76,26 @@ def _as_words(value: str) -> list[str]:
     return [part for part in re.split(r"[,\s]+", value) if part]
 
 
+def _as_stores(value: str) -> list[dict]:
+    """Learning Record Stores as ``name=URL`` items (commas or spaces between them), each
+    with its credentials in ``LMS_XAPI_LRS_<NAME>_USERNAME`` and ``..._PASSWORD``."""
+    stores = []
+    for item in _as_words(value):
+        name, equals, url = item.partition("=")
+        if not equals:
+            raise ValueError(f"{item!r} is not name=URL")
+        variable = f"LMS_XAPI_LRS_{name.upper().replace('-', '_')}"
+        stores.append(
+            {
+                "name": name,
+                "url": url,
+                "username": os.environ.get(f"{variable}_USERNAME"),
+                "password": os.environ.get(f"{variable}_PASSWORD"),
+            }
+        )
+    return stores
+
+
 # LMS_* variable -> (config key, parser)
 ENVIRONMENT = {
     "LMS_SECRET_KEY": ("SECRET_KEY", str),
@@ -121,6 +141,9 @@ ENVIRONMENT = {
     "LMS_PASSWORD_RESET_LIMIT": ("LMS_PASSWORD_RESET_LIMIT", str),
     "LMS_PASSWORD_RESET_ADDRESS_LIMIT": ("LMS_PASSWORD_RESET_ADDRESS_LIMIT", str),
     "LMS_SIGN_IN_RETENTION_DAYS": ("LMS_SIGN_IN_RETENTION_DAYS", int),
+    "LMS_XAPI_LRS": ("LMS_XAPI_LRS", _as_stores),
+    "LMS_XAPI_RETRY_SECONDS": ("LMS_XAPI_RETRY_SECONDS", int),
+    "LMS_XAPI_MAX_TRIES": ("LMS_XAPI_MAX_TRIES", int),
     "LMS_JOBS_STALE_SECONDS": ("LMS_JOBS_STALE_SECONDS", float),
     "LMS_SIGNING_PKCS12": ("LMS_SIGNING_PKCS12", str),
     "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
@@ -232,6 +255,14 @@ def defaults(instance_path: str) -> dict:
         # after each further failure, and given up after this many tries in all.
         "LMS_EMAIL_RETRY_SECONDS": 300,
         "LMS_EMAIL_MAX_TRIES": 5,
+        # Learning Record Stores that get an xAPI statement of every start, completion,
+        # quiz attempt and certificate (docs/xapi.md): [{"name", "url", "username",
+        # "password"}]; none, and no statement is written. A batch an LRS did not take is
+        # tried again after this many seconds, twice as long after each further failure,
+        # and given up after this many tries.
+        "LMS_XAPI_LRS": [],
+        "LMS_XAPI_RETRY_SECONDS": 60,
+        "LMS_XAPI_MAX_TRIES": 10,
         # The job queue (lms/core/jobs.py): True runs each task where it is enqueued (tests).
         "LMS_JOBS_IMMEDIATE": False,
         # A job (a roster import) not heard from for this many seconds has died with its
@@ -383,7 +414,14 @@ def _check(app: Flask) -> None:
             f"LMS_SECOND_FACTOR_REQUIRED: unknown {', '.join(sorted(unknown_rules))}; use any of "
             f"{', '.join(sorted(SECOND_FACTOR_RULES))}"
         )
-    for name in ("LMS_EMAIL_MAX_TRIES", "LMS_EMAIL_RETRY_SECONDS", "LMS_PASSWORD_RESET_MINUTES"):
+    _check_stores(config)
+    for name in (
+        "LMS_EMAIL_MAX_TRIES",
+        "LMS_EMAIL_RETRY_SECONDS",
+        "LMS_PASSWORD_RESET_MINUTES",
+        "LMS_XAPI_MAX_TRIES",
+        "LMS_XAPI_RETRY_SECONDS",
+    ):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
     remember = config["REMEMBER_COOKIE_DURATION"]  # seconds, or a timedelta (Flask-Login)
@@ -436,6 +474,35 @@ def _check_oidc(config) -> None:
                 )
         if "openid" not in settings["scopes"]:
             raise ConfigError(f"{where}_SCOPES must include openid")
+
+
+_STORE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+
+
+def _check_stores(config) -> None:
+    stores = config["LMS_XAPI_LRS"]
+    if not stores:
+        return
+    if not config.get("LMS_BASE_URL"):
+        raise ConfigError(
+            "LMS_XAPI_LRS needs LMS_BASE_URL: xAPI statements name learners by their account "
+            "on this site, and activities by their address on it"
+        )
+    names = [store["name"] for store in stores]
+    for store in stores:
+        name = store["name"]
+        if not _STORE_NAME.fullmatch(name) or names.count(name) > 1:
+            raise ConfigError(
+                f"LMS_XAPI_LRS: {name!r}: give each store its own name of lower-case letters, "
+                "digits and dashes (at most 32)"
+            )
+        if not str(store["url"]).startswith(("http://", "https://")):
+            raise ConfigError(f"LMS_XAPI_LRS: {name}: the URL must start with https://")
+        if bool(store.get("username")) != bool(store.get("password")):
+            variable = f"LMS_XAPI_LRS_{name.upper().replace('-', '_')}"
+            raise ConfigError(
+                f"{variable}_USERNAME and {variable}_PASSWORD go together (HTTP basic auth)"
+            )
 
 
 def _check_signing(config, instance: Path) -> None:

@@ -54,6 +54,9 @@ def lms_jobs():
     from lms.notifications import jobs as notifications
     from lms.org import jobs as org
 
+    # Importing lms.xapi also connects its receivers to the learning events.
+    from lms.xapi import jobs as xapi
+
     return [
         org.import_roster,
         org.resume_imports,
@@ -64,4 +67,5 @@ def lms_jobs():
         notifications.send_email,
         accounts.send_password_reset,
         accounts.purge_sign_ins,
+        xapi.send,
     ]

@@ -19,4 +19,5 @@ from lms.admin import (  # noqa: E402,F401  (registers the routes)
     people_views,
     roster_views,
     views,
+    xapi_views,
 )

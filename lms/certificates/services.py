@@ -82,6 +82,13 @@ def _issue(user: User, *, kind: str, issued_on: date, **fields) -> Certificate:
     db.session.add(certificate)
     db.session.flush()
     audit.record(None, "certificate.issued", certificate, serial=certificate.serial, kind=kind)
+    signals.certificate_issued.send(
+        certificate,
+        user_id=user.id,
+        kind=kind,
+        achievement=certificate.achievement,
+        modules=certificate.modules,
+    )
     notifications.notify(
         user,
         CERTIFICATE_ISSUED,

@@ -104,6 +104,15 @@ module_assignments_changed = _signals.signal("module-assignments-changed")
     def check_position_certificates(user): ...
 """
 
+module_started = _signals.signal("module-started")
+"""A learner started a module version (a new ``ModuleProgress``: a first start, or a renewal
+starting a new cycle). Sender: the ``ModuleProgress``; kwargs: ``user``. Sent once per
+progress row, inside the starting transaction.
+
+    @module_started.connect
+    def record_start(progress, user): ...
+"""
+
 activity_completed = _signals.signal("activity-completed")
 """A learner completed an activity. Sender: the ``ActivityProgress``; kwargs: ``user``,
 ``activity``.
@@ -136,6 +145,16 @@ record pre-test and post-test results and the levels a diagnostic quiz shows.
 
     @quiz_attempt_finished.connect
     def record_result(attempt, activity): ...
+"""
+
+certificate_issued = _signals.signal("certificate-issued")
+"""A certificate was issued (sent once, inside the issuing transaction). Sender: the
+``Certificate``; kwargs, so a listener needs nothing from certificates: ``user_id`` (the
+holder), ``kind`` (``"module"`` or ``"position"``), ``achievement`` (its name per language)
+and ``modules`` (``[{"slug", "version", "title", "progress_id"}]``, what it rests on).
+
+    @certificate_issued.connect
+    def record_award(certificate, user_id, kind, achievement, modules): ...
 """
 
 certificate_revoked = _signals.signal("certificate-revoked")

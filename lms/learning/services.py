@@ -44,7 +44,7 @@ def _start(
     now = clock.now()
     if cycle is None:
         cycle = _last_superseded_cycle(user, module) + 1
-    insert_once(
+    started = insert_once(
         db.session,
         ModuleProgress,
         {
@@ -67,6 +67,8 @@ def _start(
         )
     )
     assignments.record_start(user.id, module.id, progress.started_at)
+    if started:
+        signals.module_started.send(progress, user=user)
     return progress
 
 

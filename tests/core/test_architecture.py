@@ -34,6 +34,8 @@ ALLOWED = {
     # ... and shows a module's review state and records reviews beside the editor.
     "authoring": {"core", "accounts", "catalogue", "plugins", "assessment", "learning", "legal"},
     "classes": {"core", "accounts", "org", "catalogue", "learning", "notifications", "plugins"},
+    # xAPI turns learning events into statements: it reads the records the events carry.
+    "xapi": {"core", "accounts", "catalogue", "learning", "assessment"},
 }
 # Read-only reports, and the packages composed from every domain's services and queries
 # (admin, api, demo; testing's fixtures and factories build every domain's objects).

@@ -35,6 +35,7 @@ TREE = {
     "static": ["compress"],
     "users": ["create", "import"],
     "worker": [],
+    "xapi": ["send", "status"],
 }
 # Our commands in a library's group: ``lms db backup`` (lms.cli) joins Flask-Migrate's ``db``.
 JOINED = {"db": ["backup"]}

@@ -137,3 +137,49 @@ def test_a_postgresql_connection_may_take_five_seconds_to_open_unless_the_url_sa
         "LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms?connect_timeout=2"
     )
     assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_learning_record_stores_are_named_urls_with_credentials_from_the_environment(
+    production_env, monkeypatch
+):
+    monkeypatch.setenv("LMS_BASE_URL", "https://hoctap.example.vn")
+    monkeypatch.setenv(
+        "LMS_XAPI_LRS", "quoc-gia=https://lrs.example.vn/xAPI, tinh=http://10.0.0.5/xapi"
+    )
+    monkeypatch.setenv("LMS_XAPI_LRS_QUOC_GIA_USERNAME", "hoctap")
+    monkeypatch.setenv("LMS_XAPI_LRS_QUOC_GIA_PASSWORD", "mat-khau")
+    assert create_app().config["LMS_XAPI_LRS"] == [
+        {
+            "name": "quoc-gia",
+            "url": "https://lrs.example.vn/xAPI",
+            "username": "hoctap",
+            "password": "mat-khau",
+        },
+        {"name": "tinh", "url": "http://10.0.0.5/xapi", "username": None, "password": None},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"LMS_XAPI_LRS": "lrs=https://lrs.example.vn/xAPI"}, "needs LMS_BASE_URL"),
+        ({"LMS_BASE_URL": "https://a.vn", "LMS_XAPI_LRS": "https://lrs.vn"}, "not name=URL"),
+        ({"LMS_BASE_URL": "https://a.vn", "LMS_XAPI_LRS": "a=ftp://lrs.vn"}, "https://"),
+        ({"LMS_BASE_URL": "https://a.vn", "LMS_XAPI_LRS": "a=https://x a=https://y"}, "own name"),
+        (
+            {
+                "LMS_BASE_URL": "https://a.vn",
+                "LMS_XAPI_LRS": "a=https://lrs.vn",
+                "LMS_XAPI_LRS_A_PASSWORD": "secret",
+            },
+            "LMS_XAPI_LRS_A_USERNAME and LMS_XAPI_LRS_A_PASSWORD go together",
+        ),
+    ],
+)
+def test_a_learning_record_store_that_cannot_work_stops_start_up(
+    production_env, monkeypatch, settings, message
+):
+    for variable, value in settings.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()

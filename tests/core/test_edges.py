@@ -24,6 +24,7 @@ EDGES = {
     "org/roster.py": "the roster import job commits chunk by chunk",
     "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
     "accounts/sessions.py": "the user loader records a sign-in's last use, before the view",
+    "xapi/delivery.py": "deliver commits each claim and each batch's result",
 }
 
 

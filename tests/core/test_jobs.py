@@ -55,6 +55,7 @@ def test_every_domains_task_is_on_the_queue(app):
         "notifications.send_email",
         "org.import_roster",
         "org.resume_imports",
+        "xapi.send",
     ]
 
 
