@@ -506,12 +506,12 @@ def people(
     filters: Filters,
     *,
     status: str = "",
-    sort: str = "name",
     locale: str = "vi",
 ) -> sa.Select:
     """SQL: the people behind a figure, one row per person and current assignment (a person
     with no assignment the filters keep appears once, with none), with their unit, the
-    assignment's state, due date, overdue flag and progress. Page it or stream it."""
+    assignment's state, due date, overdue flag and progress. Order it by ``people_order``,
+    then page it or stream it."""
     state = assignment_state(today)
     due = effective_due(today)
     progress = aliased(
@@ -553,9 +553,17 @@ def people(
     )
     if status:
         query = query.where(status_condition(status, today, filters.completed_since))
+    return query
+
+
+def people_order(today: date, sort: str = "name") -> list:
+    """SQL: what orders ``people`` by ``sort``, one row named by the whole of it and no
+    NULLs in it (a person without assignments has module 0, no due date the last day),
+    so a page can start after a row (``lms.core.paging.keyset_page``)."""
+    person = [User.full_name, User.id, sa.func.coalesce(_ma.module_id, 0)]
     if sort == "due":
-        return query.order_by(due.is_(None), due, User.full_name, User.id, _ma.module_id)
-    return query.order_by(User.full_name, User.id, _ma.module_id)
+        return [sa.func.coalesce(effective_due(today), sa.literal(date.max, sa.Date)), *person]
+    return person
 
 
 def module_titles(locale: str) -> dict[int, str]:
