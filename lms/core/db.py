@@ -90,18 +90,20 @@ def insert_rows(session, model, rows: list[dict], returning=()) -> list:
     On PostgreSQL the values travel as one array per column, unpacked by ``unnest``: a
     statement with a handful of parameters however many rows, where a multi-row VALUES of
     thousands of placeholders costs psycopg more to convert than the server takes to run
-    it. Elsewhere (SQLite) it is one executemany, which the driver runs in C.
+    it. Elsewhere (SQLite, in process: no round trips to save) it is the driver's
+    executemany, or SQLAlchemy's multi-row VALUES when columns are returned.
     """
     if not rows:
         return []
-    table = sa.inspect(model).local_table if not isinstance(model, sa.Table) else model
+    table = sa.inspect(model).local_table
     values = [dict(row) for row in rows]
     for column in table.columns:
         default = column.default
-        if column.key in values[0] or default is None:
+        if column.key in values[0] or not (
+            default is not None and (default.is_scalar or default.is_callable)
+        ):
             continue
-        if not (default.is_scalar or default.is_callable):
-            continue
+        # One value for every row, as the ORM would compute for each (a timestamp, a flag).
         value = default.arg(None) if default.is_callable else default.arg
         for row in values:
             row[column.key] = value
