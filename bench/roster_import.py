@@ -7,8 +7,9 @@ For SQLite (a file in a temporary folder), then PostgreSQL (a throw-away schema 
 ``--postgres-url``, default ``LMS_TEST_POSTGRES_URL`` or the local server; skipped with a
 message when unreachable): builds the schema with the migrations, creates the org it needs
 (a city, its wards and communes, each with a one-stop section, and the standard job
-positions), generates a roster of ``--rows`` people with realistic Vietnamese names (CSV,
-both date formats, some with e-mail and several positions) and times:
+positions, with the dashboards' summary rows built, as after a night's job), generates a
+roster of ``--rows`` people with realistic Vietnamese names (CSV, both date formats, some
+with e-mail and several positions) and times:
 
 - ``dry run``: read the file and check every row, nothing written;
 - ``apply``: the same file applied (in bulk, 500 rows a chunk, as the CLI does) and committed;
@@ -72,6 +73,7 @@ def fold(text: str) -> str:
 def build_org(app):
     """A city with 30 wards/communes, each with a one-stop section; the standard positions."""
     from lms.extensions import db
+    from lms.learning import summaries
     from lms.org import services
     from lms.org.models import Position
     from lms.org.reference import seed_reference_data
@@ -108,6 +110,9 @@ def build_org(app):
             )
             codes += [unit.code, desk.code]
         positions = list(db.session.scalars(db.select(Position.code)))
+        # As on a site whose daily job has run: the dashboards' summary rows exist, and each
+        # chunk keeps those of its people's units current.
+        summaries.rebuild()
         db.session.commit()
     return codes, positions
 

@@ -24,8 +24,10 @@ from lms.accounts.services import (
     _replace_password,
     _search_text,
     normalise_username,
+    search_text,
 )
 from lms.core import audit, signals
+from lms.core.db import insert_rows
 from lms.core.errors import Invalid
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
@@ -144,48 +146,62 @@ def create_invited_user(
 
 def create_invited_users(
     actor: User | None, people: list[dict], *, audit_details: dict | None = None
-) -> list[User]:
+) -> list[int]:
     """``create_invited_user`` for many people at once (a chunk of a roster import): each
     of ``people`` a dict of ``username``, ``full_name``, ``email`` and ``roles`` (optional:
-    learner), inserted together with one flush and their audit entries together. The
+    learner). The accounts, their roles and their audit entries are each inserted in one
+    statement, without ORM objects, and ``users_created`` is sent once with their ids. The
     caller has looked the usernames and e-mail addresses up in batches; the unique
-    constraints refuse a clash (``IntegrityError``). Returns the users in order."""
+    constraints refuse a clash (``IntegrityError``). Returns the new ids in order."""
     if actor is not None:
         ensure_role(actor, Role.ADMIN)
     if not people:
         return []
-    users, roles = [], []
+    accounts, roles = [], {}
     for person in people:
-        user = _new_user(
-            normalise_username(person["username"]),
-            person["full_name"],
-            person["email"].strip().lower() if person.get("email") else None,
-            "vi",
+        username = normalise_username(person["username"])
+        full_name = person["full_name"].strip()
+        email = person["email"].strip().lower() if person.get("email") else None
+        accounts.append(
+            {
+                "username": username,
+                "full_name": full_name,
+                "email": email,
+                "locale": "vi",
+                "password_hash": unusable_password_hash(),
+                "search_text": search_text(full_name, username, email),
+            }
         )
-        users.append(user)
-        roles.append(sorted({Role(role).value for role in person.get("roles") or (Role.LEARNER,)}))
-    db.session.add_all(users)
-    db.session.flush()
-    # The roles in one multi-row insert: loaded from the table if a user's are read later.
-    db.session.execute(
-        sa.insert(UserRole),
+        roles[username] = sorted(
+            {Role(role).value for role in person.get("roles") or (Role.LEARNER,)}
+        )
+    ids = dict(
+        (username, user_id)
+        for user_id, username in insert_rows(
+            db.session, User, accounts, returning=(User.id, User.username)
+        )
+    )
+    insert_rows(
+        db.session,
+        UserRole,
         [
-            {"user_id": user.id, "role": role}
-            for user, granted in zip(users, roles, strict=True)
+            {"user_id": ids[username], "role": role}
+            for username, granted in roles.items()
             for role in granted
         ],
     )
-    for user in users:
-        signals.user_created.send(user, actor=actor)
+    created = [ids[account["username"]] for account in accounts]
+    signals.users_created.send(created, actor=actor)
     audit.record_many(
         actor,
         "user.created",
+        User.__tablename__,
         [
-            (user, {"username": user.username, "roles": granted, **(audit_details or {})})
-            for user, granted in zip(users, roles, strict=True)
+            (ids[username], {"username": username, "roles": granted, **(audit_details or {})})
+            for username, granted in roles.items()
         ],
     )
-    return users
+    return created
 
 
 def _invited(username: str, full_name: str, email: str | None, locale: str, roles) -> User:

@@ -31,8 +31,13 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+def search_text(full_name: str, username: str, email: str | None) -> str:
+    """What the people search matches: name, username and e-mail, folded."""
+    return fold(" ".join(filter(None, [full_name, username, email])))
+
+
 def _search_text(user: User) -> str:
-    return fold(" ".join(filter(None, [user.full_name, user.username, user.email])))
+    return search_text(user.full_name, user.username, user.email)
 
 
 def check_password(password: str, *, username: str) -> None:

@@ -1,7 +1,6 @@
 """The audit log: who did what to which object. Services record; nobody edits entries."""
 
-import sqlalchemy as sa
-
+from lms.core.db import insert_rows
 from lms.core.models import AuditEntry
 from lms.extensions import db
 
@@ -20,22 +19,24 @@ def record(actor, action: str, obj, **details) -> AuditEntry:
     return entry
 
 
-def record_many(actor, action: str, items) -> None:
-    """``record`` for many objects at once, (obj, details) pairs (a chunk of a roster
-    import): flushed first, so every ``obj`` has its id, then one multi-row insert."""
-    db.session.flush()
-    rows = [
-        {
-            "actor_id": actor.id if actor is not None else None,
-            "action": action,
-            "object_type": obj.__tablename__,
-            "object_id": obj.id,
-            "details": _jsonable(details),
-        }
-        for obj, details in items
-    ]
-    if rows:
-        db.session.execute(sa.insert(AuditEntry), rows)
+def record_many(actor, action: str, object_type: str, items) -> None:
+    """``record`` for many objects of one table at once, ``(object_id, details)`` pairs (a
+    chunk of a roster import, whose rows are inserted without ORM objects): one insert."""
+    actor_id = actor.id if actor is not None else None
+    insert_rows(
+        db.session,
+        AuditEntry,
+        [
+            {
+                "actor_id": actor_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "details": _jsonable(details),
+            }
+            for object_id, details in items
+        ],
+    )
 
 
 def _jsonable(details: dict) -> dict:

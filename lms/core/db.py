@@ -1,5 +1,6 @@
 """The declarative base every model shares, and the database conventions it carries."""
 
+import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -78,6 +79,64 @@ def insert_once(session, model, values: dict, unique: list) -> bool:
         .returning(*key)
     )
     return inserted.first() is not None
+
+
+def insert_rows(session, model, rows: list[dict], returning=()) -> list:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in one statement,
+    with the column defaults the ORM would give (``created_at``) filled in, and return the
+    ``returning`` columns of the new rows, in no particular order (return a natural key
+    with the id to tell them apart).
+
+    On PostgreSQL the values travel as one array per column, unpacked by ``unnest``: a
+    statement with a handful of parameters however many rows, where a multi-row VALUES of
+    thousands of placeholders costs psycopg more to convert than the server takes to run
+    it. Elsewhere (SQLite, in process: no round trips to save) it is the driver's
+    executemany, or SQLAlchemy's multi-row VALUES when columns are returned.
+    """
+    if not rows:
+        return []
+    table = sa.inspect(model).local_table
+    values = [dict(row) for row in rows]
+    for column in table.columns:
+        default = column.default
+        if column.key in values[0] or not (
+            default is not None and (default.is_scalar or default.is_callable)
+        ):
+            continue
+        # One value for every row, as the ORM would compute for each (a timestamp, a flag).
+        value = default.arg(None) if default.is_callable else default.arg
+        for row in values:
+            row[column.key] = value
+    keys = list(values[0])
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sa.insert(table)
+        if returning:
+            statement = statement.returning(*returning, sort_by_parameter_order=False)
+        result = session.execute(statement, values)
+        return result.all() if returning else []
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    arrays, selected = [], []
+    for number, key in enumerate(keys):
+        column = table.columns[key]
+        items = [row[key] for row in values]
+        if isinstance(column.type, sa.JSON):
+            # An array of json is not a type psycopg dumps: the documents go as text.
+            items = [None if item is None else json.dumps(item) for item in items]
+            array_type = ARRAY(sa.Text)
+        else:
+            array_type = ARRAY(column.type)
+        arrays.append(sa.bindparam(f"values_{number}", items, type_=array_type))
+    source = sa.func.unnest(*arrays).table_valued(*keys).render_derived()
+    for key in keys:
+        column = table.columns[key]
+        cell = source.c[key]
+        selected.append(sa.cast(cell, column.type) if isinstance(column.type, sa.JSON) else cell)
+    statement = sa.insert(table).from_select(keys, sa.select(*selected))
+    if returning:
+        return session.execute(statement.returning(*returning)).all()
+    session.execute(statement)
+    return []
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -6,10 +6,6 @@ the sender (the object the event is about) and keyword arguments; they run insid
 sender's transaction, so they flush but never commit.
 """
 
-from collections.abc import Hashable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from blinker import Namespace
 
 _signals = Namespace()
@@ -19,6 +15,14 @@ user_created = _signals.signal("user-created")
 
     @user_created.connect
     def welcome(user, actor): ...
+"""
+
+users_created = _signals.signal("users-created")
+"""Many accounts were created at once (a chunk of a roster import), inserted without ORM
+objects. Sender: the list of their ids; kwargs: ``actor``.
+
+    @users_created.connect
+    def welcome_all(user_ids, actor): ...
 """
 
 user_deactivated = _signals.signal("user-deactivated")
@@ -66,12 +70,16 @@ and raises ``Invalid`` for a code it does not know, which refuses the sign-in.
     def assign(user, unit_code, position_code, starts_on): ...
 """
 
-position_assigned = _signals.signal("position-assigned")
-"""A user started holding a job position in an org unit.
-Sender: the ``PositionAssignment``; kwargs: ``actor``.
+positions_assigned = _signals.signal("positions-assigned")
+"""People started holding job positions in org units: one assignment (``assign_position``)
+or a chunk of a roster import's (``assign_positions``), sent once. Sender: the list of the
+new assignments, each with ``id``, ``user_id``, ``position_id``, ``unit_id`` and
+``starts_on`` (``PositionAssignment`` objects, or rows for a bulk insert); kwargs:
+``actor``. A listener works on them all at once (learning syncs the people's module
+assignments, needs refreshes their gaps), so a chunk costs one refresh, not one a person.
 
-    @position_assigned.connect
-    def assign_curriculum(assignment, actor): ...
+    @positions_assigned.connect
+    def assign_curricula(assignments, actor): sync_users({a.user_id for a in assignments})
 """
 
 position_ended = _signals.signal("position-ended")
@@ -178,44 +186,3 @@ the sync reports them and fails. Legal listens, to load the register of legal in
     @courses_synced.connect
     def load_register(report, actor): ...
 """
-
-deferred_work = _signals.signal("deferred-work")
-"""A ``deferred()`` block ended without an error. Sender: None; kwargs: ``work``, a dict of
-the sets that listeners put aside with ``defer`` during the block (keyed by names of their
-own). Each listener does, once and set-based, what it put aside.
-
-    @deferred_work.connect
-    def refresh(sender, work): refresh_people(work.get("mine.people", ()))
-"""
-
-_deferred: ContextVar[dict | None] = ContextVar("deferred", default=None)
-
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Within the block, listeners that can work on many people at once put their per-event
-    work aside (``defer``); when the block ends without an error, ``deferred_work`` is sent
-    once with all of it, still inside the caller's transaction. A bulk change (a chunk of a
-    roster import) runs in one, so it costs one refresh per chunk instead of one per person.
-    A block inside another adds to the outer one's work."""
-    if _deferred.get() is not None:
-        yield
-        return
-    work: dict[str, set] = {}
-    token = _deferred.set(work)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if work:
-        deferred_work.send(None, work=work)
-
-
-def defer(key: str, items: Iterable[Hashable]) -> bool:
-    """Put ``items`` aside under ``key`` for this ``deferred()`` block's end; False (nothing
-    put aside) outside one, when the listener does its work at once."""
-    work = _deferred.get()
-    if work is None:
-        return False
-    work.setdefault(key, set()).update(items)
-    return True

@@ -401,21 +401,11 @@ def notify_due_dates(today: date) -> int:
     return told
 
 
-_SYNC = "learning.sync"
-
-
-@signals.position_assigned.connect
-def _on_position_assigned(assignment: PositionAssignment, actor) -> None:
-    summaries.touch([assignment.user_id], [assignment.unit_id])
-    if not signals.defer(_SYNC, [assignment.user_id]):
-        sync_user(assignment.user)
-
-
-@signals.deferred_work.connect
-def _on_deferred_work(sender, work) -> None:
-    """The people assigned positions in a bulk change, synced once (see ``signals.deferred``)."""
-    if work.get(_SYNC):
-        sync_users(sorted(work[_SYNC]))
+@signals.positions_assigned.connect
+def _on_positions_assigned(assignments, actor) -> None:
+    user_ids = {assignment.user_id for assignment in assignments}
+    summaries.touch(user_ids, {assignment.unit_id for assignment in assignments})
+    sync_users(sorted(user_ids))
 
 
 @signals.position_ended.connect
@@ -426,7 +416,9 @@ def _on_position_ended(assignment: PositionAssignment, actor) -> None:
 
 @signals.org_unit_merged.connect
 def _on_unit_merged(source, target, actor, on) -> None:
-    summaries.mark_stale()
+    # Sub-units moved from the source's tree to the target's, people from one to the other.
+    summaries.reroll([source.id, target.id])
+    summaries.touch(unit_ids=[source.id, target.id])
     sync_users(
         sa.select(PositionAssignment.user_id).where(
             PositionAssignment.unit_id.in_([source.id, target.id])
@@ -436,5 +428,5 @@ def _on_unit_merged(source, target, actor, on) -> None:
 
 @signals.curriculum_changed.connect
 def _on_curriculum_changed(position, actor) -> None:
-    summaries.mark_stale()
+    summaries.touch_position(position.id)
     sync_users(holders_of(position.id, today=clock.today()))

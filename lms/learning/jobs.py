@@ -22,8 +22,6 @@ def sync_day() -> DayReport:
     that cite a legal instrument not in force today, and rebuild the dashboards' summary rows
     for the new day; commits. Idempotent."""
     today = clock.today()
-    # Rows are rebuilt once at the end, not unit by unit as each person syncs.
-    summaries.mark_stale()
     result = assignments.sync_everyone(today=today)
     told = assignments.notify_due_dates(today)
     flags = legal.refresh_flags(today)

@@ -157,9 +157,12 @@ class ManualAssignment(Base):
 # never update the same row. ``position_id`` EVERYONE means "everyone, counted once at the
 # unit of their main position"; a position's id means "the holders of that position in the
 # unit, and the modules its curriculum requires". Rows are rebuilt, not edited, so they
-# carry no foreign keys.
+# carry no foreign keys. Two generations of rows take turns: the daily rebuild writes the
+# one not in use (its kinds are these plus GENERATION_STEP × generation) and then flips
+# ``FiguresAsOf.generation``.
 EVERYONE = 0
 OWN, TREE, CHANGE = 0, 1, 2
+GENERATION_STEP = 3
 
 
 class _SummaryRow:
@@ -212,11 +215,12 @@ class UnitCompletions(_SummaryRow, Base):
 
 
 class FiguresAsOf(Base):
-    """The day the summary rows are true for; one row. Another day (or none) means the
-    rows are stale and the dashboards aggregate live until the daily job rebuilds them."""
+    """The day the summary rows were last rebuilt for and the generation of rows in use;
+    one row. No day: never built, and the dashboards aggregate live."""
 
     __tablename__ = "figures_as_of"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date | None]
     rebuilt_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")

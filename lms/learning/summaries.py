@@ -8,10 +8,15 @@ from the assignments (a few hundred rows per unit), and the difference is append
 CHANGE rows, so the figures and the change commit together and every subtree's figures
 (its TREE row plus the changes below it) stay exact.
 
-Rows are only maintained while they are true for today (``FiguresAsOf``): states move with
-the date (a due date passes, a completion expires), so on a new day the rows are stale and
-the reports aggregate live until ``rebuild`` runs. Changes too wide to follow
-unit by unit (a curriculum edit, a merge) mark the rows stale the same way.
+Once built, the rows always answer the dashboards; they are never set aside for a live
+aggregation. Wide changes are followed set-based too: a curriculum edit recomputes the
+OWN rows of every unit where the position is held (``touch_position``), a merge the TREE
+rows of the units above the two merged ones (``reroll``). States move with the date (a
+due date passes, a completion expires): the daily job rebuilds every row for the new day,
+beside the rows in use (the other of two generations, ``FiguresAsOf.generation``), and
+swaps them in by flipping the generation in its one transaction, so the rows a page reads
+were true at most since the last midnight. Until a site's first rebuild (``day()`` is
+None) there are no rows and the reports aggregate live.
 """
 
 from collections.abc import Iterable
@@ -24,6 +29,7 @@ from lms.extensions import db
 from lms.learning.models import (
     CHANGE,
     EVERYONE,
+    GENERATION_STEP,
     OWN,
     TREE,
     FiguresAsOf,
@@ -53,17 +59,27 @@ _TOUCHED_UNITS = "figures_touched_units"
 _DAY = "figures_day"
 
 
-def day() -> date | None:
-    """The day the summary rows are true for, or None when they are stale; read once per
-    session (a request), however many figures of a page ask."""
+def _as_of() -> tuple[date | None, int]:
+    """(day of the last rebuild, generation in use); read once per session (a request),
+    however many figures of a page ask."""
     if _DAY not in db.session.info:
-        found = db.session.scalar(sa.select(FiguresAsOf.day).where(FiguresAsOf.id == 1))
-        db.session.info[_DAY] = found
+        found = db.session.execute(
+            sa.select(FiguresAsOf.day, FiguresAsOf.generation).where(FiguresAsOf.id == 1)
+        ).first()
+        db.session.info[_DAY] = tuple(found) if found else (None, 0)
     return db.session.info[_DAY]
 
 
-def mark_stale() -> None:
-    _set_day(None)
+def day() -> date | None:
+    """The day the summary rows were last rebuilt for, or None before the first rebuild."""
+    return _as_of()[0]
+
+
+def kinds(generation: int | None = None) -> tuple[int, int, int]:
+    """The (OWN, TREE, CHANGE) kinds of the generation in use (or of ``generation``)."""
+    if generation is None:
+        generation = _as_of()[1]
+    return tuple(kind + GENERATION_STEP * generation for kind in (OWN, TREE, CHANGE))
 
 
 def touch(user_ids: Iterable[int] = (), unit_ids: Iterable[int] = ()) -> None:
@@ -73,76 +89,147 @@ def touch(user_ids: Iterable[int] = (), unit_ids: Iterable[int] = ()) -> None:
     db.session.info.setdefault(_TOUCHED_UNITS, set()).update(unit_ids)
 
 
+def touch_position(position_id: int) -> None:
+    """A position's curriculum changed: every unit where it is held is computed again."""
+    held = sa.select(_pa.unit_id).where(_pa.position_id == position_id, holds_on(clock.today()))
+    touch(unit_ids=db.session.scalars(held.distinct()))
+
+
+def reroll(unit_ids: Iterable[int]) -> None:
+    """The tree above ``unit_ids`` changed (a merge moved sub-units): the TREE rows of
+    every unit above them (themselves included) are summed again from what their subtrees
+    held at the last rebuild (each unit's OWN rows less its CHANGE rows since), set-based;
+    the CHANGE rows below them then add up to today's figures as before."""
+    if day() is None:
+        return
+    own, tree, change = kinds()
+    above = sa.select(OrgUnitClosure.ancestor_id).where(
+        OrgUnitClosure.descendant_id.in_(list(unit_ids))
+    )
+    units = list(db.session.scalars(above.distinct()))
+    for model in _COLUMNS:
+        db.session.execute(sa.delete(model).where(model.kind == tree, model.unit_id.in_(units)))
+        keys, measures = _COLUMNS[model]
+        sign = sa.case((model.kind == change, -1), else_=1)
+        grouped = [getattr(model, key) for key in keys[1:]]
+        query = (
+            sa.select(
+                OrgUnitClosure.ancestor_id,
+                *grouped,
+                *(sa.func.sum(sign * getattr(model, measure)) for measure in measures),
+            )
+            .join(OrgUnitClosure, OrgUnitClosure.descendant_id == model.unit_id)
+            .where(model.kind.in_((own, change)), OrgUnitClosure.ancestor_id.in_(units))
+            .group_by(OrgUnitClosure.ancestor_id, *grouped)
+        )
+        _insert(model, tree, query)
+
+
 def listen(session) -> None:
     if not sa.event.contains(session, "before_commit", _refresh_touched):
         sa.event.listen(session, "before_commit", _refresh_touched)
+        sa.event.listen(session, "after_transaction_end", _forget_day)
+
+
+def _forget_day(session, transaction) -> None:
+    # Another process may rebuild meanwhile: the next transaction reads the generation anew.
+    session.info.pop(_DAY, None)
 
 
 def _refresh_touched(session) -> None:
     users = session.info.pop(_TOUCHED_USERS, set())
     units = session.info.pop(_TOUCHED_UNITS, set())
-    if not users and not units:
+    if (not users and not units) or day() is None:
         return
     today = clock.today()
-    if day() != today:
-        return
-    if users:
-        held = sa.select(_pa.unit_id).where(_pa.user_id.in_(users), holds_on(today))
-        units |= set(session.scalars(held))
+    for batch in _batches(sorted(users)):
+        held = sa.select(_pa.unit_id).where(_pa.user_id.in_(batch), holds_on(today))
+        units |= set(session.scalars(held.distinct()))
     if units:
-        _refresh(today, units=sorted(units))
+        _refresh(today, sorted(units), kinds())
 
 
-def _set_day(today: date | None) -> None:
-    db.session.info[_DAY] = today
-    values = {"day": today, "rebuilt_at": clock.now() if today else None}
-    if db.session.execute(sa.update(FiguresAsOf).values(**values)).rowcount == 0:
-        db.session.execute(sa.insert(FiguresAsOf).values(id=1, **values))
+def _batches(ids: list[int], size: int = 1000) -> Iterable[list[int]]:
+    return (ids[start : start + size] for start in range(0, len(ids), size))
 
 
 def rebuild(today: date | None = None) -> None:
-    """Compute every summary row for ``today`` (the daily job, after the assignments sync)."""
+    """Compute every summary row for ``today`` (the daily job, after the assignments sync)
+    beside the rows in use, then swap them in: the generation in use flips, the old rows
+    go, and the units changed while the new rows were computed are computed again, all in
+    the caller's transaction, so a page reads the old rows or the new, never none."""
     today = today or clock.today()
+    # What this transaction changed before is in the new rows already.
+    db.session.info.pop(_TOUCHED_USERS, None)
+    db.session.info.pop(_TOUCHED_UNITS, None)
+    built_before = day() is not None
+    current = _as_of()[1] if built_before else 1
+    following = 1 - current
+    own, tree, _change = kinds(following)
+    last_ids = {model: db.session.scalar(sa.select(sa.func.max(model.id))) for model in _COLUMNS}
     for model in _COLUMNS:
-        db.session.execute(sa.delete(model))
-    _insert_own(today, units=None)
+        db.session.execute(sa.delete(model).where(model.kind.in_(kinds(following))))
+    _insert_own(today, None, own)
     for model in _COLUMNS:
-        _insert(model, TREE, _rolled_up(model))
-    _set_day(today)
+        _insert(model, tree, _rolled_up(model, own))
+    # The swap. A change committed while the rows above were computed left CHANGE rows in
+    # the old generation: its units are computed again in the new one.
+    changed = set()
+    for model in _COLUMNS:
+        if built_before:
+            changed |= set(
+                db.session.scalars(
+                    sa.select(model.unit_id)
+                    .where(model.kind == kinds(current)[2], model.id > (last_ids[model] or 0))
+                    .distinct()
+                )
+            )
+        db.session.execute(sa.delete(model).where(model.kind.in_(kinds(current))))
+    _set_day(today, following)
+    if changed:
+        _refresh(today, sorted(changed), kinds(following))
     if db.session.get_bind().dialect.name == "postgresql":
         # Millions of new rows: without fresh statistics the planner scans them all.
         for model in _COLUMNS:
             db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
 
 
-def _refresh(today: date, units: list[int]) -> None:
+def _set_day(today: date, generation: int) -> None:
+    db.session.info[_DAY] = (today, generation)
+    values = {"day": today, "generation": generation, "rebuilt_at": clock.now()}
+    if db.session.execute(sa.update(FiguresAsOf).values(**values)).rowcount == 0:
+        db.session.execute(sa.insert(FiguresAsOf).values(id=1, **values))
+
+
+def _refresh(today: date, units: list[int], generation_kinds: tuple[int, int, int]) -> None:
     """Compute the OWN rows of ``units`` again, appending the difference as CHANGE rows."""
+    own, _tree, change = generation_kinds
     for model in _COLUMNS:
-        _insert(model, CHANGE, _own_rows(model, units, sign=-1))
-        db.session.execute(sa.delete(model).where(model.kind == OWN, model.unit_id.in_(units)))
-    _insert_own(today, units)
+        _insert(model, change, _own_rows(model, units, own, sign=-1))
+        db.session.execute(sa.delete(model).where(model.kind == own, model.unit_id.in_(units)))
+    _insert_own(today, units, own)
     for model in _COLUMNS:
-        _insert(model, CHANGE, _own_rows(model, units, sign=1))
+        _insert(model, change, _own_rows(model, units, own, sign=1))
 
 
-def _insert_own(today: date, units: list[int] | None) -> None:
+def _insert_own(today: date, units: list[int] | None, own: int) -> None:
     everyone, holdings = _people(today, units)
     for people in (everyone, holdings):
-        _insert(UnitPeople, OWN, _people_counts(people))
-        _insert(UnitFigures, OWN, _figures(people, today))
-        _insert(UnitCompletions, OWN, _completions(people, today))
-        _insert(UnitCompletions, OWN, _completed(people, today))
+        _insert(UnitPeople, own, _people_counts(people))
+        _insert(UnitFigures, own, _figures(people, today))
+        _insert(UnitCompletions, own, _completions(people, today))
+        _insert(UnitCompletions, own, _completed(people, today))
 
 
-def _own_rows(model, units: list[int], sign: int) -> sa.Select:
+def _own_rows(model, units: list[int], own: int, sign: int) -> sa.Select:
     keys, measures = _COLUMNS[model]
     return sa.select(
         *(getattr(model, key) for key in keys),
         *(sign * getattr(model, measure) for measure in measures),
-    ).where(model.kind == OWN, model.unit_id.in_(units))
+    ).where(model.kind == own, model.unit_id.in_(units))
 
 
-def _rolled_up(model) -> sa.Select:
+def _rolled_up(model, own: int) -> sa.Select:
     """Every unit's subtree: the sum of the OWN rows of the units below it (itself included)."""
     keys, measures = _COLUMNS[model]
     grouped = [getattr(model, key) for key in keys[1:]]
@@ -153,7 +240,7 @@ def _rolled_up(model) -> sa.Select:
             *(sa.func.sum(getattr(model, measure)) for measure in measures),
         )
         .join(OrgUnitClosure, OrgUnitClosure.descendant_id == model.unit_id)
-        .where(model.kind == OWN)
+        .where(model.kind == own)
         .group_by(OrgUnitClosure.ancestor_id, *grouped)
     )
 
@@ -267,13 +354,14 @@ def subtree_sums(model, tops: list[int], group: tuple[str, ...] = (), where=()) 
     unit; ``where`` holds conditions on ``model``'s columns."""
     keys, measures = _COLUMNS[model]
     columns = [*(getattr(model, key) for key in keys[1:]), *(getattr(model, m) for m in measures)]
+    _own, tree_kind, change_kind = kinds()
     tree = sa.select(model.unit_id.label("unit_id"), *columns).where(
-        model.kind == TREE, model.unit_id.in_(tops), *where
+        model.kind == tree_kind, model.unit_id.in_(tops), *where
     )
     changes = (
         sa.select(OrgUnitClosure.ancestor_id.label("unit_id"), *columns)
         .join(OrgUnitClosure, OrgUnitClosure.descendant_id == model.unit_id)
-        .where(model.kind == CHANGE, OrgUnitClosure.ancestor_id.in_(tops), *where)
+        .where(model.kind == change_kind, OrgUnitClosure.ancestor_id.in_(tops), *where)
     )
     rows = sa.union_all(tree, changes).subquery("rows")
     grouped = [rows.c[name] for name in group]

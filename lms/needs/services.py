@@ -491,28 +491,12 @@ def _on_certificate_revoked(certificate, user_id, module_ids, progress_ids, on, 
     record_revocation(user_id, module_ids, progress_ids, on=on)
 
 
-_PEOPLE, _POSITIONS = "needs.people", "needs.positions"
-
-
-@signals.position_assigned.connect
-def _on_position_assigned(assignment, actor) -> None:
-    if signals.defer(_PEOPLE, [assignment.user_id]):
-        signals.defer(_POSITIONS, [assignment.position_id])
-        return
-    _after_positions_assigned([assignment.user_id], [assignment.position_id])
-
-
-@signals.deferred_work.connect
-def _on_deferred_work(sender, work) -> None:
-    """The people assigned positions in a bulk change, refreshed once (``signals.deferred``)."""
-    if work.get(_PEOPLE):
-        _after_positions_assigned(sorted(work[_PEOPLE]), work.get(_POSITIONS, ()))
-
-
-def _after_positions_assigned(user_ids: list[int], position_ids) -> None:
+@signals.positions_assigned.connect
+def _on_positions_assigned(assignments, actor) -> None:
     # A position with no standard changes nobody's gaps: no refresh (most imports).
+    user_ids = sorted({assignment.user_id for assignment in assignments})
     standard = sa.select(PositionStandard.position_id).where(
-        PositionStandard.position_id.in_(list(position_ids))
+        PositionStandard.position_id.in_({assignment.position_id for assignment in assignments})
     )
     if db.session.scalar(standard.limit(1)) is not None:
         gaps.refresh(user_ids)

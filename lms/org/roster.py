@@ -4,16 +4,17 @@
 that says what is wrong with it); ``import_roster`` checks every row, reports for each one
 ``created``, ``updated``, ``unchanged`` or ``error`` with the reasons, and, unless it is a dry
 run, applies the good rows a chunk at a time in bulk (``_apply_many``: new accounts, roles,
-positions and audit entries inserted together, inside one savepoint and one
-``signals.deferred()`` block, so learning syncs assignments and needs refreshes gaps once per
-chunk for its people). A chunk that a service refuses (a clash with a concurrent change, a
-listener's ``Invalid``) is rolled back and applied again a row at a time, each row in a
-savepoint of its own, so a row is applied entirely or not at all and one bad row does not
-stop the others.
+positions and audit entries each inserted in one multi-row statement, inside one savepoint,
+and ``positions_assigned`` sent once, so learning syncs assignments and needs refreshes gaps
+once per chunk for its people, and not at all where no curriculum or standard applies).
+A chunk that a service refuses (a clash with a concurrent change, a listener's
+``Invalid``) is rolled back and applied again a row at a time, each row in a savepoint of
+its own, so a row is applied entirely or not at all and one bad row does not stop the
+others.
 
 An import only adds: new accounts (without a password; they get an activation link), names
 and e-mail addresses brought up to date, roles granted, positions assigned through
-``services.assign_position`` (so the learning domain hears ``position_assigned``). It never
+``services.assign_positions`` (so the learning domain hears ``positions_assigned``). It never
 ends a position or removes a role that the file does not mention.
 
 Checking is quick (10,000 rows in about a second: units and positions are looked up once
@@ -48,7 +49,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import activation
 from lms.accounts.models import User
-from lms.core import audit, clock, signals, tables
+from lms.core import audit, clock, tables
 from lms.core.errors import DomainError, Invalid
 from lms.core.i18n import fold
 from lms.core.models import AuditEntry
@@ -816,7 +817,8 @@ def _apply_many(actor: User | None, plans: list[_Plan]) -> None:
         ],
         audit_details=details,
     )
-    users = dict(zip(map(id, new), created, strict=True))
+    for plan, user_id in zip(new, created, strict=True):
+        plan.result.user_id = user_id
     for plan in plans:
         if plan.user is not None:
             activation.sync_account(
@@ -827,17 +829,22 @@ def _apply_many(actor: User | None, plans: list[_Plan]) -> None:
                 add_roles=plan.roles,
                 audit_details=details,
             )
-            users[id(plan)] = plan.user
+            plan.result.user_id = plan.user.id
     services.assign_positions(
         actor,
         [
-            (users[id(plan)], position, plan.unit, plan.starts_on)
+            services.WantedPosition(
+                plan.result.user_id,
+                plan.username,
+                plan.full_name,
+                position,
+                plan.unit,
+                plan.starts_on,
+            )
             for plan in plans
             for position in plan.new_positions
         ],
     )
-    for plan in plans:
-        plan.result.user_id = users[id(plan)].id
 
 
 class RosterRun:
@@ -849,7 +856,7 @@ class RosterRun:
     entirely or not at all, and a row a service refuses while applying (``Invalid``, a
     unique clash with a concurrent change) becomes an error row and the others go on.
     Positions are added with ``services.assign_positions`` (``assign_position`` when a chunk
-    goes a row at a time), so learning and needs hear ``position_assigned``; a position the
+    goes a row at a time), so learning and needs hear ``positions_assigned``; a position the
     user already holds in that unit is left as it is, and positions or roles missing from
     the file are never removed. The applied import is recorded in the audit log with its
     counts, about ``job`` when the run is an import job's (``run_job``). Flushes; the caller
@@ -907,15 +914,14 @@ class RosterRun:
         self.report.audit_id = entry.id
 
     def _apply_chunk(self, plans: list[_Plan]) -> None:
-        """Apply a chunk's good rows together (``_apply_many``) in one savepoint, with the
-        per-person refreshes of learning and needs deferred to the chunk's end; if a service
-        refuses anything, roll the chunk back and apply its rows one savepoint each, so the
-        row at fault, and only it, becomes an error."""
+        """Apply a chunk's good rows together (``_apply_many``) in one savepoint; if a
+        service refuses anything, roll the chunk back and apply its rows one savepoint each,
+        so the row at fault, and only it, becomes an error."""
         changes = [plan for plan in plans if plan.ok and plan.result.status != UNCHANGED]
         if not changes:
             return
         try:
-            with db.session.begin_nested(), signals.deferred():
+            with db.session.begin_nested():
                 _apply_many(self.actor, changes)
             return
         except (DomainError, sa.exc.IntegrityError):

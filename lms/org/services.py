@@ -4,6 +4,7 @@ Every function takes the acting user explicitly, flushes, and leaves the commit 
 """
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
 from lms.core import audit, clock, signals
-from lms.core.db import UTCDateTime
+from lms.core.db import UTCDateTime, insert_rows
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.i18n import fold
 from lms.core.permissions import Role, ensure_role
@@ -375,7 +376,7 @@ def assign_position(
     )
     db.session.add(assignment)
     db.session.flush()
-    signals.position_assigned.send(assignment, actor=actor)
+    signals.positions_assigned.send([assignment], actor=actor)
     audit.record(
         actor,
         "position.assigned",
@@ -388,17 +389,26 @@ def assign_position(
     return assignment
 
 
-def assign_positions(
-    actor: User | None, wanted: list[tuple[User, Position, OrgUnit, date]]
-) -> list[PositionAssignment]:
-    """``assign_position`` for many (user, position, unit, starts_on) at once (a chunk of a
-    roster import): the same checks and errors, one query for the units the actor may
-    manage and one for the positions already held, the assignments inserted together, and
-    ``position_assigned`` sent for each (run it inside ``signals.deferred()`` so learning
-    and needs refresh the people once)."""
+class WantedPosition(NamedTuple):
+    """A position someone is to hold, for ``assign_positions``."""
+
+    user_id: int
+    username: str
+    full_name: str
+    position: Position
+    unit: OrgUnit
+    starts_on: date
+
+
+def assign_positions(actor: User | None, wanted: list[WantedPosition]) -> list[sa.Row]:
+    """``assign_position`` for many people at once (a chunk of a roster import): the same
+    checks and errors, one query for the units the actor may manage and one for the
+    positions already held, the assignments and their audit entries each inserted in one
+    statement, without ORM objects, and ``positions_assigned`` sent once. Returns the new
+    rows (id, user_id, position_id, unit_id, starts_on)."""
     if not wanted:
         return []
-    units = {unit.id: unit for _user, _position, unit, _starts_on in wanted}
+    units = {item.unit.id: item.unit for item in wanted}
     if actor is not None:
         ensure_role(actor, Role.ADMIN, Role.MANAGER)
         visible = set(
@@ -410,49 +420,59 @@ def assign_positions(
         )
         if set(units) - visible:
             raise PermissionDenied(_l("This unit is outside the units you manage."))
-    for _user, position, unit, _starts_on in wanted:
-        if not position.active:
-            raise Invalid(_l("The position %(name)s is no longer in use.", name=position.name_vi))
-        _check_open(unit)
+    for item in wanted:
+        if not item.position.active:
+            raise Invalid(
+                _l("The position %(name)s is no longer in use.", name=item.position.name_vi)
+            )
+        _check_open(item.unit)
+    _pa = PositionAssignment
     held: dict[tuple[int, int, int], list] = {}
     for user_id, position_id, unit_id, ends_on in db.session.execute(
-        sa.select(
-            PositionAssignment.user_id,
-            PositionAssignment.position_id,
-            PositionAssignment.unit_id,
-            PositionAssignment.ends_on,
-        ).where(PositionAssignment.user_id.in_({user.id for user, *_rest in wanted}))
+        sa.select(_pa.user_id, _pa.position_id, _pa.unit_id, _pa.ends_on).where(
+            _pa.user_id.in_({item.user_id for item in wanted})
+        )
     ):
         held.setdefault((user_id, position_id, unit_id), []).append(ends_on)
-    assignments = []
-    for user, position, unit, starts_on in wanted:
-        key = (user.id, position.id, unit.id)
-        if any(ends_on is None or ends_on > starts_on for ends_on in held.get(key, [])):
+    for item in wanted:
+        key = (item.user_id, item.position.id, item.unit.id)
+        if any(ends_on is None or ends_on > item.starts_on for ends_on in held.get(key, [])):
             raise Invalid(
-                _l("%(user)s already holds this position in this unit.", user=user.full_name)
+                _l("%(user)s already holds this position in this unit.", user=item.full_name)
             )
         held.setdefault(key, []).append(None)
-        assignments.append(
-            PositionAssignment(user=user, position=position, unit=unit, starts_on=starts_on)
-        )
-    db.session.add_all(assignments)
-    db.session.flush()
-    for assignment in assignments:
-        signals.position_assigned.send(assignment, actor=actor)
+    assignments = insert_rows(
+        db.session,
+        PositionAssignment,
+        [
+            {
+                "user_id": item.user_id,
+                "position_id": item.position.id,
+                "unit_id": item.unit.id,
+                "starts_on": item.starts_on,
+            }
+            for item in wanted
+        ],
+        returning=(_pa.id, _pa.user_id, _pa.position_id, _pa.unit_id, _pa.starts_on),
+    )
+    signals.positions_assigned.send(assignments, actor=actor)
+    by_key = {(item.user_id, item.position.id, item.unit.id): item for item in wanted}
     audit.record_many(
         actor,
         "position.assigned",
+        PositionAssignment.__tablename__,
         [
             (
-                assignment,
+                assignment.id,
                 {
-                    "user": assignment.user.username,
-                    "position": assignment.position.code,
-                    "unit": assignment.unit.code,
-                    "starts_on": assignment.starts_on.isoformat(),
+                    "user": item.username,
+                    "position": item.position.code,
+                    "unit": item.unit.code,
+                    "starts_on": item.starts_on.isoformat(),
                 },
             )
             for assignment in assignments
+            for item in [by_key[(assignment.user_id, assignment.position_id, assignment.unit_id)]]
         ],
     )
     return assignments

@@ -7,7 +7,7 @@ from flask_login import current_user
 from lms.core import clock, tables
 from lms.core.edge import commit
 from lms.core.forms import options, submit
-from lms.core.paging import paginate_rows
+from lms.core.paging import keyset_page
 from lms.core.permissions import Role, require_role
 from lms.core.tables import Column
 from lms.extensions import db
@@ -207,13 +207,12 @@ def delete_target(target_id: int, unit_id: int | None = None):
 
 def _people_select(form, filters: Filters):
     return queries.people(
-        _actor(),
-        clock.today(),
-        filters,
-        status=form.status.data or "",
-        sort=form.sort.data or "name",
-        locale=_locale(),
+        _actor(), clock.today(), filters, status=form.status.data or "", locale=_locale()
     )
+
+
+def _people_order(form) -> list:
+    return queries.people_order(clock.today(), form.sort.data or "name")
 
 
 @bp.route("/people")
@@ -222,7 +221,7 @@ def _people_select(form, filters: Filters):
 def people(unit_id: int | None = None):
     unit = _unit_or_404(unit_id)
     form, filters, titles = _filters(PeopleFilterForm, unit_id)
-    page = paginate_rows(_people_select(form, filters))
+    page = keyset_page(_people_select(form, filters), _people_order(form))
     return render_template(
         "reports/people_list.html",
         unit=unit,
@@ -326,7 +325,8 @@ def export(table: str, fmt: str, unit_id: int | None = None):
             Column(_("Progress (per cent)"), 18),
         ]
         labels = {state: str(label) for state, label in STATE_LABELS.items()}
-        rows = _people_rows(_people_select(form, filters), titles, labels, _("Yes"))
+        people = _people_select(form, filters).order_by(*_people_order(form))
+        rows = _people_rows(people, titles, labels, _("Yes"))
         return tables.response(columns, rows, fmt=fmt, name=name)
     form, filters, titles = _filters(DashboardFilterForm, unit_id)
     if table == "months":

@@ -64,15 +64,15 @@ def test_job_goes_from_queued_through_running_to_done_with_counts(app, client, h
     assert (job.status, job.rows_done, job.total_rows, job.data) == ("queued", 0, 4, ROSTER)
     seen = []
 
-    def watch(assignment, actor):
+    def watch(assignments, actor):
         current = db.session.get(RosterImport, job_id)
         seen.append((current.status, current.rows_done))
 
-    signals.position_assigned.connect(watch)
+    signals.positions_assigned.connect(watch)
     try:
         run(app, job_id, every=1)
     finally:
-        signals.position_assigned.disconnect(watch)
+        signals.positions_assigned.disconnect(watch)
     # Running while rows are applied, with the rows done committed one chunk at a time.
     assert seen == [("running", 0), ("running", 1), ("running", 3)]
     job = job_row(app, job_id)
@@ -148,16 +148,16 @@ def test_a_job_whose_file_cannot_be_read_fails_with_the_reason(app, client, hr):
 
 
 def test_an_unexpected_error_keeps_the_chunks_already_committed(app, client, hr, caplog):
-    def explode(assignment, actor):
-        if assignment.user.username == "job.two":
+    def explode(assignments, actor):
+        if any(db.session.get(User, row.user_id).username == "job.two" for row in assignments):
             raise RuntimeError("disk full")
 
     job_id = queue(app, hr)
-    signals.position_assigned.connect(explode)
+    signals.positions_assigned.connect(explode)
     try:
         run(app, job_id, every=1)
     finally:
-        signals.position_assigned.disconnect(explode)
+        signals.positions_assigned.disconnect(explode)
     job = job_row(app, job_id)
     assert job.status == "failed" and job.rows_done == 1
     assert "RuntimeError: disk full" in job.error
@@ -208,17 +208,17 @@ def test_a_job_whose_worker_died_resumes_after_its_last_chunk_applying_each_row_
     job_id = queue(app, hr, data, total=11)
     assigned = []
 
-    def die_at_the_seventh(assignment, actor):
-        assigned.append(assignment.user.username)
-        if len(assigned) == 7:
+    def die_at_the_seventh(assignments, actor):
+        assigned.extend(row.user_id for row in assignments)
+        if len(assigned) >= 7:
             raise Killed
 
-    signals.position_assigned.connect(die_at_the_seventh)
+    signals.positions_assigned.connect(die_at_the_seventh)
     try:
         with pytest.raises(Killed):
             run(app, job_id, every=3)
     finally:
-        signals.position_assigned.disconnect(die_at_the_seventh)
+        signals.positions_assigned.disconnect(die_at_the_seventh)
     with app.app_context():
         db.session.rollback()  # the dead worker's open chunk
     job = job_row(app, job_id)

@@ -20,7 +20,7 @@ from lms.core.models import AuditEntry
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org import roster
-from lms.org.models import PositionAssignment
+from lms.org.models import Position, PositionAssignment
 
 DATA = Path(__file__).parents[1] / "data" / "roster"
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
@@ -110,14 +110,14 @@ def test_dry_run_reports_every_row_and_writes_nothing(org_chart):
 def test_apply_creates_accounts_and_positions_then_reimport_changes_nothing(org_chart):
     received = []
 
-    def hear(assignment, actor):
-        received.append(assignment)
+    def hear(assignments, actor):
+        received.extend(assignments)
 
-    signals.position_assigned.connect(hear)
+    signals.positions_assigned.connect(hear)
     try:
         report = run(GOOD, actor=org_chart.admin)
     finally:
-        signals.position_assigned.disconnect(hear)
+        signals.positions_assigned.disconnect(hear)
     assert report.counts["created"] == 2 and not report.has_errors
     made = users_named("nguyen.van.binh", "tran.thi.cuc")
     binh, cuc = made["nguyen.van.binh"], made["tran.thi.cuc"]
@@ -244,11 +244,16 @@ def test_one_bad_row_does_not_stop_the_others(org_chart):
 
 
 def test_a_row_failing_midway_leaves_nothing_of_itself(org_chart):
-    def refuse_counter(assignment, actor):
-        if assignment.position.code == "R-DESK" and assignment.user.username == "half.done":
-            raise Invalid("The curriculum could not be assigned.")
+    def refuse_counter(assignments, actor):
+        for row in assignments:
+            person, position = (
+                db.session.get(User, row.user_id),
+                db.session.get(Position, row.position_id),
+            )
+            if position.code == "R-DESK" and person.username == "half.done":
+                raise Invalid("The curriculum could not be assigned.")
 
-    signals.position_assigned.connect(refuse_counter)
+    signals.positions_assigned.connect(refuse_counter)
     try:
         report = run(
             csv_bytes(
@@ -257,7 +262,7 @@ def test_a_row_failing_midway_leaves_nothing_of_itself(org_chart):
             )
         )
     finally:
-        signals.position_assigned.disconnect(refuse_counter)
+        signals.positions_assigned.disconnect(refuse_counter)
     first, second = report.rows
     assert first.status == "error" and "could not be assigned" in reasons(first)
     assert first.user_id is None
