@@ -1,7 +1,7 @@
 """OpenID Connect links: which account a provider's subject signs in as.
 
 Revision ID: 16967e3c7910
-Revises: 1f847675cf61
+Revises: 2db7c6c1bccc
 Create Date: 2026-12-08 16:20:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "16967e3c7910"
-down_revision = "1f847675cf61"
+down_revision = "2db7c6c1bccc"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 its delivery to each configured Learning Record Store (docs/xapi.md).
 
 Revision ID: 3b6858590ab7
-Revises: 1f847675cf61
+Revises: 16967e3c7910
 Create Date: 2026-12-08 16:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3b6858590ab7"
-down_revision = "1f847675cf61"
+down_revision = "16967e3c7910"
 branch_labels = None
 depends_on = None
 

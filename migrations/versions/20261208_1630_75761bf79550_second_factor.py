@@ -1,7 +1,7 @@
 """Second factor: authenticator-app secrets, recovery codes, remembered browsers, passkeys.
 
 Revision ID: 75761bf79550
-Revises: 1f847675cf61
+Revises: 3b6858590ab7
 Create Date: 2026-12-08 16:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "75761bf79550"
-down_revision = "1f847675cf61"
+down_revision = "3b6858590ab7"
 branch_labels = None
 depends_on = None
 

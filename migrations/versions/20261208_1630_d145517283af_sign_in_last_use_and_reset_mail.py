@@ -2,7 +2,7 @@
 purged by it), and notifications gain the kind of the password-reset e-mail.
 
 Revision ID: d145517283af
-Revises: 1f847675cf61
+Revises: 75761bf79550
 Create Date: 2026-12-08 16:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d145517283af"
-down_revision = "1f847675cf61"
+down_revision = "75761bf79550"
 branch_labels = None
 depends_on = None
 
