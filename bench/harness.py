@@ -152,7 +152,8 @@ class Server:
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
 
-    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+    def wait_ready(self, path: str, timeout: float = 120.0) -> None:
+        # Generous: on a shared machine under load, importing the application takes a while.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

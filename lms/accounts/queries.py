@@ -1,7 +1,7 @@
 """Read-side lookups of users."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import SignIn, User, UserRole, token_hash
 from lms.core.i18n import fold
@@ -36,21 +36,28 @@ def users(*, search: str = "", role: str | None = None, active: bool | None = No
 
 def load_session_user(session_id: str) -> User | None:
     """The user a session or remember-me cookie names (``User.get_id``), if it is still valid:
-    the account active, its session version current and the sign-in not ended; one query."""
+    the account active, its session version current and the sign-in not ended; one query,
+    roles included."""
     parts = session_id.split(":")
     if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2]):
         return None  # also the user:version cookies from before sign-ins were recorded
     user_id, version, token = parts
-    user = db.session.scalar(
-        sa.select(User)
-        .join(SignIn, SignIn.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            User.session_version == int(version),
-            User.active.is_(True),
-            SignIn.token_hash == token_hash(token),
-            SignIn.ended_at.is_(None),
+    user = (
+        db.session.scalars(
+            sa.select(User)
+            .join(SignIn, SignIn.user_id == User.id)
+            .where(
+                User.id == int(user_id),
+                User.session_version == int(version),
+                User.active.is_(True),
+                SignIn.token_hash == token_hash(token),
+                SignIn.ended_at.is_(None),
+            )
+            # Every page asks for the roles (the menu): in the same statement.
+            .options(joinedload(User.roles))
         )
+        .unique()
+        .first()
     )
     if user is not None:
         user.sign_in_token = token
