@@ -236,8 +236,8 @@ def _reading_etag(user, version, activity, state, progress) -> str | None:
     """The validator of a text's page (``Capability.READING``): the page changes only with
     the content (its version's hash names the titles, the activity's its text), the
     learner's state in it and in the module, the person and their roles, the language, the
-    unread count in the menu and the age of the page's CSRF tokens. None for other types
-    (a quiz's page tells the time), and when notices are waiting to be shown."""
+    unread count in the menu and the session and age of the page's CSRF tokens. None for
+    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
     if not registry().can(activity.type_id, Capability.READING) or session.get("_flashes"):
         return None
     parts = [
@@ -251,6 +251,8 @@ def _reading_etag(user, version, activity, state, progress) -> str | None:
         progress.state,
         progress.progress_pct,
         unread_count(user),
+        # The page's forms carry tokens of this browser's session and of this time.
+        session.get(current_app.config["WTF_CSRF_FIELD_NAME"], ""),
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
     ]
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
