@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from lms.catalogue import authors
 from lms.catalogue.models import Module
@@ -240,6 +241,7 @@ def _reading_etag(user, version, activity, state, progress) -> str | None:
     other types (a quiz's page tells the time), and when notices are waiting to be shown."""
     if not registry().can(activity.type_id, Capability.READING) or session.get("_flashes"):
         return None
+    generate_csrf()  # as the page would: a session without a CSRF token gets one now
     parts = [
         user.id,
         sorted(user.role_set),
@@ -252,7 +254,7 @@ def _reading_etag(user, version, activity, state, progress) -> str | None:
         progress.progress_pct,
         unread_count(user),
         # The page's forms carry tokens of this browser's session and of this time.
-        session.get(current_app.config["WTF_CSRF_FIELD_NAME"], ""),
+        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
     ]
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
