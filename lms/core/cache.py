@@ -11,6 +11,7 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
+from typing import cast
 
 import redis
 from flask import current_app
@@ -69,7 +70,8 @@ def immutable(key: str, compute: Callable[[], str]) -> str:
     client = _redis()
     if client is not None:
         try:
-            shared = client.get(_PREFIX + key)
+            # A synchronous client answers bytes; redis-py types it for its async one too.
+            shared = cast(bytes | None, client.get(_PREFIX + key))
         except redis.RedisError:
             client, shared = None, None
         if shared is not None:
