@@ -1,8 +1,18 @@
-"""Manager dashboards on the national dataset: p50/p95 and statements per page.
+"""Manager dashboards on the national dataset: p50/p95 and statements per page; with
+``--demo``, the demo city's dashboard served by gunicorn: server CPU per request.
 
     .venv/bin/python bench/make_national.py          # once: the country in lms_national
     .venv/bin/python bench/dashboards.py [--database lms_national] [--repeat 20]
         [--export-repeat 3] [--url URL]
+    .venv/bin/python bench/dashboards.py --demo [--seconds 10] [--warmup 2] [--workers 2]
+        [--concurrency 4] [--postgres]
+
+With ``--demo`` it builds the demo city (``lms demo``) in a temporary folder, on SQLite or
+(``--postgres``) in a throw-away schema at ``LMS_TEST_POSTGRES_URL``, serves it and the bare
+page of ``bench/bare_app.py`` with gunicorn, signs in as the demo's ``manager.city`` and has
+``--concurrency`` clients request the manager's dashboard (``/reports/``), then the bare
+page, each for ``--seconds`` after ``--warmup``: requests, req/s, p50/p95 and the server's
+CPU time per request (its gunicorn master and workers, from ``/proc``).
 
 Runs the application in this process (no HTTP server: the figures are the application's and
 the database's time) against the database ``--database`` on the server of ``--url``, signed
@@ -23,17 +33,36 @@ one).
 
 import argparse
 import html
+import contextlib
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from harness import postgres_url
+from harness import (
+    LOAD_NOTE,
+    ROOT,
+    Server,
+    Servers,
+    add_load_arguments,
+    bare_server,
+    build_demo,
+    environment,
+    hammer,
+    postgres_url,
+    print_failures,
+    request,
+    summary,
+    throwaway_schema,
+)
+from harness import sign_in as sign_in_over_http
 from make_national import DEMO_PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -149,13 +178,97 @@ with app.app_context():
 """
 
 
+DEMO_MANAGER = "manager.city"  # lms/demo/data.py SHOWCASE
+DEMO_DASHBOARD = "/reports/"
+DEMO_COURSE = "digital-government-foundations"
+
+
+def demo_scale(args) -> int:
+    """The demo city's manager dashboard under load, beside the bare page: server CPU per
+    request. Returns the exit status (1 when a request failed)."""
+    tmp = Path(tempfile.mkdtemp(prefix="lms-bench-"))
+    try:
+        with contextlib.ExitStack() as stack:
+            if args.postgres:
+                database_url = stack.enter_context(throwaway_schema(postgres_url()))
+            else:
+                database_url = f"sqlite:///{tmp / 'lms.sqlite3'}"
+            env = environment(tmp, ROOT / "courses", database_url)
+            print(f"Building the demo city in {tmp} ...", flush=True)
+            build_demo(env, DEMO_COURSE)
+            servers = stack.enter_context(Servers())
+            lms = Server("lms", "wsgi:app", args.workers, env, tmp / "lms.log")
+            servers.append(lms)
+            bare = bare_server(args.workers, env, tmp / "bare.log")
+            servers.append(bare)
+            lms.wait_ready("/login")
+            bare.wait_ready("/")
+            cookie = sign_in_over_http(lms.port, DEMO_MANAGER, env["LMS_DEMO_PASSWORD"])
+
+            def page(port: int, path: str, headers: dict):
+                def send(_index, conn) -> None:
+                    status, _, _ = request(port, path, headers=headers, conn=conn)
+                    if status != 200:
+                        raise ValueError(f"status {status}")
+
+                return send
+
+            results = []
+            for name, server, path, headers in (
+                ("dashboard", lms, DEMO_DASHBOARD, {"Cookie": cookie}),
+                ("bare", bare, "/", {}),
+            ):
+                print(f"Measuring {name} for {args.warmup + args.seconds:g} s ...", flush=True)
+                results.append(
+                    hammer(
+                        name,
+                        server.port,
+                        page(server.port, path, headers),
+                        concurrency=args.concurrency,
+                        warmup=args.warmup,
+                        seconds=args.seconds,
+                        server_pid=server.process.pid,
+                    )
+                )
+            print(
+                f"\n{args.seconds:g} s per page after {args.warmup:g} s warm-up, "
+                f"{args.concurrency} clients, gunicorn {args.workers} sync workers, "
+                f"{'PostgreSQL' if args.postgres else 'SQLite'}, {os.cpu_count()} CPUs"
+            )
+            print(
+                f"{'page':<10}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+                f"{'failed':>8}{'client CPU':>12}{'server CPU ms/req':>19}"
+            )
+            for result in results:
+                f = summary(result)
+                print(
+                    f"{result.name:<10}{f['requests']:>10}{f['rps']:>10.1f}{f['p50']:>9.2f}"
+                    f"{f['p95']:>9.2f}{f['failed']:>8}{f['client_cpu']:>11.0f}%"
+                    f"{f['cpu_ms']:>19.2f}"
+                )
+            print(LOAD_NOTE)
+            print_failures(results)
+            failed = any(result.failures for result in results)
+            if failed:
+                servers.print_errors()
+            return 1 if failed else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="lms_national")
     parser.add_argument("--url", default=postgres_url())
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--export-repeat", type=int, default=3)
+    parser.add_argument("--demo", action="store_true", help="the demo city's dashboard, served")
+    add_load_arguments(parser, "page (--demo)")
+    parser.add_argument("--concurrency", type=int, default=4, help="clients (--demo)")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (--demo)")
     args = parser.parse_args(argv)
+    if args.demo:
+        return demo_scale(args)
 
     from lms import create_app
     from lms.extensions import db

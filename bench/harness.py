@@ -46,6 +46,7 @@ class Result:
     failures: list[str] = field(default_factory=list)
     client_cpu: float = 0.0  # share of one CPU the load generator used
     page_bytes: int = 0
+    server_cpu: float = 0.0  # CPU seconds of the server's processes while measured
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -151,7 +152,8 @@ class Server:
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
 
-    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+    def wait_ready(self, path: str, timeout: float = 120.0) -> None:
+        # Generous: on a shared machine under load, importing the application takes a while.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -210,6 +212,38 @@ def bare_server(workers: int, env: dict, log: Path, **settings: str) -> Server:
     bare_env = {**env, **{f"BENCH_{key.upper()}": value for key, value in settings.items()}}
     server = Server("bare", "bare_app:app", workers, bare_env, log, "--chdir", str(BENCH))
     return server
+
+
+# --- server CPU ----------------------------------------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces),
+    numbered from the state (field 3), or None when the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (a gunicorn master), its
+    live children (the workers) and the children it has reaped (workers that exited), read
+    from ``/proc``. Linux only; the difference of two readings is what a run cost."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), here 11-14 counted from 3.
+    ticks = sum(int(value) for value in fields[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            child = _stat_fields(int(entry.name))
+            if child is not None and child[1] == str(pid):  # field 4: the parent's pid
+                ticks += int(child[11]) + int(child[12])
+    return ticks / _CLOCK_TICKS
 
 
 # --- HTTP ----------------------------------------------------------------------------------
@@ -277,11 +311,14 @@ def hammer(
     concurrency: int,
     warmup: float,
     seconds: float,
+    server_pid: int | None = None,
 ) -> Result:
     """``concurrency`` threads, each on its own keep-alive connection, call ``send(index,
     conn)`` (one request; it raises ValueError when the response is not the expected one)
     again and again for ``warmup`` + ``seconds``; only requests started after the warm-up
-    count. Every thread starts at once, after a barrier."""
+    count. Every thread starts at once, after a barrier. With ``server_pid`` (a gunicorn
+    master), the CPU its processes used from the end of the warm-up until the last request
+    ended is kept in ``Result.server_cpu``."""
     barrier = threading.Barrier(concurrency + 1)
     result = Result(name, seconds)
     lock = threading.Lock()
@@ -318,8 +355,13 @@ def hammer(
     start, cpu = time.perf_counter(), time.process_time()
     window[:] = [start + warmup, start + warmup + seconds]
     barrier.wait()
+    if server_pid is not None:
+        time.sleep(max(0.0, window[0] - time.perf_counter()))
+        cpu_before = process_tree_cpu(server_pid)
     for thread in threads:
         thread.join()
+    if server_pid is not None:
+        result.server_cpu = process_tree_cpu(server_pid) - cpu_before
     result.client_cpu = (time.process_time() - cpu) / (time.perf_counter() - start)
     return result
 
@@ -343,6 +385,9 @@ def summary(result: Result) -> dict:
         "bytes": result.page_bytes,
         "failed": len(result.failures),
         "client_cpu": result.client_cpu * 100,
+        # Server CPU per request: what the page costs, much steadier than req/s on a machine
+        # whose other work takes CPU from the servers and the load generator alike.
+        "cpu_ms": result.server_cpu * 1000 / count if count else float("nan"),
     }
 
 

@@ -15,7 +15,8 @@ learner and, for each server in turn (never both at once), keeps ``--concurrency
 requesting the page for ``--seconds`` after ``--warmup``. Every response must be a 200 that
 holds the page's text (a redirect to the sign-in page counts as a failure).
 
-It prints requests, requests/s, p50 and p95 latency and bytes per page for both, then the
+It prints requests, requests/s, p50 and p95 latency, bytes per page and the server's CPU
+time per request (its gunicorn master and workers, from ``/proc``) for both, then the
 lesson/bare ratios, and exits non-zero if any request failed (with the servers' logged
 errors). The load generator runs on the same machine as the servers and takes part of its
 CPUs; the table says how much ("client CPU", as a share of one CPU).
@@ -83,6 +84,7 @@ class Target:
     path: str
     marker: bytes
     headers: dict[str, str]
+    server_pid: int  # the gunicorn master serving it, whose processes' CPU is measured
     page_bytes: int = 0
 
 
@@ -198,6 +200,7 @@ def measure(target: Target, args) -> Result:
         concurrency=args.concurrency,
         warmup=args.warmup,
         seconds=args.seconds,
+        server_pid=target.server_pid,
     )
     result.page_bytes = target.page_bytes
     return result
@@ -215,12 +218,12 @@ def report(results: list[Result], args) -> None:
     )
     print(
         f"{'page':<8}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'bytes/page':>12}"
-        f"{'failed':>8}{'client CPU':>12}"
+        f"{'failed':>8}{'client CPU':>12}{'server CPU ms/req':>19}"
     )
     for name, s in rows:
         print(
             f"{name:<8}{s['requests']:>10}{s['rps']:>10.1f}{s['p50']:>9.2f}{s['p95']:>9.2f}"
-            f"{s['bytes']:>12}{s['failed']:>8}{s['client_cpu']:>11.0f}%"
+            f"{s['bytes']:>12}{s['failed']:>8}{s['client_cpu']:>11.0f}%{s['cpu_ms']:>19.2f}"
         )
     (_, lesson), (_, bare) = rows
     if bare["rps"] and bare["p95"]:
@@ -228,7 +231,8 @@ def report(results: list[Result], args) -> None:
         print(
             f"lesson/bare: req/s x{ratio:.3f} (the bare route serves "
             f"{1 / ratio if ratio else float('inf'):.1f}x as many), "
-            f"p95 latency x{lesson['p95'] / bare['p95']:.1f}"
+            f"p95 latency x{lesson['p95'] / bare['p95']:.1f}, "
+            f"server CPU per request x{lesson['cpu_ms'] / bare['cpu_ms']:.1f}"
         )
     print(LOAD_NOTE)
     print_failures(results)
@@ -268,6 +272,7 @@ def run(tmp: Path, database_url: str, args) -> int:
             f"/modules/{course.slug}/{course.key}",
             course.marker.encode(),
             {"Cookie": cookie},
+            lms.process.pid,
         )
         lesson.page_bytes = len(fetch_checked(lesson))
 
@@ -276,7 +281,7 @@ def run(tmp: Path, database_url: str, args) -> int:
         )
         servers.append(bare_app)
         bare_app.wait_ready("/")
-        bare = Target("bare", bare_app.port, "/", BARE_MARKER.encode(), {})
+        bare = Target("bare", bare_app.port, "/", BARE_MARKER.encode(), {}, bare_app.process.pid)
         bare.page_bytes = len(fetch_checked(bare))
         if abs(bare.page_bytes - lesson.page_bytes) > SIZE_TOLERANCE * lesson.page_bytes:
             raise SystemExit(f"bare page: {bare.page_bytes} bytes, lesson: {lesson.page_bytes}")

@@ -22,8 +22,9 @@ every time) for ``--seconds`` after ``--warmup``; every response must be a 200 w
 ``POST /save``, which reads the form and answers the same JSON without a session, CSRF check
 or database.
 
-It prints requests, requests/s, p50 and p95 latency, failures and the load generator's CPU
-share per case, then per database the autosave/bare ratios, and exits non-zero if any
+It prints requests, requests/s, p50 and p95 latency, failures, the load generator's CPU
+share and the server's CPU time per request (its gunicorn master and workers, from
+``/proc``) per case, then per database the autosave/bare ratios, and exits non-zero if any
 request failed (with the servers' logged errors). The load generator runs on the same
 machine as the servers and takes part of its CPUs; the table says how much.
 """
@@ -203,15 +204,16 @@ def saver(learners: list[Learner], path: str):
     return send
 
 
-def measure(name: str, port: int, learners: list[Learner], path: str, args) -> Result:
+def measure(name: str, server: Server, learners: list[Learner], path: str, args) -> Result:
     print(f"Measuring {name} for {args.warmup + args.seconds:g} s ...", flush=True)
     return hammer(
         name,
-        port,
+        server.port,
         saver(learners, path),
         concurrency=len(learners),
         warmup=args.warmup,
         seconds=args.seconds,
+        server_pid=server.process.pid,
     )
 
 
@@ -236,8 +238,8 @@ def run_on(database: str, database_url: str, tmp: Path, args) -> list[Result]:
         learners = start_attempts(lms.port, usernames, env["LMS_DEMO_PASSWORD"])
         print(f"{len(learners)} learners signed in, each with an attempt at {QUIZ_PATH}")
         results = [
-            measure("autosave", lms.port, learners, QUIZ_PATH, args),
-            measure("bare", bare.port, learners, BARE_PATH, args),
+            measure("autosave", lms, learners, QUIZ_PATH, args),
+            measure("bare", bare, learners, BARE_PATH, args),
         ]
         for result in results:
             result.name = f"{database}/{result.name}"
@@ -257,13 +259,13 @@ def report(results: list[Result], args) -> None:
     )
     print(
         f"{'case':<22}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'failed':>8}"
-        f"{'client CPU':>12}"
+        f"{'client CPU':>12}{'server CPU ms/req':>19}"
     )
     figures = {result.name: summary(result) for result in results}
     for name, s in figures.items():
         print(
             f"{name:<22}{s['requests']:>10}{s['rps']:>10.1f}{s['p50']:>9.2f}{s['p95']:>9.2f}"
-            f"{s['failed']:>8}{s['client_cpu']:>11.0f}%"
+            f"{s['failed']:>8}{s['client_cpu']:>11.0f}%{s['cpu_ms']:>19.2f}"
         )
     for database in dict.fromkeys(name.split("/")[0] for name in figures):
         save, bare = figures[f"{database}/autosave"], figures[f"{database}/bare"]
@@ -272,7 +274,8 @@ def report(results: list[Result], args) -> None:
             print(
                 f"{database} autosave/bare: req/s x{ratio:.3f} (the bare route serves "
                 f"{1 / ratio if ratio else float('inf'):.1f}x as many), "
-                f"p95 latency x{save['p95'] / bare['p95']:.1f}"
+                f"p95 latency x{save['p95'] / bare['p95']:.1f}, "
+                f"server CPU per request x{save['cpu_ms'] / bare['cpu_ms']:.1f}"
             )
     print(LOAD_NOTE)
     print("With more clients than workers, most of the latency is waiting in the listen queue.")

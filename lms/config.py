@@ -125,6 +125,7 @@ ENVIRONMENT = {
     "LMS_PORT": ("LMS_PORT", int),
     "LMS_RENEWAL_WINDOW_DAYS": ("LMS_RENEWAL_WINDOW_DAYS", int),
     "LMS_DUE_SOON_DAYS": ("LMS_DUE_SOON_DAYS", int),
+    "LMS_LAST_SEEN_SECONDS": ("LMS_LAST_SEEN_SECONDS", int),
     "LMS_CERTIFICATE_ISSUER": ("LMS_CERTIFICATE_ISSUER", str),
     "LMS_BASE_URL": ("LMS_BASE_URL", str),
     "LMS_CREDENTIAL_KEY": ("LMS_CREDENTIAL_KEY", str),
@@ -238,6 +239,9 @@ def defaults(instance_path: str) -> dict:
         "LMS_RENEWAL_WINDOW_DAYS": 60,
         # "Due soon" is told this many days before a due date.
         "LMS_DUE_SOON_DAYS": 14,
+        # A learner's "last seen" in a module and an activity is written at most this often:
+        # a page view within it writes nothing.
+        "LMS_LAST_SEEN_SECONDS": 300,
         "LMS_CERTIFICATE_ISSUER": "Hệ thống bồi dưỡng kỹ năng số cho cán bộ, công chức",
         # Absolute address printed on certificates and in e-mails; the request's own otherwise.
         "LMS_BASE_URL": None,

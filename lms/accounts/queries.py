@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import SignIn, User, UserRole, token_hash
 from lms.core.i18n import fold
@@ -39,22 +39,28 @@ def users(*, search: str = "", role: str | None = None, active: bool | None = No
 def session_user(session_id: str) -> tuple[User, int, datetime | None] | None:
     """The user a session or remember-me cookie names (``User.get_id``), if it is still valid:
     the account active, its session version current and the sign-in not ended; with the
-    sign-in's id and last use. One query."""
+    sign-in's id and last use. One query, roles included."""
     parts = session_id.split(":")
     if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2]):
         return None  # also the user:version cookies from before sign-ins were recorded
     user_id, version, token = parts
-    row = db.session.execute(
-        sa.select(User, SignIn.id, SignIn.last_used_at)
-        .join(SignIn, SignIn.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            User.session_version == int(version),
-            User.active.is_(True),
-            SignIn.token_hash == token_hash(token),
-            SignIn.ended_at.is_(None),
+    row = (
+        db.session.execute(
+            sa.select(User, SignIn.id, SignIn.last_used_at)
+            .join(SignIn, SignIn.user_id == User.id)
+            .where(
+                User.id == int(user_id),
+                User.session_version == int(version),
+                User.active.is_(True),
+                SignIn.token_hash == token_hash(token),
+                SignIn.ended_at.is_(None),
+            )
+            # Every page asks for the roles (the menu): in the same statement.
+            .options(joinedload(User.roles))
         )
-    ).first()
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, sign_in_id, last_used_at = row

@@ -260,20 +260,39 @@ def save_answers(
                 _l("Question %(number)d: %(problem)s", number=slot + 1, problem=error.message)
             ) from error
     for slot, response in parsed.items():
-        _upsert_answer(attempt.id, slot, response, now)
+        if not _upsert_answer(attempt.id, slot, response, now):
+            # Finished by another request (a submit in another tab) since it was read.
+            raise Invalid(_l("This attempt is finished; your answer was not saved."))
 
 
-def _upsert_answer(attempt_id: int, slot: int, response, now: datetime) -> None:
-    """One statement, so concurrent saves of different answers never lose one."""
-    statement = insert(db.session, AttemptAnswer).values(
-        attempt_id=attempt_id, slot=slot, response=response, saved_at=now
+def _upsert_answer(attempt_id: int, slot: int, response, now: datetime) -> bool:
+    """Save one answer while its attempt is open, in one statement: the row comes from
+    the attempt only while it is in progress and in time, so a save racing a submit or
+    the deadline saves nothing, and concurrent saves of different answers never lose one.
+    Returns whether it was saved."""
+    open_attempt = sa.select(
+        QuizAttempt.id,
+        sa.literal(slot),
+        sa.literal(response, AttemptAnswer.response.type),
+        sa.literal(now, AttemptAnswer.saved_at.type),
+    ).where(
+        QuizAttempt.id == attempt_id,
+        QuizAttempt.state == IN_PROGRESS,
+        sa.or_(QuizAttempt.deadline_at.is_(None), QuizAttempt.deadline_at >= now - GRACE),
     )
-    db.session.execute(
+    statement = insert(db.session, AttemptAnswer).from_select(
+        ["attempt_id", "slot", "response", "saved_at"], open_attempt
+    )
+    saved = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.slot],
-            set_={"response": statement.excluded.response, "saved_at": now},
-        )
+            set_={
+                "response": statement.excluded.response,
+                "saved_at": statement.excluded.saved_at,
+            },
+        ).returning(AttemptAnswer.slot)
     )
+    return saved.first() is not None
 
 
 def finish(attempt: QuizAttempt, activity: Activity, types: QuestionTypes, now: datetime) -> bool:

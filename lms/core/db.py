@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -157,18 +158,40 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
-    # IMMEDIATE: a transaction that reads and then writes (a lesson view records where the
-    # learner is) would otherwise fail at once with "database is locked" when another
-    # writer committed since its read began; taking the write lock up front makes it wait
-    # (busy_timeout) instead. SQLite has one writer at a time in any case.
+    # IMMEDIATE: a transaction that reads and then writes (a start, an answer saved) would
+    # otherwise fail at once with "database is locked" when another writer committed since
+    # its read began; taking the write lock up front makes it wait (busy_timeout) instead.
+    # SQLite has one writer at a time in any case. A page view (GET, HEAD) that writes
+    # nothing begins deferred, so reads never queue behind writers; one that must write
+    # asks for it first with ``begin_write``.
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _writes_expected() -> bool:
+    if not has_request_context():
+        return True  # CLI commands and jobs: their own edges, which mostly write
+    return request.method not in _READ_METHODS or g.get("lms_writes", False)
+
+
+def begin_write(session) -> None:
+    """Say that this request (a page view) is about to write: on SQLite its read-only
+    transaction ends and the next one takes the write lock from its first statement, so
+    the write waits its turn instead of failing with "database is locked". Call it before
+    the reads the write depends on, as a state change's check must see the latest rows."""
+    if not _writes_expected():
+        g.lms_writes = True
+        if session.get_bind().dialect.name == "sqlite":
+            end_read_transaction(session)
 
 
 def end_read_transaction(session) -> None:
     """End ``session``'s transaction, which has only read, before slow work that needs no
-    database, such as parsing an uploaded file. On SQLite every transaction holds the one
+    database, such as parsing an uploaded file. On SQLite a form's transaction holds the one
     write lock from its first statement (BEGIN IMMEDIATE, above), so every other writer would
     wait for that work and then fail with "database is locked". Nothing is written, and what
     was loaded stays loaded (no expiry at commit); the next statement begins anew."""

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from flask import flash
 from wtforms import Field, Form
 
+from lms.core.db import begin_write
 from lms.core.errors import Invalid
 from lms.extensions import db
 
@@ -54,7 +55,11 @@ def commit(
     from ``Outcome.refusal``. Any other exception rolls back too and goes on: a
     ``PermissionDenied`` or ``NotFound`` becomes the 403 or 404 page, as everywhere. After
     the commit, ``done`` (when given) is flashed as the success message.
+
+    A page view (GET) that gets here writes: its transaction is made a writing one first
+    (``core.db.begin_write``), so on SQLite the write waits for the lock instead of failing.
     """
+    begin_write(db.session)
     try:
         value = action()
     except Invalid as refusal:

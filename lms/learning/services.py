@@ -3,7 +3,10 @@
 Every function takes the learner explicitly, flushes, and leaves the commit to the caller.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
@@ -86,21 +89,68 @@ def _last_superseded_cycle(user: User, module: Module) -> int:
 
 
 def open_activity(
-    user: User, module: Module, activity: Activity, runtime: Runtime | None = None
+    user: User,
+    module: Module,
+    activity: Activity,
+    runtime: Runtime | None = None,
+    *,
+    progress: ModuleProgress | None = None,
 ) -> ActivityProgress:
     """Record that ``user`` opened ``activity``: the module is started and the place in
-    it remembered. With a ``runtime``, an activity type that keeps records of its own
-    (a quiz) brings the state up to date first. Returns the activity's progress."""
-    progress = current_progress(user, module) or _start(user, module, activity_version(activity))
+    it remembered; "last seen" is written only when the stored time is older than
+    ``LMS_LAST_SEEN_SECONDS``. With a ``runtime``, an activity type that keeps records of
+    its own (a quiz) brings the state up to date first. ``progress``: the learner's current
+    module progress when the caller has it. Returns the activity's progress."""
+    progress = (
+        progress
+        or current_progress(user, module)
+        or _start(user, module, activity_version(activity))
+    )
     now = clock.now()
-    progress.last_seen_at = now
-    progress.last_activity_id = activity.id
+    if _stale(progress.last_seen_at, now):
+        progress.last_seen_at = now
+    if progress.last_activity_id != activity.id:
+        progress.last_activity_id = activity.id
     state = _activity_progress(user, activity, progress)
-    state.last_seen_at = now
+    if _stale(state.last_seen_at, now):
+        state.last_seen_at = now
     if runtime is not None:
         _refresh(user, module, activity, state, runtime)
     db.session.flush()
     return state
+
+
+def seen_activity(
+    user: User, progress: ModuleProgress | None, activity: Activity, runtime: Runtime
+) -> ActivityProgress | None:
+    """The learner's state in ``activity`` when opening it again would change nothing (the
+    module started, the learner's place and "last seen" still current, the type's own
+    records unchanged), else None: then ``open_activity`` records the visit. Reads only."""
+    now = clock.now()
+    if progress is None or progress.last_activity_id != activity.id:
+        return None
+    if _stale(progress.last_seen_at, now):
+        return None
+    state = db.session.scalar(
+        sa.select(ActivityProgress).where(
+            ActivityProgress.module_progress_id == progress.id,
+            ActivityProgress.activity_id == activity.id,
+        )
+    )
+    if state is None or _stale(state.last_seen_at, now):
+        return None
+    activity_type = registry().activity_type(activity.type_id)
+    if activity_type is not None and activity_type.refresh(activity, dict(state.data), runtime) != (
+        state.data
+    ):
+        return None
+    return state
+
+
+def _stale(seen_at, now) -> bool:
+    """Whether a "last seen" time is old enough to be written again: at most once per
+    ``LMS_LAST_SEEN_SECONDS``, so page views do not write."""
+    return now - seen_at >= timedelta(seconds=current_app.config["LMS_LAST_SEEN_SECONDS"])
 
 
 def _refresh(user: User, module: Module, activity: Activity, state, runtime: Runtime) -> None:
@@ -143,8 +193,19 @@ def _activity_progress(
     return state
 
 
-def submit_activity(user: User, module: Module, activity: Activity, form, runtime: Runtime):
-    """Hand a learner's form to the activity type and store the state it returns.
+def submit_activity(
+    user: User,
+    module: Module,
+    activity: Activity,
+    form,
+    runtime: Runtime,
+    *,
+    progress: ModuleProgress | None = None,
+):
+    """Hand a learner's form to the activity type and store the state it returns; a state
+    the type returns unchanged (a quiz's answers saved as the learner goes) is neither
+    stored nor evaluated again. ``progress``: the learner's current module progress when
+    the caller has it.
 
     Raises ``Invalid`` when the activity's type is no longer installed. Sends
     ``activity_completed`` and ``module_completed`` as they happen.
@@ -152,14 +213,10 @@ def submit_activity(user: User, module: Module, activity: Activity, form, runtim
     activity_type = registry().activity_type(activity.type_id)
     if activity_type is None:
         raise Invalid(_l("This activity cannot be used at the moment; its history is kept."))
-    state = open_activity(user, module, activity)
-    _store(
-        user,
-        module,
-        activity,
-        state,
-        activity_type.handle(activity, dict(state.data), form, runtime),
-    )
+    state = open_activity(user, module, activity, progress=progress)
+    data = activity_type.handle(activity, dict(state.data), form, runtime)
+    if data != state.data:
+        _store(user, module, activity, state, data)
     return state
 
 

@@ -1,7 +1,22 @@
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+import hashlib
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from lms.catalogue import authors
 from lms.catalogue.models import Module
@@ -18,6 +33,7 @@ from lms.learning.forms import CatalogueFilterForm, ManualAssignmentForm
 from lms.learning.models import ModuleProgress
 from lms.learning.runtime import Runtime
 from lms.legal import queries as legal_queries
+from lms.notifications.services import unread_count
 from lms.org import queries as org_queries
 from lms.plugins import registry
 from lms.plugins.activity import Capability
@@ -152,7 +168,9 @@ def activity(slug: str, key: str):
     following = activities[index + 1] if index + 1 < len(activities) else None
     if request.method == "POST":
         submitted = commit(
-            lambda: services.submit_activity(user, module, activity, request.form, runtime),
+            lambda: services.submit_activity(
+                user, module, activity, request.form, runtime, progress=progress
+            ),
             quiet=_wants_json(),
         )
         if not submitted:
@@ -171,26 +189,76 @@ def activity(slug: str, key: str):
             return redirect(url_for("learning.activity", slug=slug, key=following.key))
         done = url_for("learning.module", slug=slug)
         return redirect(done if state.is_completed else runtime.action_url)
-    opened = commit(lambda: services.open_activity(user, module, activity, runtime))
-    if not opened:
-        return redirect(url_for("learning.catalogue"))
-    state = opened.value
+    state = services.seen_activity(user, progress, activity, runtime)
+    if state is None:
+        opened = commit(
+            lambda: services.open_activity(user, module, activity, runtime, progress=progress)
+        )
+        if not opened:
+            return redirect(url_for("learning.catalogue"))
+        state = opened.value
     _flash_notices(runtime)
+    progress = progress or db.session.get(ModuleProgress, state.module_progress_id)
+    etag = _reading_etag(user, version, activity, state, progress)
+    if etag is not None and etag in request.if_none_match:
+        unchanged = current_app.response_class(status=304)
+        unchanged.set_etag(etag)
+        unchanged.cache_control.private, unchanged.cache_control.no_cache = True, True
+        return unchanged
     activity_type = registry().activity_type(activity.type_id)
     # The type renders through its own autoescaped template; the page inserts that as is.
     body = activity_type.render(activity, state.data, runtime) if activity_type else None
-    return render_template(
-        "learning/activity_detail.html",
-        module=module,
-        version=version,
-        activity=activity,
-        body=body,
-        position=index + 1,
-        total=len(activities),
-        previous=activities[index - 1] if index > 0 else None,
-        following=following,
-        progress=db.session.get(ModuleProgress, state.module_progress_id),
+    page = make_response(
+        render_template(
+            "learning/activity_detail.html",
+            module=module,
+            version=version,
+            activity=activity,
+            body=body,
+            position=index + 1,
+            total=len(activities),
+            previous=activities[index - 1] if index > 0 else None,
+            following=following,
+            progress=progress,
+        )
     )
+    if etag is not None:
+        page.set_etag(etag)
+        page.cache_control.private, page.cache_control.no_cache = True, True
+    return page
+
+
+# A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
+# revalidated into a new one every 4 hours, so the tokens it holds are never stale.
+_TOKEN_HOURS = 4
+
+
+def _reading_etag(user, version, activity, state, progress) -> str | None:
+    """The validator of a text's page (``Capability.READING``): the page changes only with
+    the content (its version's hash names the titles, the activity's its text), the
+    learner's state in it and in the module, the person and their roles, the language, the
+    unread count in the menu and the session and age of the page's CSRF tokens. None for
+    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
+    if not registry().can(activity.type_id, Capability.READING) or session.get("_flashes"):
+        return None
+    generate_csrf()  # as the page would: a session without a CSRF token gets one now
+    parts = [
+        user.id,
+        sorted(user.role_set),
+        str(get_locale()),
+        version.content_hash,
+        activity.content_hash,
+        state.state,
+        state.data,
+        progress.state,
+        progress.progress_pct,
+        unread_count(user),
+        # The page's forms carry tokens of this browser's session and of this time.
+        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
+        int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
+    ]
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
 
 
 def _module_action(slug: str, action, done_message: str):

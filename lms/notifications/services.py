@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 
@@ -57,6 +57,7 @@ def notify(user: User, kind: str, event_key: str, **params) -> bool:
     """Tell ``user`` about an event, unless they were already told about ``event_key``.
     Returns whether this was news."""
     email = EMAIL_PENDING if email_enabled() and user.email else EMAIL_SKIPPED
+    g.pop(_UNREAD, None)
     return insert_once(
         db.session,
         Notification,
@@ -143,12 +144,21 @@ def text_or_kind(notification: Notification, locale: str) -> str:
         return notification.kind
 
 
+_UNREAD = "lms_unread_notifications"  # per request: user id -> count
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    """How many of ``user``'s notifications are unread; counted once per request (every
+    page's menu shows it, and a page that renders a fragment first renders twice) unless
+    ``notify`` or ``mark_all_read`` changed it since."""
+    counted = g.setdefault(_UNREAD, {})
+    if user.id not in counted:
+        counted[user.id] = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+    return counted[user.id]
 
 
 def notifications_of(user: User) -> sa.Select:
@@ -160,6 +170,7 @@ def notifications_of(user: User) -> sa.Select:
 
 
 def mark_all_read(user: User) -> int:
+    g.pop(_UNREAD, None)
     result = db.session.execute(
         sa.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))

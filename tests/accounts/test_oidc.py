@@ -387,5 +387,5 @@ def test_forms_may_lead_on_to_the_providers_only(tmp_path):
             "LMS_OIDC_PROVIDERS": {"hp": settings},
         }
     )
-    policy = app.test_client().get("/static/css/app.css").headers["Content-Security-Policy"]
+    policy = app.test_client().get("/login").headers["Content-Security-Policy"]
     assert "form-action 'self' https://sso.haiphong.gov.vn;" in policy

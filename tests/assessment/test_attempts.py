@@ -9,9 +9,13 @@ import pytest
 import sqlalchemy as sa
 from quiz_answers import QUIZ_COURSE, matching_values, option_id
 
+from lms.assessment import services
 from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.catalogue.models import Activity
 from lms.core import clock
+from lms.core.errors import Invalid
 from lms.extensions import db
+from lms.plugins import registry
 from lms.testing.courses import sync
 
 QUIZ = "/modules/quiz-course/check"
@@ -308,3 +312,68 @@ def test_the_quiz_exports_to_gift_that_reimports_identically(app, course, tmp_pa
     assert json.dumps(exported.activities[1].content, sort_keys=True) == json.dumps(
         original.activities[1].content, sort_keys=True
     )
+
+
+def test_an_autosave_is_one_write_in_a_fixed_number_of_statements(
+    app, client, learner, bank, count_queries
+):
+    attempt, _ = start(client)
+    save(client, attempt, {"answer-3": "ho chieu"}, headers=JSON)
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        connection = db.engines[None]
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        with count_queries() as first:
+            assert save(client, attempt, {"answer-4": "12"}, headers=JSON).json["saved"]
+        with count_queries() as again:
+            assert save(client, attempt, {"answer-3": "can cuoc"}, headers=JSON).json["saved"]
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    written = [s for s in seen if re.match(r"\s*(INSERT|UPDATE|DELETE)", s)]
+    assert len(written) == 2, "one upsert per save; no progress, summary or module update"
+    assert all(s.lstrip().startswith("INSERT INTO attempt_answers") for s in written)
+    # user and roles, module, progress, activities, state, attempt, quiz content, upsert; and
+    # the savepoint the test's transaction wraps the request in, begun and ended.
+    assert first.n == again.n <= 11
+    assert saved(app, attempt) == {3: "can cuoc", 4: "12"}
+
+
+def test_a_save_racing_a_submit_saves_nothing(app, client, learner, bank):
+    attempt_id, _ = start(client)
+    with app.test_request_context(method="POST"):
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        activity = db.session.get(Activity, attempt.activity_id)
+        # Another request finishes the attempt after this one has read it as open.
+        db.session.execute(
+            sa.update(QuizAttempt)
+            .where(QuizAttempt.id == attempt_id)
+            .values(state="finished")
+            .execution_options(synchronize_session=False)
+        )
+        assert attempt.state == "in_progress"
+        with pytest.raises(Invalid):
+            services.save_answers(
+                attempt, activity, {3: ["can cuoc"]}, registry().question_types, clock.now()
+            )
+        db.session.rollback()
+    assert saved(app, attempt_id) == {}
+
+
+def test_the_quiz_page_statements_do_not_grow_with_attempts(
+    app, client, learner, bank, count_queries
+):
+    counts = []
+    for _ in range(3):
+        attempt, _ = start(client)
+        save(client, attempt, right_answers(bank))
+        client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+        client.get(QUIZ)
+        with count_queries() as counted:
+            assert client.get(QUIZ).status_code == 200
+        counts.append(counted.n)
+    assert counts[0] == counts[1] == counts[2]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from lms.catalogue.models import Activity
 from lms.extensions import db
-from lms.testing.courses import sync, write_course
+from lms.testing.courses import sync
 
 SAMPLE = Path(__file__).parents[1] / "data" / "courses" / "sample-course"
 LESSONS = ["what-is-a-signature", "signing-a-document", "further-reading"]
@@ -137,20 +137,3 @@ def test_media_is_served_with_type_and_cache_headers(client, courses, learner):
     assert "immutable" in response.headers["Cache-Control"]
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert client.get(src.replace("signing", "other")).status_code == 404
-
-
-def test_lesson_page_query_count_is_the_same_for_5_and_50_lessons(
-    app, client, factory, login_as, count_queries, tmp_path
-):
-    counts = []
-    for lessons in (5, 50):
-        folder = tmp_path / str(lessons)
-        write_course(folder, f"course-{lessons}", lessons=lessons)
-        sync(app, folder)
-        login_as(client, factory.user())
-        client.get(f"/modules/course-{lessons}/lesson-2")
-        with count_queries() as counted:
-            client.get(f"/modules/course-{lessons}/lesson-3")
-        counts.append(counted.n)
-        client.submit("/logout")
-    assert counts[0] == counts[1]

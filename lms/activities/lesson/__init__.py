@@ -8,6 +8,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.core.cache import immutable
 from lms.core.markdown import scrollable_tables
 from lms.plugins import hookimpl
 from lms.plugins.activity import (
@@ -94,15 +95,23 @@ class LessonActivity:
         return {"file": content["file"]}, files
 
     def render(self, activity, state: dict, runtime) -> str:
-        html = activity.content["html"]
         return render_template(
             "lesson/lesson_activity.html",
-            html=scrollable_tables(
-                html.get(runtime.locale) or next(iter(html.values()), ""),
-                _("Table (scrolls sideways on small screens)"),
+            # The lesson's content never changes under its hash: its HTML is made ready once,
+            # and a view after that loads no content at all.
+            html=immutable(
+                f"lesson:{activity.content_hash}:{runtime.locale}",
+                lambda: self._page_html(activity, runtime.locale),
             ),
             done=self.is_completed(activity, state),
             runtime=runtime,
+        )
+
+    def _page_html(self, activity, locale: str) -> str:
+        html = activity.content["html"]
+        return scrollable_tables(
+            html.get(locale) or next(iter(html.values()), ""),
+            _("Table (scrolls sideways on small screens)"),
         )
 
     def handle(self, activity, state: dict, form, runtime) -> dict:

@@ -125,13 +125,19 @@ class QuizActivity:
             attempt = services.attempt_of(runtime.user_id, form.get("attempt", type=int) or 0)
             if attempt.activity_id != activity.id:
                 raise Invalid(_l("This attempt belongs to another quiz."))
-            self._save(attempt, activity, form, types, now, runtime)
+            saved = self._save(attempt, activity, form, types, now, runtime)
+            if action == "save" and saved:
+                # Answers saved in an attempt still open change none of the state (attempts
+                # finished, grade): nothing to read again, nothing for the module to redo.
+                return state
             if action == "submit" and not attempt.is_finished:
                 _finish(attempt, activity, types, now)
         return self.refresh(activity, state, runtime)
 
     @staticmethod
-    def _save(attempt, activity, form, types, now, runtime) -> None:
+    def _save(attempt, activity, form, types, now, runtime) -> bool:
+        """Save the form's answers; False when the time was up and the attempt was finished
+        instead."""
         answers = {
             int(name.removeprefix(ANSWER_FIELD)): form.getlist(name)
             for name in form
@@ -144,8 +150,9 @@ class QuizActivity:
             runtime.messages.append(
                 _l("Time was up: answers sent after the deadline were not saved.")
             )
-            return
+            return False
         services.save_answers(attempt, activity, answers, types, now)
+        return True
 
     def refresh(self, activity, state: dict, runtime) -> dict:
         """The state as the attempts now stand; an overdue attempt is finished first."""
