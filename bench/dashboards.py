@@ -32,8 +32,8 @@ one).
 """
 
 import argparse
-import html
 import contextlib
+import html
 import os
 import re
 import resource
