@@ -2,8 +2,8 @@
 request only puts the typed identifier on the job queue, and a worker looks the account up.
 Measured on an application whose tasks wait for a worker, as in production (the other
 tests run each task where it is enqueued): over 50 tries each, interleaved, the mean answer
-for an existing account and for an unknown one differ by less than 10 ms, and the bodies
-are the same."""
+for an existing account and for an unknown one (without the slowest tenth of each) differ by
+less than 10 ms, and the bodies are the same."""
 
 import gc
 import re
@@ -60,6 +60,13 @@ def _without_csrf(page: str) -> str:
     return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", page)
 
 
+def _typical(times: list[float]) -> float:
+    """The mean without the slowest tenth: on a shared machine another process may hold the
+    CPU during an answer, and that pause is the machine's, not the answer's."""
+    kept = sorted(times)[: len(times) - len(times) // 10]
+    return statistics.mean(kept)
+
+
 def test_an_unknown_account_answers_as_fast_and_as_the_known_one(queued_app):
     Factories(queued_app).user(username="an.nguyen", email="an@example.vn")
     client = queued_app.test_client()
@@ -86,7 +93,7 @@ def test_an_unknown_account_answers_as_fast_and_as_the_known_one(queued_app):
                 bodies.add(body)
     finally:
         gc.enable()
-    difference = abs(statistics.mean(known) - statistics.mean(unknown))
+    difference = abs(_typical(known) - _typical(unknown))
     assert difference < 0.010, f"{difference * 1000:.1f} ms"
     assert len(bodies) == 1
 
