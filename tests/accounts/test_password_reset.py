@@ -82,7 +82,7 @@ def test_an_emailed_link_sets_a_new_password_once(app, client, mail, person, log
 
     again = client.get(link)
     assert again.status_code == 400
-    assert "already been used" in again.get_data(as_text=True)
+    assert "Liên kết này đã được dùng" in again.get_data(as_text=True)
     assert choose(app.test_client(), link, "Mot-mat-khau-khac-2026").status_code == 400
     with app.app_context():
         actions = db.session.scalars(

@@ -28,7 +28,8 @@ ROSTER = (
     + "\njob.bad,Lỗi Đơn Vị,,NOWHERE,ONE_STOP_T,2026-03-01,"
     + "\njob.three,Đỗ Thị Ba,,HP-AD,ONE_STOP_T,2026-03-01,\n"
 ).encode()
-PROGRESS_SCRIPT = "js/roster-job.js"
+# The progress script, under its content-hashed name (lms/core/static.py).
+PROGRESS_SCRIPT = "js/roster-job."
 
 
 def queue(app, admin, data: bytes = ROSTER, *, total=4) -> int:

@@ -39,6 +39,7 @@ DOWNLOAD_HINT = re.compile(r"export|sheet|csv|xlsx|\.ics", re.IGNORECASE)
 # Who downloads each export, and which object of the hostile world its URL arguments name.
 DOWNLOADS = {
     "reports.export": ("admin", {"unit_id": "city_id"}),
+    "reports.gradebook_export": ("admin", {"unit_id": "city_id"}),
     "needs.report_export": ("admin", {}),
     "classes.attendance_sheet": ("trainer", {"session_id": "session_id"}),
     "certificates.transcript_csv": ("learner", {}),
@@ -49,6 +50,7 @@ DOWNLOADS = {
     "classes.feed": (None, {"token": "feed_token"}),
 }
 NOT_TABLES = {
+    "accounts.personal_data_export": "a person's data as a ZIP, tested in tests/accounts",
     "authoring.module_export": "a module's plugin folder as a zip, tested in tests/authoring",
 }
 
