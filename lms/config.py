@@ -114,6 +114,9 @@ ENVIRONMENT = {
     "LMS_SIGNING_CERT": ("LMS_SIGNING_CERT", str),
     "LMS_SIGNING_PASSPHRASE": ("LMS_SIGNING_PASSPHRASE", str),
     "LMS_SIGNING_TIMESTAMP_URL": ("LMS_SIGNING_TIMESTAMP_URL", str),
+    "LMS_API_TOKEN_SECONDS": ("LMS_API_TOKEN_SECONDS", int),
+    "LMS_API_PERSONAL_TOKEN_DAYS": ("LMS_API_PERSONAL_TOKEN_DAYS", int),
+    "LMS_API_RATE_LIMIT": ("LMS_API_RATE_LIMIT", str),
 }
 
 
@@ -192,6 +195,11 @@ def defaults(instance_path: str) -> dict:
         "LMS_SIGNING_CERT": None,
         "LMS_SIGNING_PASSPHRASE": None,
         "LMS_SIGNING_TIMESTAMP_URL": None,
+        # The REST API (/api/v1): how long a client's bearer token lives, a person's own
+        # token at most, and the requests each client (or personal token) may make.
+        "LMS_API_TOKEN_SECONDS": 3600,
+        "LMS_API_PERSONAL_TOKEN_DAYS": 90,
+        "LMS_API_RATE_LIMIT": "600 per minute",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",
