@@ -137,7 +137,7 @@ def upgrade():
         sa.Column("location", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency_keys")),
-        sa.UniqueConstraint("owner", "key", name=op.f("uq_api_idempotency_keys_owner")),
+        sa.UniqueConstraint("owner", "key", name=op.f("uq_api_idempotency_keys_owner_key")),
     )
 
 

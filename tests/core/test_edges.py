@@ -23,6 +23,8 @@ EDGES = {
     "core/db.py": "end_read_transaction ends a transaction that has only read",
     "org/roster.py": "the roster import job commits chunk by chunk",
     "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
+    "api/views.py": "an API request commits once after its response, with the log of its "
+    "token's use; a roster sync commits its job before enqueuing it",
 }
 
 
