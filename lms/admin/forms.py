@@ -152,3 +152,14 @@ class CurriculumItemForm(Form):
 
 class RevokeCertificateForm(Form):
     reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)])
+
+
+class ApiClientForm(Form):
+    name = StringField(_l("Name (who calls)"), validators=[DataRequired(), Length(max=200)])
+    scopes = CheckboxesField(
+        _l("Scopes"), choices=[], validators=[DataRequired(_l("Choose at least one scope."))]
+    )
+    units = StringField(
+        _l("Units it reaches (codes, separated by commas; empty: the whole tree)"),
+        validators=[Length(max=2000)],
+    )

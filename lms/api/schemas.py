@@ -4,6 +4,9 @@ responses with them and describes both in the OpenAPI document."""
 from marshmallow import Schema, fields, validate
 
 MAX_LIMIT = 1000
+# Ids are the database's integers: anything larger names nothing (and some drivers refuse it).
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID)
 
 
 class ListArgs(Schema):
@@ -142,7 +145,7 @@ def page_of(item: type[Schema]) -> type[Schema]:
 
 class FiguresArgs(Schema):
     by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "position", "module"]))
-    unit_id = fields.Integer(load_default=None)
+    unit_id = fields.Integer(load_default=None, validate=ID)
 
 
 class FiguresRow(Schema):
@@ -164,7 +167,7 @@ class Figures(Schema):
 
 
 class QualificationArgs(Schema):
-    position_id = fields.Integer(required=True)
+    position_id = fields.Integer(required=True, validate=ID)
     on = fields.Date(load_default=None)
     username = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),

@@ -283,6 +283,17 @@ def _locale() -> str:
     return str(get_locale())
 
 
+def _not_found():
+    return NotFound(ERROR_PAGES[404][1])
+
+
+def _stored_id(value: int) -> int:
+    """An id from the path, if the database could hold it; else it names nothing (404)."""
+    if not 1 <= value <= schemas.MAX_ID:
+        raise _not_found()
+    return value
+
+
 # --- resources ----------------------------------------------------------------------------
 
 
@@ -328,9 +339,9 @@ def people(args):
 @resources.response(200, schemas.PersonOut)
 def person(user_id: int):
     """One person (scope people:read); 404 whether absent or out of scope."""
-    found = queries.person(need("people:read"), user_id)
+    found = queries.person(need("people:read"), _stored_id(user_id))
     if found is None:
-        raise NotFound(ERROR_PAGES[404][1])
+        raise _not_found()
     return found
 
 
@@ -378,9 +389,9 @@ def person_upsert(body, external_id: str):
 def person_deactivate(user_id: int):
     """Deactivate a person (scope people:write): their sign-ins end; their records stay."""
     principal = need("people:write")
-    found = queries.person(principal, user_id)
+    found = queries.person(principal, _stored_id(user_id))
     if found is None:
-        raise NotFound(ERROR_PAGES[404][1])
+        raise _not_found()
     accounts.set_active(principal.actor, found, False)
     return found
 
@@ -460,7 +471,7 @@ def figures(args):
     today = clock.today()
     unit_id = args["unit_id"]
     if unit_id is not None and report_queries.visible_unit(principal.actor, unit_id) is None:
-        raise NotFound(ERROR_PAGES[404][1])
+        raise _not_found()
     table = {
         "unit": report_queries.by_unit,
         "position": report_queries.by_position,
@@ -480,7 +491,7 @@ def qualification_check(args):
     principal = need("reports:read")
     position = qualification.position_by_id(args["position_id"])
     if position is None:
-        raise NotFound(ERROR_PAGES[404][1])
+        raise _not_found()
     listed = qualification.people_from_text("\n".join(args["username"]))
     result = qualification.check(
         principal.actor, position, args["on"] or clock.today(), listed, locale=_locale()
@@ -521,9 +532,9 @@ def roster_sync_status(job_id: int):
     """A roster sync's progress, counts (created, updated, unchanged, error) and the rows in
     error with their reasons."""
     principal = need("people:write")
-    job = roster.get_job(job_id)
+    job = roster.get_job(_stored_id(job_id))
     if job is None or job.actor_id != principal.actor.id:
-        raise NotFound(ERROR_PAGES[404][1])
+        raise _not_found()
     return _sync_status(job)
 
 

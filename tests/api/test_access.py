@@ -8,7 +8,7 @@ from lms.accounts.models import User
 from lms.api import services
 from lms.api.models import ApiRequest, ApiToken
 from lms.extensions import db
-from tests.api.conftest import bearer
+from tests.api.conftest import Caller, bearer
 
 PEOPLE = "/api/v1/people"
 
@@ -182,3 +182,30 @@ def test_expired_personal_token_is_refused(app, client, site, clock):
     assert client.get(PEOPLE, headers=bearer(value)).status_code == 200
     clock.advance(days=1, seconds=1)
     assert client.get(PEOPLE, headers=bearer(value)).status_code == 401
+
+
+def test_an_admin_creates_and_revokes_a_client_on_its_page(app, client, site, login_as):
+    login_as(client, site.admin)
+    page = client.submit(
+        "/admin/api-clients",
+        {"name": "Sở Nội vụ HR", "scopes": ["people:read", "org:read"], "units": "HP-HB"},
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    client_id = html.split("<dt>client_id</dt><dd><code>")[1].split("<")[0]
+    secret = html.split("<dt>client_secret</dt><dd><code>")[1].split("<")[0]
+    token = Caller(client, client_id, secret).token()
+    assert usernames(client.get(PEOPLE, headers=bearer(token))) == {"learner"}
+    with app.app_context():
+        made = services.client_by_client_id(client_id)
+    client.submit(f"/admin/api-clients/{made.id}/revoke")
+    assert client.get(PEOPLE, headers=bearer(token)).status_code == 401
+
+
+def test_an_unknown_unit_or_scope_is_refused_on_the_page(client, site, login_as):
+    login_as(client, site.admin)
+    page = client.submit(
+        "/admin/api-clients", {"name": "x", "scopes": ["people:read"], "units": "NOWHERE"}
+    )
+    assert page.status_code == 422
+    assert "NOWHERE" in page.get_data(as_text=True)
