@@ -102,7 +102,6 @@ def setup(state) -> None:
     )
     server.register_grant(grants.ClientCredentialsGrant)
     app.extensions[EXTENSION] = server
-    limiter.limit(lambda: current_app.config["LMS_API_RATE_LIMIT"], key_func=_caller_key)(resources)
 
 
 def _problem_responses(api: Api) -> None:
@@ -162,6 +161,11 @@ def _principal() -> services.Principal | None:
 def _caller_key() -> str:
     principal = _principal()
     return principal.key if principal is not None else f"address:{request.remote_addr}"
+
+
+# Declared once, on the blueprint (the limiter is one object for every app of the process):
+# each caller's requests are counted together, whichever app serves them.
+limiter.limit(lambda: current_app.config["LMS_API_RATE_LIMIT"], key_func=_caller_key)(resources)
 
 
 class Problem(Exception):
