@@ -1,9 +1,10 @@
 """REST API benchmark: the people list, 1,000 a page, and a roster sync of 10,000 people.
 
-    .venv/bin/python bench/api.py [--people 10000] [--page 1000]
+    .venv/bin/python bench/api.py [--people 10000] [--page 1000] [--postgres]
 
-On the configured database (``LMS_DATABASE_URL``; unset, a SQLite file in a temporary folder;
-a PostgreSQL database is upgraded in place, so give it an empty one), builds the schema with
+On the configured database (``LMS_DATABASE_URL``, which is upgraded in place, so give it an
+empty one; unset, a SQLite file in a temporary folder; ``--postgres``: a throw-away schema at
+``LMS_TEST_POSTGRES_URL`` or the local server, dropped afterwards), builds the schema with
 the migrations and the org of ``bench/roster_import.py`` (a city of 30 wards and communes and
 their one-stop sections), makes an API client of the whole tree with every scope, then:
 
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from harness import postgres_url, throwaway_schema  # noqa: E402
 from roster_import import build_org, roster_csv  # noqa: E402
 
 
@@ -42,7 +44,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--postgres", action="store_true")
     options = parser.parse_args()
+    if options.postgres:
+        with throwaway_schema(postgres_url()) as url:
+            return run(options, url)
+    return run(options, os.environ.get("LMS_DATABASE_URL"))
+
+
+def run(options, database_url: str | None) -> int:
 
     from flask_migrate import upgrade
 
@@ -58,8 +68,9 @@ def main() -> int:
             "RATELIMIT_ENABLED": False,
             "LMS_LOG_LEVEL": "WARNING",
         }
-        if not os.environ.get("LMS_DATABASE_URL"):
-            settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        settings["SQLALCHEMY_DATABASE_URI"] = (
+            database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        )
         app = create_app(settings)
         with app.app_context():
             upgrade()
