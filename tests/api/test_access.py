@@ -209,3 +209,13 @@ def test_an_unknown_unit_or_scope_is_refused_on_the_page(client, site, login_as)
     )
     assert page.status_code == 422
     assert "NOWHERE" in page.get_data(as_text=True)
+
+
+def test_the_personal_tokens_form_needs_its_csrf_token(app, client, site, login_as):
+    login_as(client, site.learner)
+    forged = client.post(
+        "/account/api-tokens", data={"name": "x", "scopes": ["people:read"], "days": "7"}
+    )
+    assert forged.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0

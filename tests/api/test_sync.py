@@ -146,3 +146,20 @@ def test_only_a_client_of_the_whole_tree_syncs_the_roster(client, site, make_cal
         "/api/v1/roster-syncs", json={"rows": roster_rows(1)}, headers=bearer(token)
     )
     assert response.status_code == 403
+
+
+def test_a_page_costs_the_same_statements_whatever_its_rows(
+    client, site, factory, make_caller, count_queries
+):
+    token = make_caller(["people:read", "certificates:read", "learning:read"]).token()
+
+    def statements(url: str) -> int:
+        with count_queries() as counted:
+            assert client.get(url, headers=bearer(token)).status_code == 200
+        return counted.n
+
+    before = {url: statements(url) for url in ("/api/v1/people", "/api/v1/module-assignments")}
+    for number in range(6):
+        factory.assignment(factory.user(username=f"more{number}"), site.position, site.counter)
+    after = {url: statements(url) for url in before}
+    assert after == before
