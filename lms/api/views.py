@@ -15,6 +15,7 @@ import json
 from datetime import date
 from functools import wraps
 
+import sqlalchemy as sa
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request, url_for
@@ -292,6 +293,13 @@ def _not_found():
     return NotFound(ERROR_PAGES[404][1])
 
 
+def _with(row, **extra) -> dict:
+    """A row's columns and ``extra`` values, for a schema to write out."""
+    return {
+        column.key: getattr(row, column.key) for column in sa.inspect(row).mapper.column_attrs
+    } | extra
+
+
 def _stored_id(value: int) -> int:
     """An id from the path, if the database could hold it; else it names nothing (404)."""
     if not 1 <= value <= schemas.MAX_ID:
@@ -430,10 +438,7 @@ def module_assignments(args):
     principal = need("learning:read")
     today = clock.today()
     page = queries.paged(queries.module_assignments(principal, today), ModuleAssignment, **args)
-    page.items = [
-        {**schemas.ModuleAssignmentOut().dump(assignment), "state": state}
-        for assignment, state in page.items
-    ]
+    page.items = [_with(assignment, state=state) for assignment, state in page.items]
     return page
 
 
@@ -456,11 +461,11 @@ def certificates(args):
     today = clock.today()
     page = queries.paged(queries.certificates(principal, today), Certificate, **args)
     page.items = [
-        {
-            **schemas.CertificateOut().dump(certificate),
-            "status": certificate.status_on(today),
-            "verification_url": verify_url(certificate.code),
-        }
+        _with(
+            certificate,
+            status=certificate.status_on(today),
+            verification_url=verify_url(certificate.code),
+        )
         for certificate in page.items
     ]
     return page

@@ -163,3 +163,30 @@ def test_a_page_costs_the_same_statements_whatever_its_rows(
         factory.assignment(factory.user(username=f"more{number}"), site.position, site.counter)
     after = {url: statements(url) for url in before}
     assert after == before
+
+
+def test_learning_records_and_certificates_of_the_scope_are_read(
+    client, site, factory, make_caller
+):
+    factory.curriculum_item(site.position, site.module_slug)
+    for person in (site.learner, site.outsider):
+        factory.complete_lessons(person, site.module_slug)
+    token = make_caller(["learning:read", "certificates:read"], units=["HP-HB"]).token()
+
+    def items(url: str) -> list[dict]:
+        response = client.get(url, headers=bearer(token))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["items"]
+
+    assignments = items("/api/v1/module-assignments")
+    assert [(row["user_id"], row["state"]) for row in assignments] == [
+        (site.learner.id, "completed")
+    ]
+    completions = items("/api/v1/completions")
+    assert [row["user_id"] for row in completions] == [site.learner.id]
+    certificates = items("/api/v1/certificates")
+    assert {row["user_id"] for row in certificates} == {site.learner.id}
+    assert {row["status"] for row in certificates} == {"valid"}
+    assert all("/verify/" in row["verification_url"] for row in certificates)
+    modules = items("/api/v1/modules")
+    assert site.module_slug in {module["slug"] for module in modules}
