@@ -152,6 +152,9 @@ ENVIRONMENT = {
     "LMS_SIGNING_PASSPHRASE": ("LMS_SIGNING_PASSPHRASE", str),
     "LMS_SIGNING_TIMESTAMP_URL": ("LMS_SIGNING_TIMESTAMP_URL", str),
     "LMS_PASSWORD_SIGN_IN_DISABLED_ROLES": ("LMS_PASSWORD_SIGN_IN_DISABLED_ROLES", _as_words),
+    "LMS_API_TOKEN_SECONDS": ("LMS_API_TOKEN_SECONDS", int),
+    "LMS_API_PERSONAL_TOKEN_DAYS": ("LMS_API_PERSONAL_TOKEN_DAYS", int),
+    "LMS_API_RATE_LIMIT": ("LMS_API_RATE_LIMIT", str),
 }
 # OpenID Connect providers: LMS_OIDC_PROVIDERS names them (commas), and each name's settings
 # are LMS_OIDC_<NAME>_<SETTING> (docs/identity.md). Setting -> (key, parser, default).
@@ -288,6 +291,11 @@ def defaults(instance_path: str) -> dict:
         # Roles (admin, manager, trainer, learner) whose holders may only sign in through a
         # provider: their password is refused with a pointer to the provider's button.
         "LMS_PASSWORD_SIGN_IN_DISABLED_ROLES": [],
+        # The REST API (/api/v1): how long a client's bearer token lives, a person's own
+        # token at most, and the requests each client (or personal token) may make.
+        "LMS_API_TOKEN_SECONDS": 3600,
+        "LMS_API_PERSONAL_TOKEN_DAYS": 90,
+        "LMS_API_RATE_LIMIT": "600 per minute",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "lms_session",

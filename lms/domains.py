@@ -11,6 +11,7 @@ def lms_blueprints():
     from lms import (
         accounts,
         admin,
+        api,
         assessment,
         authoring,
         catalogue,
@@ -40,6 +41,7 @@ def lms_blueprints():
             admin,
             reports,
             legal,
+            api,
         )
     ]
 

@@ -7,17 +7,19 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import Base, CreatedAt, utcnow
+from lms.core.db import Base, CreatedAt, UpdatedAt, utcnow
 from lms.core.permissions import Role
 
 
-class User(UserMixin, CreatedAt, Base):
+class User(UserMixin, CreatedAt, UpdatedAt, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    # The person's id in the province's HR system, by which its sync finds them again.
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
     active: Mapped[bool] = mapped_column(default=True)

@@ -14,6 +14,7 @@ def _admins_only():
 
 
 from lms.admin import (  # noqa: E402,F401  (registers the routes)
+    api_client_views,
     email_views,
     letterhead_views,
     people_views,

@@ -162,3 +162,14 @@ class AnonymiseForm(Form):
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off", "autocapitalize": "none"},
     )
+
+
+class ApiClientForm(Form):
+    name = StringField(_l("Name (who calls)"), validators=[DataRequired(), Length(max=200)])
+    scopes = CheckboxesField(
+        _l("Scopes"), choices=[], validators=[DataRequired(_l("Choose at least one scope."))]
+    )
+    units = StringField(
+        _l("Units it reaches (codes, separated by commas; empty: the whole tree)"),
+        validators=[Length(max=2000)],
+    )

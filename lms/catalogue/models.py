@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import Base, CreatedAt
+from lms.core.db import Base, CreatedAt, UpdatedAt
 
 
-class Module(CreatedAt, Base):
+class Module(CreatedAt, UpdatedAt, Base):
     """A unit of learning, identified by its plugin id (``slug``) across versions."""
 
     __tablename__ = "modules"

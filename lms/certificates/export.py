@@ -3,7 +3,7 @@ would download it from their list of certificates."""
 
 from lms.accounts.models import User
 from lms.certificates import pdf, queries, transcript
-from lms.certificates.views import verify_url
+from lms.certificates.verification import verify_url
 from lms.core import clock, signals
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.core.db import Base
+from lms.core.db import Base, UpdatedAt
 
 MODULE = "module"
 POSITION = "position"
@@ -20,7 +20,7 @@ REVOKED = "revoked"
 STATUS_LIST_SIZE = 131_072
 
 
-class Certificate(Base):
+class Certificate(UpdatedAt, Base):
     """A module or position certificate.
 
     What it names (holder, achievement, position, unit, the module versions it rests on) is

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from lms.certificates import dataintegrity, queries, signing
 from lms.certificates.models import EXPIRED, REVOKED, VALID, Certificate
-from lms.certificates.services import normalise_code
+from lms.certificates.services import display_code, normalise_code
 
 TAMPERED = "tampered"  # signed, but changed since (or signed by another key of ours)
 UNSIGNED = "unsigned"  # no signature to check
@@ -27,6 +28,17 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # A credential of this site is a few KiB; anything far larger is not one, and is not worth
 # canonicalising.
 MAX_CREDENTIAL_BYTES = 256 * 1024
+
+
+def verify_url(code: str) -> str:
+    """The absolute address of a certificate's public page, as printed on it."""
+    base = current_app.config["LMS_BASE_URL"]
+    path = url_for("certificates.verify", code=display_code(code))
+    return (
+        f"{base.rstrip('/')}{path}"
+        if base
+        else url_for("certificates.verify", code=display_code(code), _external=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,17 +24,6 @@ _verification_limit = limiter.shared_limit(
 )
 
 
-def verify_url(code: str) -> str:
-    """The absolute address of a certificate's public page, as printed on it."""
-    base = current_app.config["LMS_BASE_URL"]
-    path = url_for("certificates.verify", code=display_code(code))
-    return (
-        f"{base.rstrip('/')}{path}"
-        if base
-        else url_for("certificates.verify", code=display_code(code), _external=True)
-    )
-
-
 @bp.route("/certificates")
 @login_required
 def mine():
@@ -52,7 +41,9 @@ def certificate_pdf(certificate_id: int):
     certificate = queries.own_certificate(current_user, certificate_id)
     if certificate is None:
         abort(404)
-    sheet = transcript.sheet_of(certificate, verify_url(certificate.code), clock.today())
+    sheet = transcript.sheet_of(
+        certificate, verification.verify_url(certificate.code), clock.today()
+    )
     return _pdf_response(pdf.certificate_pdf(sheet), f"{certificate.serial}.pdf")
 
 
@@ -63,7 +54,9 @@ def certificate_credential(certificate_id: int):
     certificate = queries.own_certificate(current_user, certificate_id)
     if certificate is None:
         abort(404)
-    credential = credentials.signed_credential(certificate, verify_url(certificate.code))
+    credential = credentials.signed_credential(
+        certificate, verification.verify_url(certificate.code)
+    )
     return Response(
         json.dumps(credential, ensure_ascii=False, indent=2),
         mimetype=credentials.MEDIA_TYPE,

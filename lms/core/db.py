@@ -58,6 +58,14 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UpdatedAt:
+    """When the row last changed (any ORM or Core UPDATE that does not set it itself), indexed:
+    the API's lists are paged on (updated_at, id) and filtered by ``updated_since``, so a
+    nightly sync reads only what changed."""
+
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
 def insert(session, model):
     """The dialect's own INSERT, which can say what to do on a conflict (PostgreSQL and
     SQLite both speak ON CONFLICT)."""

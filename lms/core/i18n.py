@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from flask import current_app, has_request_context, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -20,9 +20,14 @@ def fold(text: str) -> str:
 
 def select_locale() -> str:
     """The signed-in user's preference, else the visitor's choice, else the site default
-    (which is also the language of the CLI)."""
+    (which is also the language of the CLI); for a request that sets ``g.locale_from_header``,
+    the Accept-Language header's."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("locale_from_header"):
+        # A request that may not use the session (the API, with its bearer token).
+        best = request.accept_languages.best_match(current_app.config["LMS_LOCALES"])
+        return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in current_app.config["LMS_LOCALES"]:
         return current_user.locale
     return visitor_locale()

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.catalogue.models import Activity, Module, ModuleVersion
-from lms.core.db import Base
+from lms.core.db import Base, UpdatedAt
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
 
-class ModuleProgress(Base):
+class ModuleProgress(UpdatedAt, Base):
     """A learner's way through one module version.
 
     A learner has at most one current row per module (``superseded_at`` empty). Moving to a
@@ -91,7 +91,7 @@ EXPIRED = "expired"
 ASSIGNMENT_STATES = (ASSIGNED, IN_PROGRESS, COMPLETED, RENEWAL_OPEN, EXPIRED)
 
 
-class ModuleAssignment(Base):
+class ModuleAssignment(UpdatedAt, Base):
     """A module a person must complete, because a position they hold requires it or a
     manager asked for it: one row per person and module however many reasons there are.
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.core.db import Base, CreatedAt
+from lms.core.db import Base, CreatedAt, UpdatedAt
 
 
 class OrgUnitKind(Base):
@@ -20,7 +20,7 @@ class OrgUnitKind(Base):
     sort_order: Mapped[int] = mapped_column(default=0)
 
 
-class OrgUnit(CreatedAt, Base):
+class OrgUnit(CreatedAt, UpdatedAt, Base):
     """A unit of the org tree.
 
     The tree is stored twice: ``parent_id`` for the shape, and the closure table
@@ -84,7 +84,7 @@ class OrgUnitEvent(CreatedAt, Base):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
-class Position(CreatedAt, Base):
+class Position(CreatedAt, UpdatedAt, Base):
     """A job position (one-stop counter officer, commune leader, ...). Curricula hang off it."""
 
     __tablename__ = "positions"
@@ -106,7 +106,7 @@ class Position(CreatedAt, Base):
         )
 
 
-class PositionAssignment(CreatedAt, Base):
+class PositionAssignment(CreatedAt, UpdatedAt, Base):
     """A user holding a position in a unit from ``starts_on``; ended, never deleted."""
 
     __tablename__ = "position_assignments"
@@ -206,6 +206,8 @@ class RosterImport(CreatedAt, Base):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(sa.String(255), default="")
     status: Mapped[str] = mapped_column(sa.String(16), default=IMPORT_QUEUED)
+    # Only check every row and report what applying would do (the API's dry runs).
+    dry_run: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     total_rows: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
     created_count: Mapped[int] = mapped_column(default=0)

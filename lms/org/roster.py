@@ -977,15 +977,19 @@ def created_user_ids_of(audit_id: int) -> list[int] | None:
 # on from the last committed chunk, never applying a row twice.
 
 
-def queue_job(actor: User, data: bytes, *, source: str, total_rows: int) -> ImportJob:
+def queue_job(
+    actor: User, data: bytes, *, source: str, total_rows: int, dry_run: bool = False
+) -> ImportJob:
     """Store the bytes of a roster file (already read without a file-level error) as a
-    queued import job. ``actor`` must be an admin (``PermissionDenied``). Flushes; the caller
-    commits, then enqueues ``lms.org.jobs.import_roster`` with the job's id."""
+    queued import job; a ``dry_run`` job only checks the rows and reports. ``actor`` must be
+    an admin (``PermissionDenied``). Flushes; the caller commits, then enqueues
+    ``lms.org.jobs.import_roster`` with the job's id."""
     ensure_role(actor, Role.ADMIN)
     job = ImportJob(
         actor_id=actor.id,
         source=source[:255],
         status=IMPORT_QUEUED,
+        dry_run=dry_run,
         total_rows=total_rows,
         data=data,
         report={},
@@ -1108,16 +1112,19 @@ class _Progress:
 def _run(
     job: ImportJob, actor: User | None, table: Roster, every: int, heartbeat: Callable
 ) -> None:
-    run = RosterRun(actor, table, dry_run=False, source=job.source, job=job)
+    run = RosterRun(actor, table, dry_run=job.dry_run, source=job.source, job=job)
     job.total_rows = run.total
     progress = _Progress(job)
-    for done in run.apply(every=every, start=progress.start):
-        progress.write(job, run, done)
-        if done < run.total:
-            db.session.commit()
-            heartbeat()
-            _let_others_in()
-    run.record(job.counts, job.report["created_user_ids"])
+    if job.dry_run:
+        progress.write(job, run, run.total)  # every row checked, none applied
+    else:
+        for done in run.apply(every=every, start=progress.start):
+            progress.write(job, run, done)
+            if done < run.total:
+                db.session.commit()
+                heartbeat()
+                _let_others_in()
+        run.record(job.counts, job.report["created_user_ids"])
     job.status = IMPORT_DONE
     job.finished_at = clock.now()
     job.data = None

@@ -491,9 +491,11 @@ def end_assignment(actor: User, assignment: PositionAssignment, *, ends_on: date
     audit.record(actor, "position.ended", assignment, ends_on=ends_on.isoformat())
 
 
-def set_managed_units(actor: User, manager: User, units: list[OrgUnit]) -> None:
-    """Attach ``manager`` to exactly ``units``; they then see those subtrees. Admins only."""
-    ensure_role(actor, Role.ADMIN)
+def set_managed_units(actor: User | None, manager: User, units: list[OrgUnit]) -> None:
+    """Attach ``manager`` to exactly ``units``; they then see those subtrees. Admins only
+    (None: the CLI)."""
+    if actor is not None:
+        ensure_role(actor, Role.ADMIN)
     wanted = {unit.id for unit in units}
     db.session.execute(
         sa.delete(ManagerUnit).where(

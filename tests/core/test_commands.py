@@ -15,6 +15,7 @@ from lms.testing.plugin import testing_config as config_for
 # ``db``, Flask-Limiter's ``limiter``), whose subcommands are the library's business, but for
 # those of ours that join it (JOINED).
 TREE = {
+    "api": ["create-client", "revoke-client"],
     "assignments": ["sync"],
     "certificates": ["make-test-key"],
     "classes": ["remind"],

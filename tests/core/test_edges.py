@@ -25,6 +25,8 @@ EDGES = {
     "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
     "accounts/sessions.py": "the user loader records a sign-in's last use, before the view",
     "xapi/delivery.py": "deliver commits each claim and each batch's result",
+    "api/views.py": "an API request commits once after its response, with the log of its "
+    "token's use; a roster sync commits its job before enqueuing it",
 }
 
 

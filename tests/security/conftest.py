@@ -25,6 +25,7 @@ from PIL import Image
 
 from lms.accounts import activation, password_reset
 from lms.accounts.models import SignIn
+from lms.api import services as api
 from lms.authoring import services as authoring
 from lms.catalogue.models import Module, VersionMedia
 from lms.certificates.models import Certificate
@@ -135,6 +136,12 @@ def _build(app, folder) -> SimpleNamespace:
         job = roster.queue_job(admin, roster.template_csv(), source="roster.csv", total_rows=1)
         roster.run_job(job.id)
         invited = activation.create_invited_user(None, username="mx.invited", full_name="Khách")
+        api_client, _secret = api.create_client(
+            admin, name="MX HR", scopes=["people:read"], units=[ward]
+        )
+        personal_token, _value = api.create_personal_token(
+            learner, name="script", scopes=["people:read"], days=1
+        )
         media = db.session.scalar(sa.select(VersionMedia.sha256).where(VersionMedia.path == MEDIA))
         made.values = {
             "user_id": learner.id,
@@ -162,6 +169,8 @@ def _build(app, folder) -> SimpleNamespace:
             "filename": "css/app.css",
             "token": classes.calendar_token(learner),
             "attempt_id": None,  # the learner's, taken through the pages by ``World``
+            "client_id": api_client.id,
+            "token_id": personal_token.id,
         }
         made.tokens = {
             "activation": activation.make_token(invited),

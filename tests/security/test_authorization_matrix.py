@@ -12,6 +12,8 @@ added here, so the matrix stays complete.
 import pytest
 
 OK, FORBIDDEN, HIDDEN, LOGIN = "allowed", "403", "404", "sign-in"
+# The API takes no session: without a bearer token everyone is told to bring one.
+NO_TOKEN = "401"
 
 ROLES = (
     "anonymous",
@@ -43,6 +45,9 @@ MANAGERS = policy(FORBIDDEN, unit_manager=OK, sibling_manager=OK, admin=OK)
 # The learner, the ward and the target are in the unit manager's subtree only.
 UNIT_MANAGERS = policy(FORBIDDEN, unit_manager=OK, sibling_manager=HIDDEN, admin=OK)
 HOLDER = policy(HIDDEN, learner=OK)
+BEARER = policy(NO_TOKEN, anonymous=NO_TOKEN)
+# The token endpoint answers a form that is no OAuth 2 grant with 400 (invalid_request).
+NOT_A_GRANT = policy("status 400", anonymous="status 400")
 
 POLICY = {
     "/static/<path:filename>": PUBLIC,
@@ -102,6 +107,28 @@ POLICY = {
     "/practice-scenarios/": PUBLIC,
     "/law/<slug>": PUBLIC,
     "/authoring/modules/<slug>/reviews": MODULE_MANAGERS,
+    # The REST API: its document and reference are public; the token endpoint wants a
+    # client's credentials and every resource a bearer token, whatever the browser's session
+    # (tests/api). A person's own tokens are theirs (the learner's): to anyone else absent.
+    "/api/v1/openapi.json": PUBLIC,
+    "/api/v1/docs": PUBLIC,
+    "/api/v1/token": NOT_A_GRANT,
+    "/api/v1/units": BEARER,
+    "/api/v1/positions": BEARER,
+    "/api/v1/position-assignments": BEARER,
+    "/api/v1/people": BEARER,
+    "/api/v1/people/<int:user_id>": BEARER,
+    "/api/v1/people/<int:user_id>/deactivate": BEARER,
+    "/api/v1/modules": BEARER,
+    "/api/v1/module-assignments": BEARER,
+    "/api/v1/completions": BEARER,
+    "/api/v1/certificates": BEARER,
+    "/api/v1/figures": BEARER,
+    "/api/v1/qualification": BEARER,
+    "/api/v1/roster-syncs": BEARER,
+    "/api/v1/roster-syncs/<int:job_id>": BEARER,
+    "/account/api-tokens": SIGNED_IN,
+    "/account/api-tokens/<int:token_id>/revoke": HOLDER,
     "/verify": PUBLIC,
     "/verify/<code>": PUBLIC,
     # What any verifier of an Open Badges credential fetches: the issuer's DID document and
@@ -235,6 +262,7 @@ def parameters(world) -> dict[tuple[str, str], object]:
         ("authoring.question_remove", "item_id"): 0,
         ("legal.instrument_detail", "slug"): "57-nq-tw",
         ("certificates.status_list", "number"): 1,
+        ("api_v1.roster_sync_status", "job_id"): world.values["import_id"],
     }
 
 
@@ -281,6 +309,8 @@ def outcome(response) -> str:
     status = response.status_code
     if status in (302, 303) and response.location.startswith("/login?next="):
         return LOGIN
+    if status == 401:
+        return NO_TOKEN
     if status == 403:
         return FORBIDDEN
     if status == 404:
