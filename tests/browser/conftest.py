@@ -116,6 +116,16 @@ def browser(launch_chromium):
     chromium.close()
 
 
+def reveal(page, selector: str) -> None:
+    """Open the site's menu when what ``selector`` names is hidden in it, as a person opens it
+    to reach an area (the header shows only the menu button on a phone)."""
+    target = page.locator(selector).first
+    if target.count() and not target.is_visible():
+        menu = page.locator("header details.site-menu")
+        if menu.count() and menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+
+
 class Visitor:
     """One person in one browser window; every page they reach is checked with axe-core."""
 
@@ -147,6 +157,7 @@ class Visitor:
         self.checked.append(self.page.url)
 
     def click(self, selector: str):
+        reveal(self.page, selector)
         self.page.click(selector)
         self.check_accessibility()
 

@@ -36,7 +36,7 @@ def _type_markdown(visitor, text: str) -> None:
 def _add_activity(visitor, type_id: str, key: str, title: str) -> None:
     visitor.open(BASE)
     if not visitor.page.locator("#add-activity").is_visible():
-        visitor.page.click("details summary")
+        visitor.page.click("main details summary")
     visitor.page.select_option("#type_id", type_id)
     visitor.page.fill("#key", key)
     visitor.page.fill("#title_vi", title)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from lms import create_app
+from tests.browser.conftest import reveal
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +77,7 @@ class Person:
         self.check()
 
     def click(self, selector: str):
+        reveal(self.page, selector)
         self.page.click(selector)
         self.check()
 

@@ -25,7 +25,7 @@ from tests.accounts.oidc_provider import (
     NAME,
     identity_provider,  # noqa: F401  (a fixture)
 )
-from tests.browser.conftest import served, windows
+from tests.browser.conftest import reveal, served, windows
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,7 @@ def test_signing_in_through_the_province_lands_on_my_learning(browser, sso_site)
         _screenshot(page, "oidc-landing")
         # Signing out ends the session here and sends the person to the provider's
         # sign-out, which brings them back to the sign-in page.
+        reveal(page, "header form[action='/logout'] button")
         page.click("header form[action='/logout'] button")
         page.click("button[name=logout][value=yes]")
         page.wait_for_url(f"{sso_site}/login*")

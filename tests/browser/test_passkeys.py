@@ -63,7 +63,7 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(with_authenticator, per
     page.wait_for_selector("text=Máy tính làm việc")
     visitor.check_accessibility()
 
-    page.click("form[action='/logout'] button")
+    visitor.click("form[action='/logout'] button")
     page.wait_for_url(visitor.base_url + "/login")
     page.click("form[data-passkey=sign-in] button")
     page.wait_for_url(visitor.base_url + "/")
@@ -71,7 +71,7 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(with_authenticator, per
     visitor.check_accessibility()
 
     # Having a passkey, the password alone is no longer enough; the passkey is the factor.
-    page.click("form[action='/logout'] button")
+    visitor.click("form[action='/logout'] button")
     visitor.sign_in(USERNAME)
     page.wait_for_url(visitor.base_url + "/login/second-factor")
     page.click("form[data-passkey=sign-in] button")

@@ -38,7 +38,7 @@ def test_a_trainer_writes_a_practice_scenario_and_a_learner_completes_it(window_
     assert page.url.endswith(BASE)
 
     if not page.locator("#add-activity").is_visible():
-        page.click("details summary")
+        page.click("main details summary")
     page.select_option("#type_id", "practice-scenario")
     page.fill("#key", "ho-so-thieu")
     page.fill("#title_vi", "Hồ sơ thiếu giấy tờ")

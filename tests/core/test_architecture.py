@@ -198,3 +198,10 @@ def test_no_activity_type_is_known_by_its_id_outside_its_package():
             ):
                 problems.append(f"{path.relative_to(LMS)}:{node.lineno}: {node.value!r}")
     assert problems == []
+
+
+def test_every_test_file_has_a_name_of_its_own():
+    """The test folders are not packages, so two test files of one name in two folders
+    collide when pytest collects them ("import file mismatch")."""
+    names = [path.name for path in (LMS.parent / "tests").rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

@@ -27,6 +27,8 @@ TREE = {
     "limiter": None,
     "needs": ["load-framework", "refresh"],
     "notifications": ["send-email"],
+    # flask-smorest's group: print or write the API's OpenAPI document.
+    "openapi": None,
     # The third-party test plugin (tests/plugins), installed by the test command.
     "practice-scenarios": ["count"],
     "quizzes": ["close-overdue"],
