@@ -34,7 +34,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.verification import verify_url
 from lms.core import clock
 from lms.core.errors import ERROR_PAGES, DomainError, Invalid, NotFound
-from lms.core.security import CONTENT_SECURITY_POLICY
+from lms.core.security import content_security_policy
 from lms.extensions import csrf, db, limiter
 from lms.learning.models import ModuleAssignment, ModuleProgress
 from lms.org import jobs as org_jobs
@@ -138,8 +138,7 @@ def docs():
     )
     # ReDoc styles its page with <style> elements it writes, and searches in a worker.
     response.headers["Content-Security-Policy"] = (
-        CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-        + "; worker-src 'self' blob:"
+        content_security_policy(inline_styles=True) + "; worker-src 'self' blob:"
     )
     return response
 

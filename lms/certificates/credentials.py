@@ -20,7 +20,6 @@ from datetime import UTC, datetime, time
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -208,7 +207,7 @@ def _valid_until(certificate: Certificate) -> str | None:
     from that day on (``Certificate.status_on``)."""
     if certificate.expires_on is None:
         return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = clock.zone()
     return _timestamp(datetime.combine(certificate.expires_on, time(), tzinfo=zone))
 
 

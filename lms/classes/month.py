@@ -63,9 +63,10 @@ class Day:
 def lay_out(month: Month, today: date, zone: ZoneInfo, slots, due_rows) -> list[list[Day]]:
     """The month's weeks of days, each holding the ``slots`` (session slots) that start on
     it in ``zone`` and the ``due_rows`` (assignment rows with a ``due`` date) due on it."""
+    weeks = month.weeks()
     days = {
         day: Day(day, day.month == month.first.month, day == today)
-        for week in month.weeks()
+        for week in weeks
         for day in week
     }
     for slot in slots:
@@ -75,7 +76,7 @@ def lay_out(month: Month, today: date, zone: ZoneInfo, slots, due_rows) -> list[
     for row in due_rows:
         if row.due in days:
             days[row.due].due.append(row)
-    return [[days[day] for day in week] for week in month.weeks()]
+    return [[days[day] for day in week] for week in weeks]
 
 
 def agenda(weeks: list[list[Day]]) -> list[Day]:

@@ -6,15 +6,16 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
-def content_security_policy(form_targets=()) -> str:
+def content_security_policy(form_targets=(), *, inline_styles: bool = False) -> str:
     """The policy every page gets. ``form_targets``: origins a form may lead to beyond the
     site, through its redirect (the sign-in and sign-out buttons go on to an identity
-    provider, and browsers hold a form's redirects to form-action too)."""
+    provider, and browsers hold a form's redirects to form-action too). ``inline_styles``:
+    only for a vendored viewer that writes its own <style> elements; scripts stay the site's."""
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            "style-src 'self' 'unsafe-inline'" if inline_styles else "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
             "object-src 'none'",

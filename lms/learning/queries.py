@@ -1,15 +1,14 @@
 """Read-side queries of a learner's learning: the catalogue, their modules, a module's page."""
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from lms.accounts.models import User
 from lms.accounts.queries import search_condition
 from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
 from lms.catalogue.queries import latest_numbers, live_versions
+from lms.core import clock
 from lms.extensions import db
 from lms.learning.models import (
     ASSIGNED,
@@ -148,9 +147,7 @@ FIGURES = ("assignments", *STATUSES)
 
 def since_moment(since: date) -> datetime:
     """The first moment of the site's day ``since``."""
-    return datetime.combine(
-        since, time.min, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    )
+    return datetime.combine(since, time.min, tzinfo=clock.zone())
 
 
 def status_condition(status: str, today: date, since: date | None = None) -> sa.ColumnElement[bool]:
@@ -188,7 +185,7 @@ def status_figures(today: date, since: date | None = None) -> list:
 def completion_month(completed_at) -> sa.ColumnElement[str]:
     """SQL: "YYYY-MM" of a completion in the site's calendar, not UTC's: a completion at
     01:00 on the 1st in Viet Nam belongs to the new month."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = clock.zone()
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone(zone.key, completed_at), "YYYY-MM")
     offset = int(datetime.now(zone).utcoffset().total_seconds() // 60)

@@ -11,12 +11,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.assessment.models import FINISHED, QuizAttempt
-from lms.catalogue.models import Activity, ModuleVersion
 from lms.extensions import db
 from lms.learning.models import ModuleAssignment
 from lms.learning.queries import assignment_state, is_overdue
-from lms.reports.queries import Filters, _current_assignment, _holders
+from lms.reports.queries import Filters, _current_assignment, _holders, finished_attempts
 
 # Rows of people read at a time when a whole scope is written to a file.
 EXPORT_BATCH = 500
@@ -56,19 +54,7 @@ def cells(today: date, filters: Filters, user_ids: Iterable[int]) -> dict[int, d
     """person id -> module id -> the cell, for the current assignments of ``user_ids`` that
     the filters keep; one statement."""
     user_ids = list(user_ids)
-    attempts = (
-        sa.select(
-            QuizAttempt.user_id,
-            ModuleVersion.module_id,
-            sa.func.count(QuizAttempt.id).label("tries"),
-            sa.func.max(QuizAttempt.score).label("best"),
-        )
-        .join(Activity, Activity.id == QuizAttempt.activity_id)
-        .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
-        .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.state == FINISHED)
-        .group_by(QuizAttempt.user_id, ModuleVersion.module_id)
-        .subquery()
-    )
+    attempts = finished_attempts(user_ids)
     query = (
         sa.select(
             ModuleAssignment.user_id,

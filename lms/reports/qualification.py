@@ -27,10 +27,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql
 
@@ -515,7 +513,7 @@ def check(
         ordered.append(person)
     if user_ids:
         months = sorted({r.validity_months for r in requirements if r.validity_months})
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        zone = clock.zone()
         module_ids = [requirement.module_id for requirement in requirements]
         completed = {
             (user_id, module_id): (status, completed_at, number, serial)

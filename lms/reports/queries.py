@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -20,6 +18,7 @@ from lms.assessment.models import FINISHED, QuizAttempt
 from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.queries import titles_of
 from lms.certificates.models import POSITION, Certificate
+from lms.core import clock
 from lms.core.permissions import Role
 from lms.extensions import db
 from lms.learning import summaries
@@ -571,17 +570,28 @@ def module_titles(locale: str) -> dict[int, str]:
     return titles_of(list(db.session.scalars(sa.select(Module.id))), locale)
 
 
-def attempts_by_module(user: User) -> dict[int, tuple[int, float | None]]:
-    """module id -> (finished quiz attempts, best score 0–1) of ``user``; one statement."""
-    query = (
+def finished_attempts(user_ids: list[int]) -> sa.Subquery:
+    """SQL: (user_id, module_id, tries, best) of the finished quiz attempts of ``user_ids``,
+    per person and module, the best score 0–1."""
+    return (
         sa.select(
-            ModuleVersion.module_id, sa.func.count(QuizAttempt.id), sa.func.max(QuizAttempt.score)
+            QuizAttempt.user_id,
+            ModuleVersion.module_id,
+            sa.func.count(QuizAttempt.id).label("tries"),
+            sa.func.max(QuizAttempt.score).label("best"),
         )
         .join(Activity, Activity.id == QuizAttempt.activity_id)
         .join(ModuleVersion, ModuleVersion.id == Activity.version_id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.state == FINISHED)
-        .group_by(ModuleVersion.module_id)
+        .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.state == FINISHED)
+        .group_by(QuizAttempt.user_id, ModuleVersion.module_id)
+        .subquery()
     )
+
+
+def attempts_by_module(user: User) -> dict[int, tuple[int, float | None]]:
+    """module id -> (finished quiz attempts, best score 0–1) of ``user``; one statement."""
+    attempts = finished_attempts([user.id])
+    query = sa.select(attempts.c.module_id, attempts.c.tries, attempts.c.best)
     return {module_id: (count, best) for module_id, count, best in db.session.execute(query)}
 
 
@@ -689,7 +699,7 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         .where(*_visible_targets(actor, filters))
         .order_by(Target.due_on, unit_name, Target.id)
     ).all()
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = clock.zone()
     rows = {
         target.id: TargetRow(
             target=target,
