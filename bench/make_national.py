@@ -196,9 +196,10 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             "parent_id",
             "valid_from",
             "created_at",
+            "updated_at",
         ],
         (
-            (i, code, kind, vi, en, fold(f"{code} {vi} {en}"), parent, date(2025, 7, 1), now)
+            (i, code, kind, vi, en, fold(f"{code} {vi} {en}"), parent, date(2025, 7, 1), now, now)
             for i, code, kind, vi, en, parent in units
         ),
     )
@@ -229,8 +230,9 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             "description_en",
             "active",
             "created_at",
+            "updated_at",
         ],
-        ((p[0], p[1], p[2], p[3], "", "", True, now) for p in positions),
+        ((p[0], p[1], p[2], p[3], "", "", True, now, now) for p in positions),
     )
     counts["curriculum_items"] = copier.copy(
         "curriculum_items",
@@ -263,9 +265,21 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             "session_version",
             "search_text",
             "created_at",
+            "updated_at",
         ],
         (
-            (uid, username, name, password_hash, "vi", True, 1, fold(f"{name} {username}"), now)
+            (
+                uid,
+                username,
+                name,
+                password_hash,
+                "vi",
+                True,
+                1,
+                fold(f"{name} {username}"),
+                now,
+                now,
+            )
             for uid, name, username, *_ in people
         ),
     )
@@ -273,9 +287,9 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
     first_holding = next_id(connection, "position_assignments")
     counts["position_assignments"] = copier.copy(
         "position_assignments",
-        ["id", "user_id", "position_id", "unit_id", "starts_on", "created_at"],
+        ["id", "user_id", "position_id", "unit_id", "starts_on", "created_at", "updated_at"],
         (
-            (first_holding + i, uid, position[0], unit, starts, now)
+            (first_holding + i, uid, position[0], unit, starts, now, now)
             for i, (uid, _n, _u, unit, _p, position, starts) in enumerate(people)
         ),
     )
@@ -329,12 +343,14 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
                 done_all = False
             line(files["ma"], assignment_id, uid, module_id, assigned, due,
                  started_at and started_at.isoformat(),
-                 completed_at and completed_at.isoformat(), now.isoformat())  # fmt: skip
+                 completed_at and completed_at.isoformat(), now.isoformat(),
+                 now.isoformat())  # fmt: skip
             assignment_id += 1
             if state is not None:
                 line(files["mp"], progress_id, uid, module_id, version_of[module_id], state, pct,
                      started_at.isoformat(), (completed_at or started_at).isoformat(),
-                     completed_at and completed_at.isoformat(), 1)  # fmt: skip
+                     completed_at and completed_at.isoformat(), 1,
+                     (completed_at or started_at).isoformat())  # fmt: skip
                 progress_id += 1
         if done_all and last_done is not None:
             serial = f"{last_done.year % 100:02d}{certificate_id:010d}"
@@ -344,16 +360,17 @@ def generate(connection, args, rng: random.Random, password_hash: str) -> dict[s
             # gives in order from 0 (lms/certificates/services.py).
             line(files["ce"], certificate_id, "position", serial, f"N{certificate_id:020d}", uid,
                  position[0], unit, name, achievement, "[]", 8.0, last_done, issued_at,
-                 certificate_id - 1)  # fmt: skip
+                 certificate_id - 1, issued_at)  # fmt: skip
             certificate_id += 1
     with connection.cursor() as cursor:
         for name, table, columns in (
             ("ma", "module_assignments", "id, user_id, module_id, assigned_on, due_on, "
-             "started_at, completed_at, created_at"),
+             "started_at, completed_at, created_at, updated_at"),
             ("mp", "module_progress", "id, user_id, module_id, version_id, state, progress_pct, "
-             "started_at, last_seen_at, completed_at, cycle"),
+             "started_at, last_seen_at, completed_at, cycle, updated_at"),
             ("ce", "certificates", "id, kind, serial, code, user_id, position_id, unit_id, "
-             "holder_name, achievement, modules, hours, issued_on, issued_at, status_index"),
+             "holder_name, achievement, modules, hours, issued_on, issued_at, status_index, "
+             "updated_at"),
         ):  # fmt: skip
             handle = files[name]
             handle.seek(0)
