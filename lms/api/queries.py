@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from lms.accounts.models import User
 from lms.api.services import Principal
@@ -65,12 +66,7 @@ def paged(
         query = query.where(model.updated_at >= updated_since)
     if cursor:
         moment, row_id = _decode(cursor)
-        query = query.where(
-            sa.or_(
-                model.updated_at > moment,
-                sa.and_(model.updated_at == moment, model.id > row_id),
-            )
-        )
+        query = query.where(sa.tuple_(model.updated_at, model.id) > (moment, row_id))
     query = query.order_by(None).order_by(model.updated_at, model.id).limit(limit + 1)
     rows = db.session.execute(query).all()
     more = len(rows) > limit
@@ -86,7 +82,8 @@ def people(principal: Principal, today: date) -> sa.Select:
     (``people_in_scope``); a personal token its holder alone."""
     if principal.own_only:
         return sa.select(User).where(User.id == principal.actor.id)
-    return people_in_scope(principal.actor, on=today)
+    # A person loads their roles with them (the signed-in user's checks); the API shows none.
+    return people_in_scope(principal.actor, on=today).options(lazyload(User.roles))
 
 
 def person_ids(principal: Principal, today: date) -> sa.Select:

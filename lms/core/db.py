@@ -59,11 +59,19 @@ class CreatedAt:
 
 
 class UpdatedAt:
-    """When the row last changed (any ORM or Core UPDATE that does not set it itself), indexed:
-    the API's lists are paged on (updated_at, id) and filtered by ``updated_since``, so a
-    nightly sync reads only what changed."""
+    """When the row last changed (any ORM or Core UPDATE that does not set it itself): the
+    API's lists are paged on (updated_at, id) and filtered by ``updated_since``, so a nightly
+    sync reads only what changed."""
 
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # One index on both paging columns: with one on updated_at alone, every page sorts
+        # all the rows sharing a moment, and a bulk load gives thousands the same one.
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            sa.Index(f"ix_{table.name}_updated_at_id", table.c.updated_at, table.c.id)
 
 
 def insert(session, model):

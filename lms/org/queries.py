@@ -3,7 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.accounts.queries import search_condition
@@ -198,7 +198,6 @@ def people_in_scope(actor: User, *, on: date, search: str = "", unit_id: int | N
     query = (
         sa.select(User)
         .where(User.id.in_(held))
-        .options(selectinload(User.roles))
         .order_by(User.full_name, User.id)
     )
     if search.strip():
