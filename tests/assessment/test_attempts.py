@@ -11,6 +11,7 @@ from quiz_answers import QUIZ_COURSE, matching_values, option_id
 
 from lms.assessment import services
 from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.assessment.questions import Question
 from lms.catalogue.models import Activity
 from lms.core import clock
 from lms.core.errors import Invalid
@@ -111,6 +112,36 @@ def test_right_answers_pass_and_complete_the_module(client, learner, bank):
     assert "SINGLE-RIGHT-FEEDBACK" in page, "feedback after the attempt, as set"
     module = client.get("/modules/quiz-course").get_data(as_text=True)
     assert '<progress value="100"' in module
+
+
+@pytest.mark.parametrize(
+    ("grading", "note", "other"),
+    [
+        ("highest", "a new attempt cannot lower your grade", "replaces your passing grade"),
+        ("last", "a new attempt below the pass mark replaces your passing grade", "cannot lower"),
+    ],
+)
+def test_a_passed_quiz_says_what_a_new_attempt_does_to_the_grade(
+    app, client, factory, login_as, tmp_path, grading, note, other
+):
+    folder = tmp_path / "courses" / "quiz-course"
+    shutil.copytree(QUIZ_COURSE, folder)
+    manifest = folder / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('grading = "highest"', f'grading = "{grading}"'), "utf-8")
+    sync(app, folder.parent)
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).where(Activity.key == "check"))
+        bank = [Question.from_dict(question) for question in activity.content["banks"]["en"]]
+    login_as(client, factory.user(locale="en"))
+    assert "retake-note" not in client.get(QUIZ).get_data(as_text=True)
+    attempt, _ = start(client)
+    save(client, attempt, right_answers(bank))
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "You passed this quiz." in page and "Start a new attempt" in page
+    assert note in page and other not in page
+    assert 'aria-describedby="retake-note"' in page
 
 
 def test_partial_answers_grade_partially_and_do_not_pass(app, client, learner, bank):
