@@ -116,7 +116,7 @@ def _init_plugins(app: Flask) -> None:
 
 def _register_number_filters(app: Flask) -> None:
     """Numbers written the way the page's language writes them ("85 %", "1,5")."""
-    from flask_babel import format_decimal, format_percent
+    from lms.core.i18n import format_decimal, format_percent
 
     app.add_template_filter(format_percent, "percentformat")
     app.add_template_filter(format_decimal, "decimalformat")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 import tomli_w
+from flask_babel import lazy_gettext as _l
 
 from lms.catalogue.queries import media_data
 from lms.plugins.activity import Problem
@@ -103,10 +104,16 @@ def _archive_problems(
 ) -> list[Problem]:
     """What the zip directory alone shows is wrong, before a byte is unpacked."""
     if len(entries) > MAX_ZIP_ENTRIES:
-        return [Problem(ZIP, "(file)", f"more than {MAX_ZIP_ENTRIES} files in the archive")]
+        return [
+            Problem(
+                ZIP, "(file)", _l("more than %(count)d files in the archive", count=MAX_ZIP_ENTRIES)
+            )
+        ]
     if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
         limit = MAX_UNZIPPED_BYTES // (1024 * 1024)
-        return [Problem(ZIP, "(size)", f"the files unpack to more than {limit} MiB")]
+        return [
+            Problem(ZIP, "(size)", _l("the files unpack to more than %(limit)d MiB", limit=limit))
+        ]
     paths = [_normal(entry.filename[len(prefix) :]) for entry in files]
     text = sum(
         entry.file_size
@@ -117,11 +124,19 @@ def _archive_problems(
     if text > MAX_TEXT_BYTES:
         limit = MAX_TEXT_BYTES // (1024 * 1024)
         problems.append(
-            Problem(ZIP, "(size)", f"the files other than media unpack to more than {limit} MiB")
+            Problem(
+                ZIP,
+                "(size)",
+                _l("the files other than media unpack to more than %(limit)d MiB", limit=limit),
+            )
         )
     for path, count in sorted(Counter(paths).items()):
         if count > 1:
-            problems.append(Problem(path, "(file)", f"the archive holds this file {count} times"))
+            problems.append(
+                Problem(
+                    path, "(file)", _l("the archive holds this file %(count)d times", count=count)
+                )
+            )
     return problems
 
 
@@ -134,7 +149,7 @@ def unzip(data: bytes, target: Path) -> list[Problem]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except DAMAGED:
-        return [Problem(ZIP, "(file)", "this is not a zip archive")]
+        return [Problem(ZIP, "(file)", _l("this is not a zip archive"))]
     # Folders are left out by name: ZipInfo.is_dir fails on an entry without one.
     files = [entry for entry in entries if not entry.filename.endswith("/")]
     prefix = _common_top([entry.filename for entry in files])
@@ -154,38 +169,42 @@ def _unpack(
     """Write one entry under ``target``, or say why not."""
     name = entry.filename
     if not name:
-        return Problem(ZIP, "(path)", "an entry of the archive has no name")
+        return Problem(ZIP, "(path)", _l("an entry of the archive has no name"))
     if _unsafe_name(name):
-        return Problem(name, "(path)", "absolute paths and '..' are not allowed")
+        return Problem(name, "(path)", _l("absolute paths and '..' are not allowed"))
     if stat.S_ISLNK(entry.external_attr >> 16):
-        return Problem(name, "(file)", "links are not allowed")
+        return Problem(name, "(file)", _l("links are not allowed"))
     relative = _normal(name[len(prefix) :])
     suffix = PurePosixPath(relative).suffix.lower()
     if suffix in CODE_SUFFIXES:
-        return Problem(relative, "(file)", "code is not allowed here; uploaded modules are data")
+        return Problem(
+            relative, "(file)", _l("code is not allowed here; uploaded modules are data")
+        )
     if suffix in SCRIPTABLE_SUFFIXES:
         return Problem(
             relative,
             "(type)",
-            "SVG images are not accepted in an uploaded module, as they can carry scripts; "
-            "save the image as PNG",
+            _l(
+                "SVG images are not accepted in an uploaded module, as they can carry scripts; "
+                "save the image as PNG"
+            ),
         )
     if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO:
-        return Problem(relative, "(size)", "compressed suspiciously well")
+        return Problem(relative, "(size)", _l("compressed suspiciously well"))
     destination = target / relative
     try:
         with archive.open(entry) as source:
             content = source.read(entry.file_size + 1)
     except DAMAGED:
-        return Problem(relative, "(file)", "this file of the archive cannot be read")
+        return Problem(relative, "(file)", _l("this file of the archive cannot be read"))
     if len(content) > entry.file_size:
-        return Problem(relative, "(size)", "larger than the archive says")
+        return Problem(relative, "(size)", _l("larger than the archive says"))
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
     except OSError:
         # A name too long, or a file where another entry needs a folder.
-        return Problem(relative, "(path)", "this path cannot be unpacked")
+        return Problem(relative, "(path)", _l("this path cannot be unpacked"))
     return None
 
 

@@ -493,7 +493,7 @@ def draft_problems(view: DraftView) -> list[Problem]:
     """What the plugin format would allow but learners could not use."""
     problems = []
     if not view.activities:
-        problems.append(Problem("manifest.toml", "activities", "add at least one activity"))
+        problems.append(Problem("manifest.toml", "activities", _l("add at least one activity")))
     for table in view.activities:
         authoring = authoring_of(table["type"])
         if authoring is not None:
@@ -575,7 +575,16 @@ def import_zip(actor, data: bytes, registry) -> Module:
     if len(data) > packages.MAX_ZIP_BYTES:
         raise DraftProblems(
             _l("The module was not imported: fix the problems listed."),
-            [Problem(packages.ZIP, "(size)", "the zip is larger than 25 MiB")],
+            [
+                Problem(
+                    packages.ZIP,
+                    "(size)",
+                    _l(
+                        "the zip is larger than %(limit)d MiB",
+                        limit=packages.MAX_ZIP_BYTES // (1024 * 1024),
+                    ),
+                )
+            ],
         )
     with tempfile.TemporaryDirectory(prefix="lms-import-") as temporary:
         root = Path(temporary) / "course"
@@ -588,10 +597,12 @@ def import_zip(actor, data: bytes, registry) -> Module:
         module = db.session.scalar(sa.select(Module).where(Module.slug == course.id))
         if module is not None and module.source != WEB:
             problems.append(
-                Problem("manifest.toml", "id", "a module from a course plugin has this id")
+                Problem("manifest.toml", "id", _l("a module from a course plugin has this id"))
             )
         elif module is not None and not authors.manages(actor, module):
-            problems.append(Problem("manifest.toml", "id", "another author's module has this id"))
+            problems.append(
+                Problem("manifest.toml", "id", _l("another author's module has this id"))
+            )
     if problems or course is None:
         raise DraftProblems(_l("The module was not imported: fix the problems listed."), problems)
     if module is None:

@@ -22,7 +22,7 @@ from lms.classes.models import (
 )
 from lms.core.permissions import Role
 from lms.extensions import db
-from lms.org.models import OrgUnit, PositionAssignment
+from lms.org.models import OrgUnit, OrgUnitClosure, PositionAssignment
 from lms.org.queries import holds_on, in_scope
 from lms.plugins import registry
 from lms.plugins.activity import Capability
@@ -331,9 +331,29 @@ def trainers() -> list[User]:
     )
 
 
+def audience_members(session: TrainingSession, today) -> sa.Select | None:
+    """The ids of the people in ``session``'s target audience on ``today``: those holding
+    one of its positions in one of its units or below, in one assignment. None when the
+    session has no audience (everyone may enrol)."""
+    positions = [item.position_id for item in session.audience_positions]
+    units = [item.unit_id for item in session.audience_units]
+    if not positions and not units:
+        return None
+    held = sa.select(PositionAssignment.user_id).where(holds_on(today))
+    if positions:
+        held = held.where(PositionAssignment.position_id.in_(positions))
+    if units:
+        held = held.where(
+            PositionAssignment.unit_id.in_(
+                sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(units))
+            )
+        )
+    return held
+
+
 def staff_for(actor: User, session: TrainingSession, today) -> list[tuple[User, Enrolment | None]]:
-    """People of ``actor``'s units (holding a position there today), with their enrolment
-    in ``session`` if they have one."""
+    """People of ``actor``'s units (holding a position there today) who are in the
+    session's target audience, with their enrolment in ``session`` if they have one."""
     held = sa.select(PositionAssignment.user_id).where(
         holds_on(today), in_scope(actor, PositionAssignment.unit_id)
     )
@@ -346,6 +366,9 @@ def staff_for(actor: User, session: TrainingSession, today) -> list[tuple[User, 
         .where(User.id.in_(held), User.active.is_(True))
         .order_by(User.full_name, User.id)
     )
+    audience = audience_members(session, today)
+    if audience is not None:
+        query = query.where(User.id.in_(audience))
     return [tuple(row) for row in db.session.execute(query).all()]
 
 

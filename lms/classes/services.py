@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of
+from lms.classes import queries
 from lms.classes.models import (
     ATTENDANCE_STATES,
     ATTENDED,
@@ -50,7 +51,7 @@ from lms.extensions import db
 from lms.learning import services as learning
 from lms.notifications import models as kinds
 from lms.notifications.services import notify
-from lms.org.models import OrgUnitClosure, PositionAssignment
+from lms.org.models import PositionAssignment
 from lms.org.queries import holds_on, in_scope
 from lms.plugins import registry
 from lms.plugins.activity import Capability
@@ -281,22 +282,11 @@ def enrolment_of(session: TrainingSession, user: User) -> Enrolment | None:
 def in_audience(session: TrainingSession, user: User) -> bool:
     """Whether ``user`` belongs to the session's target audience (everyone, when none is
     set): they hold, today, one of its positions in one of its units or below."""
-    positions = [item.position_id for item in session.audience_positions]
-    units = [item.unit_id for item in session.audience_units]
-    if not positions and not units:
+    audience = queries.audience_members(session, clock.today())
+    if audience is None:
         return True
-    held = sa.select(PositionAssignment.id).where(
-        PositionAssignment.user_id == user.id, holds_on(clock.today())
-    )
-    if positions:
-        held = held.where(PositionAssignment.position_id.in_(positions))
-    if units:
-        held = held.where(
-            PositionAssignment.unit_id.in_(
-                sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id.in_(units))
-            )
-        )
-    return db.session.scalar(sa.select(held.exists()))
+    mine = audience.where(PositionAssignment.user_id == user.id)
+    return db.session.scalar(sa.select(mine.exists()))
 
 
 def in_manager_scope(actor: User, user: User) -> bool:

@@ -1,14 +1,39 @@
-"""Locale choice and Vietnamese diacritic folding."""
+"""Locale choice, numbers in the page's language and Vietnamese diacritic folding."""
 
 import unicodedata
 
+from babel.numbers import format_decimal as babel_decimal
+from babel.numbers import format_percent as babel_percent
 from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 # đ is a letter of its own, not d with a combining mark, so NFD leaves it alone.
 _FOLD_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def _numbers_locale():
+    """The page's language; outside an application (a bare script) English numbers."""
+    return get_locale() or "en"
+
+
+def format_percent(number, decimals: int = 0) -> str:
+    """``number`` (a fraction: 0.855) as a percentage the way the page's language writes it,
+    with at most ``decimals`` decimals and none that are zero: "85,5%" in Vietnamese,
+    "85.5%" in English, "100%" for 1. The ``percentformat`` template filter."""
+    rounded = round(float(number), decimals + 2)
+    return babel_percent(rounded, locale=_numbers_locale(), decimal_quantization=False)
+
+
+def format_decimal(number, decimals: int = 1) -> str:
+    """``number`` with at most ``decimals`` decimals (none that are zero) and grouped
+    thousands, the way the page's language writes it: "1,5" and "12.345" in Vietnamese.
+    The ``decimalformat`` template filter."""
+    return babel_decimal(
+        round(float(number), decimals), locale=_numbers_locale(), decimal_quantization=False
+    )
 
 
 def fold(text: str) -> str:

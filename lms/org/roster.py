@@ -43,7 +43,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, lazy_pgettext
+from flask_babel import force_locale, format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -265,8 +265,8 @@ def _too_large(size: int, limit: int) -> RosterFileError:
         _l(
             "The file is too large (%(size)s MiB); the limit is %(limit)s MiB. Split it "
             "into several files.",
-            size=f"{size / 1048576:.1f}",
-            limit=f"{limit / 1048576:g}",
+            size=format_decimal(size / 1048576, format="#,##0.0"),
+            limit=format_decimal(limit / 1048576, format="#,##0.#"),
         )
     )
 

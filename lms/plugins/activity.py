@@ -99,7 +99,9 @@ class ParseContext:
 
         def media_url(path: str) -> str | None:
             if path not in self.course.media:
-                problems.append(Problem(file, "(image)", f"media/{path} not found"))
+                problems.append(
+                    Problem(file, "(image)", _l("%(path)s not found", path=f"media/{path}"))
+                )
                 return None
             return self.course.media_path(path)
 

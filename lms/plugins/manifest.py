@@ -135,11 +135,11 @@ class _Checker:
     def text_per_language(self, data: dict, name: str, languages: list[str]) -> dict[str, str]:
         value = data.get(name)
         if not isinstance(value, dict):
-            self.add(name, "a table with one text per language is required")
+            self.add(name, _l("a table with one text per language is required"))
             return {}
         for language in languages:
             if not isinstance(value.get(language), str) or not value[language].strip():
-                self.add(f"{name}.{language}", "missing text for this language")
+                self.add(f"{name}.{language}", _l("missing text for this language"))
         return {language: str(value.get(language, "")).strip() for language in languages}
 
 
@@ -238,7 +238,7 @@ def read_manifest(root: Path) -> tuple[dict | None, list[Problem]]:
 
 def _read_manifest(folder: CourseFolder, check: _Checker) -> dict | None:
     if not folder.exists(MANIFEST):
-        check.add("(file)", "manifest.toml is missing")
+        check.add("(file)", _l("%(file)s is missing", file=MANIFEST))
         return None
     text = folder.text(MANIFEST)
     if text is None:
@@ -254,26 +254,26 @@ def _read_manifest(folder: CourseFolder, check: _Checker) -> dict | None:
 
 def _check_header(data: dict, check: _Checker) -> list[str]:
     if data.get("schema") != SCHEMA:
-        check.add("schema", f"must be {SCHEMA}")
+        check.add("schema", _l("must be %(schema)s", schema=SCHEMA))
     if not isinstance(data.get("id"), str) or not COURSE_ID.match(data["id"]):
-        check.add("id", "3–64 lowercase letters, digits and dashes")
+        check.add("id", _l("3–64 lowercase letters, digits and dashes"))
     if not isinstance(data.get("version"), str) or not data["version"].strip():
-        check.add("version", 'a version text such as "1.0.0" is required')
+        check.add("version", _l('a version text such as "1.0.0" is required'))
     languages = data.get("languages")
     if (
         not isinstance(languages, list)
         or not languages
         or not all(code in LOCALES for code in languages)
     ):
-        check.add("languages", f"a non-empty list of {', '.join(LOCALES)}")
+        check.add("languages", _l("a non-empty list of %(choices)s", choices=", ".join(LOCALES)))
         return ["vi"]
     minutes = data.get("estimated_minutes")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 10_000:
-        check.add("estimated_minutes", "a whole number of minutes from 1")
+        check.add("estimated_minutes", _l("a whole number of minutes from 1"))
     if not isinstance(data.get("review_required", False), bool):
-        check.add("review_required", "true or false")
+        check.add("review_required", _l("true or false"))
     if "review_by" in data and _review_by(data) is None:
-        check.add("review_by", "a date such as 2027-06-30")
+        check.add("review_by", _l("a date such as %(example)s", example="2027-06-30"))
     return languages
 
 
@@ -291,13 +291,16 @@ def _review_by(data: dict) -> date | None:
 def _check_competencies(data: dict, check: _Checker) -> list[dict]:
     competencies = data.get("competencies", [])
     if not isinstance(competencies, list):
-        check.add("competencies", "a list of {code, level} tables")
+        check.add("competencies", _l("a list of {code, level} tables"))
         return []
     for index, item in enumerate(competencies):
         if not isinstance(item, dict) or not COMPETENCY_CODE.match(str(item.get("code", ""))):
-            check.add(f"competencies[{index}].code", 'a code such as "DG.1"')
+            check.add(f"competencies[{index}].code", _l('a code such as "DG.1"'))
         elif not isinstance(item.get("level"), int) or not 1 <= item["level"] <= 5:
-            check.add(f"competencies[{index}].level", "a level from 1 to 5")
+            check.add(
+                f"competencies[{index}].level",
+                _l("a level from %(low)d to %(high)d", low=1, high=5),
+            )
     return [
         {"code": item.get("code"), "level": item.get("level")}
         for item in competencies
@@ -308,12 +311,21 @@ def _check_competencies(data: dict, check: _Checker) -> list[dict]:
 def _check_completion(data: dict, rules: dict, check: _Checker) -> dict:
     completion = data.get("completion", {"rule": DEFAULT_RULE})
     if not isinstance(completion, dict) or not isinstance(completion.get("rule"), str):
-        check.add("completion.rule", f'a rule name such as "{DEFAULT_RULE}"')
+        check.add(
+            "completion.rule", _l("a rule name such as %(example)s", example=f'"{DEFAULT_RULE}"')
+        )
         return {"rule": DEFAULT_RULE}
     rule = rules.get(completion["rule"])
     if rule is None:
         known = ", ".join(sorted(rules)) or "none"
-        check.add("completion.rule", f"unknown completion rule {completion['rule']!r} ({known})")
+        check.add(
+            "completion.rule",
+            _l(
+                "unknown completion rule %(rule)s (%(known)s)",
+                rule=repr(completion["rule"]),
+                known=known,
+            ),
+        )
     else:
         check.problems.extend(rule.check(completion))
     return completion
@@ -328,7 +340,7 @@ def _forbidden_code(folder: CourseFolder, allow_hooks: bool, check: _Checker) ->
             if allow_hooks and relative == HOOKS:
                 folder.real(HOOKS)  # reports a hooks.py that leads outside: it never runs
                 continue
-            check.add("(file)", "code is not allowed here; courses are data", relative)
+            check.add("(file)", _l("code is not allowed here; courses are data"), relative)
 
 
 def _read_media(folder: CourseFolder, check: _Checker) -> dict[str, bytes]:
@@ -338,12 +350,25 @@ def _read_media(folder: CourseFolder, check: _Checker) -> dict[str, bytes]:
         content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
         if content_type is None:
             check.add(
-                "(type)", f"media must be one of {', '.join(MEDIA_TYPES)}", f"media/{relative}"
+                "(type)",
+                _l("media must be one of %(choices)s", choices=", ".join(MEDIA_TYPES)),
+                f"media/{relative}",
             )
         elif len(data) > MAX_MEDIA_BYTES:
-            check.add("(size)", "media files are limited to 5 MiB", f"media/{relative}")
+            check.add(
+                "(size)",
+                _l(
+                    "media files are limited to %(limit)d MiB",
+                    limit=MAX_MEDIA_BYTES // (1024 * 1024),
+                ),
+                f"media/{relative}",
+            )
         elif not _looks_like(content_type, data):
-            check.add("(content)", f"the content is not {content_type}", f"media/{relative}")
+            check.add(
+                "(content)",
+                _l("the content is not %(type)s", type=content_type),
+                f"media/{relative}",
+            )
         else:
             media[relative] = data
     return media
@@ -375,7 +400,7 @@ def load_course_hooks(root: Path, course_id: str, check: _Checker):
         return None
     module_spec = importlib.util.spec_from_file_location(f"lms_course_hooks_{course_id}", path)
     if module_spec is None or module_spec.loader is None:  # only for a path Python cannot load
-        check.add("(file)", "cannot be loaded as Python", HOOKS)
+        check.add("(file)", _l("cannot be loaded as Python"), HOOKS)
         return None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
@@ -385,7 +410,10 @@ def load_course_hooks(root: Path, course_id: str, check: _Checker):
     for name in sorted(implemented - COURSE_HOOKS):
         check.add(
             name,
-            f"a course's hooks.py may implement only {', '.join(sorted(COURSE_HOOKS))}",
+            _l(
+                "a course's hooks.py may implement only %(hooks)s",
+                hooks=", ".join(sorted(COURSE_HOOKS)),
+            ),
             HOOKS,
         )
     return None if implemented - COURSE_HOOKS else manager
@@ -468,23 +496,26 @@ def _check_activities(
 ) -> list[ActivitySpec]:
     tables = data.get("activities")
     if not isinstance(tables, list) or not tables:
-        check.add("activities", "at least one [[activities]] table is required")
+        check.add("activities", _l("at least one [[activities]] table is required"))
         return []
     activities, keys = [], set()
     for index, table in enumerate(tables):
         where = f"activities[{index}]"
         key = table.get("key") if isinstance(table, dict) else None
         if not isinstance(key, str) or not ACTIVITY_KEY.match(key):
-            check.add(f"{where}.key", "lowercase letters, digits and dashes")
+            check.add(f"{where}.key", _l("lowercase letters, digits and dashes"))
             continue
         if key in keys:
-            check.add(f"{where}.key", f"the key {key!r} is used twice")
+            check.add(f"{where}.key", _l("the key %(key)s is used twice", key=repr(key)))
             continue
         keys.add(key)
         type_id = table.get("type")
         activity_type = registry.activity_type(type_id) if isinstance(type_id, str) else None
         if activity_type is None:
-            check.add(f"{where}.type", f"unknown activity type {table.get('type')!r}")
+            check.add(
+                f"{where}.type",
+                _l("unknown activity type %(type)s", type=repr(table.get("type"))),
+            )
             continue
         title = _activity_title(table, where, course.languages, check)
         context = ParseContext(course, where, extensions, registry.question_types.ids())
@@ -506,9 +537,9 @@ def _check_activities(
 def _activity_title(table: dict, where: str, languages: list[str], check: _Checker):
     title = table.get("title")
     if not isinstance(title, dict):
-        check.add(f"{where}.title", "a table with one title per language is required")
+        check.add(f"{where}.title", _l("a table with one title per language is required"))
         return {}
     for language in languages:
         if not str(title.get(language, "")).strip():
-            check.add(f"{where}.title.{language}", "missing title for this language")
+            check.add(f"{where}.title.{language}", _l("missing title for this language"))
     return {language: str(title.get(language, "")).strip() for language in languages}

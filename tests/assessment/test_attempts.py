@@ -11,6 +11,7 @@ from quiz_answers import QUIZ_COURSE, matching_values, option_id
 
 from lms.assessment import services
 from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.assessment.questions import Question
 from lms.catalogue.models import Activity
 from lms.core import clock
 from lms.core.errors import Invalid
@@ -107,10 +108,52 @@ def test_right_answers_pass_and_complete_the_module(client, learner, bank):
     page = client.submit(
         QUIZ, {"action": "submit", "attempt": attempt, "stay": "1"}, follow_redirects=True
     ).get_data(as_text=True)
-    assert "Your grade: 100.0%" in page and "You passed this quiz." in page
+    assert "Your grade: 100%." in page and "You passed this quiz." in page
     assert "SINGLE-RIGHT-FEEDBACK" in page, "feedback after the attempt, as set"
     module = client.get("/modules/quiz-course").get_data(as_text=True)
     assert '<progress value="100"' in module
+
+
+@pytest.mark.parametrize(
+    ("grading", "note", "other"),
+    [
+        ("highest", "a new attempt cannot lower your grade", "replaces your passing grade"),
+        ("last", "a new attempt below the pass mark replaces your passing grade", "cannot lower"),
+    ],
+)
+def test_a_passed_quiz_says_what_a_new_attempt_does_to_the_grade(
+    app, client, factory, login_as, tmp_path, grading, note, other
+):
+    folder = tmp_path / "courses" / "quiz-course"
+    shutil.copytree(QUIZ_COURSE, folder)
+    manifest = folder / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('grading = "highest"', f'grading = "{grading}"'), "utf-8")
+    sync(app, folder.parent)
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).where(Activity.key == "check"))
+        bank = [Question.from_dict(question) for question in activity.content["banks"]["en"]]
+    login_as(client, factory.user(locale="en"))
+    assert "retake-note" not in client.get(QUIZ).get_data(as_text=True)
+    attempt, _ = start(client)
+    save(client, attempt, right_answers(bank))
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "You passed this quiz." in page and "Start a new attempt" in page
+    assert note in page and other not in page
+    assert 'aria-describedby="retake-note"' in page
+
+
+def test_scores_are_written_the_way_the_learners_language_writes_numbers(
+    client, factory, login_as, course
+):
+    login_as(client, factory.user(locale="vi"))
+    attempt, _ = start(client)
+    save(client, attempt, {"answer-3": "can cuoc"})
+    client.submit(QUIZ, {"action": "submit", "attempt": attempt})
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "16,7%" in page and "70%" in page, "one question of six; the pass mark"
+    assert "16.7" not in page and ".0%" not in page
 
 
 def test_partial_answers_grade_partially_and_do_not_pass(app, client, learner, bank):
@@ -281,7 +324,9 @@ def test_an_attempt_keeps_its_questions_when_a_new_version_is_published(
     assert attempt_row(app, attempt).score == pytest.approx(round(1 / 6, 4))
 
 
-def test_quiz_settings_and_bank_problems_are_reported_by_file_and_field(app, tmp_path):
+def test_quiz_settings_and_bank_problems_are_reported_by_file_and_field(app, tmp_path, monkeypatch):
+    # The command speaks the site's default language: these lines read its English.
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     broken = tmp_path / "quiz-course"
     shutil.copytree(QUIZ_COURSE, broken)
     manifest = broken / "manifest.toml"

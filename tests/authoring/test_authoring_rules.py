@@ -11,6 +11,7 @@ from authoring_helpers import EXE, PNG, SLUG, build_module, count, post, publish
 
 from lms import create_app
 from lms.accounts import services as accounts
+from lms.accounts.models import User
 from lms.assessment.questions import item_id
 from lms.authoring import services
 from lms.authoring.models import ModuleDraft
@@ -157,6 +158,9 @@ def _upload_zip(client, data: bytes):
 
 
 def test_hostile_or_broken_zips_are_refused_with_every_problem(app, client, people, login_as):
+    with app.app_context():  # the problems below are quoted in English
+        db.session.get(User, people.trainer.id).locale = "en"
+        db.session.commit()
     login_as(client, people.trainer)
     build_module(client)
     publish(client)

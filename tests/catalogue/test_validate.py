@@ -26,6 +26,8 @@ def broken(tmp_path):
 
 
 def test_validate_lists_every_problem_with_file_and_field(app, broken, monkeypatch):
+    # The command speaks the site's default language: these lines read its English.
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     monkeypatch.setitem(app.config, "LMS_COURSE_DIRS", [str(broken)])
     result = app.test_cli_runner().invoke(args=["courses", "validate"])
     assert result.exit_code == 1
@@ -61,7 +63,9 @@ def test_export_of_an_unknown_module_is_a_clear_error(app, tmp_path):
     assert "no module with the id 'nope'" in result.output
 
 
-def test_media_must_be_what_its_name_says(app, tmp_path):
+def test_media_must_be_what_its_name_says(app, tmp_path, monkeypatch):
+    # The command speaks the site's default language: these lines read its English.
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     folder = tmp_path / "courses"
     shutil.copytree(SAMPLE, folder / "sample-course")
     (folder / "sample-course" / "media" / "fake.png").write_text("<script>alert(1)</script>")

@@ -30,6 +30,9 @@ def test_transcript_lists_every_completion_as_a_page_a_csv_and_a_pdf(client, cer
     page = client.get("/transcript").get_data(as_text=True)
     assert "An toàn thông tin" in page and "Văn bản điện tử" in page
     assert "Tổng cộng" in page
+    # Hours in Vietnamese numbers: 20 and 10 minutes, half an hour in all.
+    assert "<td>0,3</td>" in page and "<td>0,2</td>" in page and "0,5" in page
+    assert "0.3" not in page and "0.5" not in page
 
     exported = client.get("/transcript.csv")
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))

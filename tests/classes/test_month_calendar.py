@@ -72,3 +72,26 @@ def test_a_completed_module_leaves_the_calendar(app, client, world, login_as, fa
     html = calendar_page(client)
     assert month_cells(html)[22] == ""
     assert "plain-course" not in html.split('id="due-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_moving_a_completed_module_to_its_new_version_keeps_it_off_the_calendar(
+    app, client, world, login_as, factory, tmp_path, clock
+):
+    write_course(tmp_path / "more", "plain-course", lessons=1)
+    sync(app, tmp_path / "more")
+    factory.curriculum_item(
+        world.clerk, "plain-course", due_basis=DUE_ON_DATE, due_on=date(2026, 1, 22)
+    )
+    login_as(client, world.learners[1])
+    factory.complete_lessons(world.learners[1], "plain-course")
+    write_course(tmp_path / "more", "plain-course", lessons=2)
+    sync(app, tmp_path / "more")
+    clock.advance(days=1)
+    module_page = client.get("/modules/plain-course").get_data(as_text=True)
+    assert "/modules/plain-course/move" in module_page
+    client.submit("/modules/plain-course/move")
+    # The completion earned on version 1 still holds: nothing is due, nothing overdue.
+    html = calendar_page(client)
+    assert month_cells(html)[22] == ""
+    home = client.get("/").get_data(as_text=True)
+    assert "đã hoàn thành" in home.split('id="modules-heading"', 1)[0]

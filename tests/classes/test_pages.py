@@ -105,6 +105,32 @@ def test_a_manager_enrols_staff_from_the_session_page(client, world, login_as, b
     assert world.learners[2].id in held and world.outsider.id not in held
 
 
+def test_a_manager_is_offered_only_the_sessions_audience(
+    app, client, world, login_as, factory, kit
+):
+    officer = factory.user(full_name="Cán Bộ Khác", username="officer-ward")
+    factory.assignment(officer, world.officer, world.ward)
+    with app.app_context():
+        trainer = kit.attached(world.trainer)
+        session = services.create_session(
+            trainer, kit.details(trainer.id, position_ids=(world.clerk.id,))
+        )
+        db.session.commit()
+        session_id = session.id
+    login_as(client, world.manager)
+    detail = page(client, f"/sessions/{session_id}")
+    assert world.learners[2].full_name in detail
+    assert officer.full_name not in detail, "people outside the audience are not offered"
+    refused = client.submit(
+        f"/sessions/{session_id}/enrol-staff", {"people": str(officer.id)}, follow_redirects=True
+    )
+    assert "Hãy chọn người cần ghi danh" in refused.get_data(as_text=True)
+    with app.app_context():
+        held = {user.id for _, user in queries.roster(queries.session_by_id(session_id))}
+        assert officer.id not in held
+        assert not services.in_audience(queries.session_by_id(session_id), kit.attached(officer))
+
+
 def test_the_attendance_sheet_saves_and_downloads(app, client, world, login_as, booked, kit):
     session_id, (first, second) = booked
     one, two = world.learners[:2]

@@ -258,7 +258,9 @@ def test_a_module_due_for_review_by_its_manifest_date_is_listed_until_reviewed(
     assert "Review overdue" not in listing and "Reviewed on Dec 16, 2026 by Sở Nội vụ" in listing
 
 
-def test_review_by_must_be_a_date(app, register_folder, tmp_path):
+def test_review_by_must_be_a_date(app, register_folder, tmp_path, monkeypatch):
+    # The command speaks the site's default language: these lines read its English.
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     root = write_citing_course(tmp_path / "courses", vi="Bài.", en="Lesson.")
     manifest = root / "manifest.toml"
     manifest.write_text('review_by = "next year"\n' + manifest.read_text("utf-8"))

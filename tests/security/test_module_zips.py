@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from hostile_files import SVG_WITH_SCRIPT, module_files, zip_of
 
+from lms.accounts.models import User
 from lms.authoring import packages
 from lms.catalogue.models import Module
 from lms.extensions import db
@@ -15,7 +16,11 @@ LESSON = "lessons/en/01-what-is-a-signature.md"
 
 
 @pytest.fixture
-def trainer(client, site, login_as):
+def trainer(app, client, site, login_as):
+    """The trainer, reading in English: the problems below are quoted in English."""
+    with app.app_context():
+        db.session.get(User, site.trainer.id).locale = "en"
+        db.session.commit()
     login_as(client, site.trainer)
     return site.trainer
 

@@ -57,7 +57,7 @@ class LessonAuthoring:
 
     def problems(self, table: dict, files, languages: list[str]) -> list:
         return [
-            Problem(path, table["key"], "the lesson has no text")
+            Problem(path, table["key"], _l("the lesson has no text"))
             for path in self.files(table, languages)
             if not files.get(path, "")
         ]
@@ -74,12 +74,12 @@ class LessonActivity:
     def parse(self, table: dict, files: CourseFiles, context: ParseContext) -> Parsed:
         file = table.get("file")
         if not isinstance(file, str) or "/" in file or not file.endswith(".md"):
-            return Parsed(problems=[context.problem("file", "a .md file name")])
+            return Parsed(problems=[context.problem("file", _l("a .md file name"))])
         parsed = Parsed(content={"file": file, "source": {}, "html": {}})
         for language in context.course.languages:
             path = lesson_path(file, language)
             if not files.exists(path):
-                parsed.problems.append(context.problem("file", "lesson file not found", path))
+                parsed.problems.append(context.problem("file", _l("lesson file not found"), path))
                 continue
             text = files.read_text(path)
             parsed.content["source"][language] = text

@@ -35,19 +35,19 @@ class QuizActivity:
         settings, problems = parse_settings(table, where)
         bank = table.get("bank")
         if not isinstance(bank, str) or not bank.replace("-", "").isalnum():
-            problems.append(Problem("manifest.toml", f"{where}.bank", "a bank name"))
+            problems.append(Problem("manifest.toml", f"{where}.bank", _l("a bank name")))
             return Parsed(problems=problems)
         banks = {}
         for language in course.languages:
             path = bank_path(bank, language)
             if not files.exists(path):
-                problems.append(Problem(path, f"{where}.bank", "question bank not found"))
+                problems.append(Problem(path, f"{where}.bank", _l("question bank not found")))
                 continue
             try:
                 banks[language] = parse(files.read_text(path))
             except GiftError as error:
                 problems += [
-                    Problem(path, f"line {problem.line}", str(problem.message))
+                    Problem(path, f"line {problem.line}", problem.message)
                     for problem in error.problems
                 ]
         problems += _check_draw(settings, banks, where)
@@ -197,7 +197,10 @@ def _check_measures(needs: dict | None, banks: dict, where: str) -> list[Problem
                     Problem(
                         bank_path("*", language),
                         f"{where}.measures[{index}].category",
-                        f"category {rule['category']!r} is not in the bank",
+                        _l(
+                            "category %(category)s is not in the bank",
+                            category=repr(rule["category"]),
+                        ),
                     )
                 )
     return problems
@@ -213,8 +216,13 @@ def _check_draw(settings: dict, banks: dict, where: str) -> list[Problem]:
                     Problem(
                         bank_path("*", language),
                         f"{where}.draw[{index}]",
-                        f"category {rule['category']!r} has {available} question(s), "
-                        f"{rule['count']} to draw",
+                        _l(
+                            "category %(category)s has %(available)d question(s), "
+                            "%(count)d to draw",
+                            category=repr(rule["category"]),
+                            available=available,
+                            count=rule["count"],
+                        ),
                     )
                 )
     return problems

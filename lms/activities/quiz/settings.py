@@ -35,23 +35,23 @@ def parse_settings(table: dict, where: str) -> tuple[dict, list[Problem]]:
     """The settings to store (every field, defaults filled in) and the problems found."""
     settings, problems = {}, []
 
-    def problem(name: str, message: str) -> None:
+    def problem(name: str, message) -> None:
         problems.append(Problem("manifest.toml", f"{where}.{name}", message))
 
     for name, (low, high) in _WHOLE_NUMBERS.items():
         value = table.get(name, getattr(DEFAULTS, name))
         if not _is_whole(value) or not low <= value <= high:
-            problem(name, f"a whole number from {low} to {high}")
+            problem(name, _l("a whole number from %(low)d to %(high)d", low=low, high=high))
         settings[name] = value
     for name in _FLAGS:
         value = table.get(name, getattr(DEFAULTS, name))
         if not isinstance(value, bool):
-            problem(name, "true or false")
+            problem(name, _l("true or false"))
         settings[name] = value
     for name, allowed in _CHOICES.items():
         value = table.get(name, getattr(DEFAULTS, name))
         if value not in allowed:
-            problem(name, f"one of {', '.join(allowed)}")
+            problem(name, _l("one of %(choices)s", choices=", ".join(allowed)))
         settings[name] = value
     settings["draw"] = _parse_draw(table.get("draw", []), problem)
     return settings, problems
@@ -59,16 +59,16 @@ def parse_settings(table: dict, where: str) -> tuple[dict, list[Problem]]:
 
 def _parse_draw(rules, problem) -> list[dict]:
     if not isinstance(rules, list):
-        problem("draw", "a list of {category, count} tables")
+        problem("draw", _l("a list of {category, count} tables"))
         return []
     parsed = []
     for index, rule in enumerate(rules):
         category = rule.get("category") if isinstance(rule, dict) else None
         count = rule.get("count") if isinstance(rule, dict) else None
         if not isinstance(category, str) or not category:
-            problem(f"draw[{index}].category", "a category name of the bank")
+            problem(f"draw[{index}].category", _l("a category name of the bank"))
         elif not _is_whole(count) or count < 1:
-            problem(f"draw[{index}].count", "a whole number of questions from 1")
+            problem(f"draw[{index}].count", _l("a whole number of questions from 1"))
         else:
             parsed.append({"category": category, "count": count})
     return parsed
@@ -81,27 +81,29 @@ def parse_needs(table: dict, where: str) -> tuple[dict | None, list[Problem]]:
     neither, so an ordinary quiz's content (and hash) is unchanged."""
     problems = []
 
-    def problem(name: str, message: str) -> None:
+    def problem(name: str, message) -> None:
         problems.append(Problem("manifest.toml", f"{where}.{name}", message))
 
     diagnostic = table.get("diagnostic", False)
     if not isinstance(diagnostic, bool):
-        problem("diagnostic", "true or false")
+        problem("diagnostic", _l("true or false"))
         diagnostic = False
     rules = table.get("measures", [])
     measures = []
     if not isinstance(rules, list):
-        problem("measures", "a list of {category, competency, level} tables")
+        problem("measures", _l("a list of {category, competency, level} tables"))
         rules = []
     for index, rule in enumerate(rules):
         rule = rule if isinstance(rule, dict) else {}
         category, code, level = rule.get("category"), rule.get("competency"), rule.get("level")
         if not isinstance(category, str) or not category:
-            problem(f"measures[{index}].category", "a category name of the bank")
+            problem(f"measures[{index}].category", _l("a category name of the bank"))
         elif not isinstance(code, str) or not code:
-            problem(f"measures[{index}].competency", 'a competency code such as "DS.1"')
+            problem(f"measures[{index}].competency", _l('a competency code such as "DS.1"'))
         elif not _is_whole(level) or not 1 <= level <= 4:
-            problem(f"measures[{index}].level", "a level from 1 to 4")
+            problem(
+                f"measures[{index}].level", _l("a level from %(low)d to %(high)d", low=1, high=4)
+            )
         else:
             measures.append({"category": category, "competency": code, "level": level})
     if not diagnostic and not measures:
@@ -188,7 +190,7 @@ class QuizAuthoring:
 
     def problems(self, table: dict, files, languages: list[str]) -> list:
         return [
-            Problem(path, table["key"], "the quiz has no questions")
+            Problem(path, table["key"], _l("the quiz has no questions"))
             for path in self.files(table, languages)
             if not files.get(path, "").strip()
         ]

@@ -29,11 +29,15 @@ class SessionActivity:
     def parse(self, table: dict, files: CourseFiles, context: ParseContext) -> Parsed:
         tag = table.get("tag", table.get("key"))
         if not isinstance(tag, str) or not TAG.match(tag):
-            return Parsed(problems=[context.problem("tag", "lowercase letters, digits and dashes")])
+            return Parsed(
+                problems=[context.problem("tag", _l("lowercase letters, digits and dashes"))]
+            )
         content = {"tag": tag, "note": {}}
         note = table.get("note", {})
         if not isinstance(note, dict) or not all(isinstance(v, str) for v in note.values()):
-            return Parsed(problems=[context.problem("note", "a table with one text per language")])
+            return Parsed(
+                problems=[context.problem("note", _l("a table with one text per language"))]
+            )
         content["note"] = dict(note)
         return Parsed(content=content)
 
@@ -110,7 +114,11 @@ def lms_course_validate(course):
                 Problem(
                     "manifest.toml",
                     f"activities[{index}].tag",
-                    f"the tag {tag!r} is already used by the activity {seen[tag]!r}",
+                    _l(
+                        "the tag %(tag)s is already used by the activity %(activity)s",
+                        tag=repr(tag),
+                        activity=repr(seen[tag]),
+                    ),
                 )
             )
         seen.setdefault(tag, spec.key)
