@@ -20,6 +20,7 @@ gives nobody anything twice. No ``module_assignments_changed`` is sent: a manual
 assignment changes no position certificate (what its only listener checks).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +32,7 @@ from lms.catalogue.models import Module
 from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock
 from lms.core.db import insert_rows
-from lms.core.errors import Invalid, NotFound
+from lms.core.errors import Invalid, NotFound, PermissionDenied
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
 from lms.learning import summaries
@@ -49,6 +50,8 @@ from lms.notifications import services as notifications
 from lms.notifications.models import ASSIGNED
 from lms.org.models import OrgUnit
 from lms.org.queries import holders, in_scope
+
+log = logging.getLogger(__name__)
 
 # People taken at a time: each chunk is a few statements and one commit.
 CHUNK = 1000
@@ -364,9 +367,14 @@ def run_job(job_id: int, *, size: int = CHUNK, heartbeat=None) -> BulkAssignment
         db.session.commit()
     except Exception as error:
         db.session.rollback()
+        if isinstance(error, Invalid | PermissionDenied):
+            reason = str(error)
+        else:  # the details are for the log, not the page
+            log.exception("Bulk assignment %s failed", job_id)
+            reason = str(_l("An unexpected error stopped it; it has been logged."))
         job = db.session.get(BulkAssignment, job_id)
         job.status = BULK_FAILED
-        job.error = str(error)[:1000]
+        job.error = reason[:1000]
         job.finished_at = clock.now()
         db.session.commit()
     return job

@@ -233,3 +233,20 @@ def test_the_jobs_statements_do_not_grow_with_the_people(
             assert (job.status, job.assigned) == ("done", 3 if name == "small" else 30)
             counts[name] = counted.n
     assert counts["small"] == counts["large"], counts
+
+
+def test_a_job_whose_asker_is_gone_fails_and_assigns_nothing(app, country, extra):
+    with app.test_request_context():
+        job = bulk.request(
+            actor_of(country.manager),
+            bulk.Scope(country.ward.id),
+            db.session.get(Module, extra),
+            due_on=DUE,
+            only_missing=False,
+        )
+        job.actor_id = None
+        db.session.commit()
+        job = bulk.run_job(job.id)
+        assert job.status == "failed" and "no longer exists" in job.error
+        assert bulk.run_job(job.id).status == "failed"  # a finished job is left as it is
+    assert current(app, extra) == {}
