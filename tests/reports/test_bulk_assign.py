@@ -250,3 +250,22 @@ def test_a_job_whose_asker_is_gone_fails_and_assigns_nothing(app, country, extra
         assert job.status == "failed" and "no longer exists" in job.error
         assert bulk.run_job(job.id).status == "failed"  # a finished job is left as it is
     assert current(app, extra) == {}
+
+
+def test_the_job_page_shows_a_waiting_job_to_its_asker_and_admins(app, country, extra, login_as):
+    with app.test_request_context():
+        job = bulk.request(
+            actor_of(country.manager),
+            bulk.Scope(country.ward.id),
+            db.session.get(Module, extra),
+            due_on=DUE,
+            only_missing=True,
+        )
+        db.session.commit()
+        url = f"/assign/jobs/{job.id}"
+    for user in (country.manager, country.admin):
+        client = app.test_client()
+        login_as(client, user)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert '<progress id="job-progress" max="3" value="0"' in page.get_data(as_text=True)
