@@ -63,6 +63,7 @@ def lms_jobs():
         org.import_roster,
         org.resume_imports,
         learning.daily_sync,
+        learning.bulk_assign,
         needs.refresh,
         classes.hourly_reminders,
         assessment.close_overdue,

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("learning", __name__)
 
-from lms.learning import views  # noqa: E402,F401  (registers the routes)
+from lms.learning import bulk_views, views  # noqa: E402,F401  (registers the routes)
 
 
 @bp.record_once

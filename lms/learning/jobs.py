@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from lms.core import clock, jobs
 from lms.extensions import db
-from lms.learning import assignments, summaries
+from lms.learning import assignments, bulk, summaries
+from lms.learning.models import BULK_FAILED
 from lms.legal import services as legal
 
 
@@ -39,3 +40,12 @@ def sync_day() -> DayReport:
 def daily_sync() -> DayReport:
     """Soon after midnight, the site's time."""
     return sync_day()
+
+
+@jobs.task("learning.bulk_assign")
+def bulk_assign(job_id: int) -> None:
+    """Run (or go on with) the bulk assignment ``job_id``; one worker at a time holds it."""
+    with jobs.lease(f"learning.bulk_assign.{job_id}", 600) as lease:
+        job = bulk.run_job(job_id, heartbeat=lease.renew)
+        if job is not None and job.status == BULK_FAILED:
+            jobs.record_failure(bulk_assign.name)  # recorded on the job, with its reason

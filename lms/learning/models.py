@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.catalogue.models import Activity, Module, ModuleVersion
-from lms.core.db import Base, UpdatedAt
+from lms.core.db import Base, CreatedAt, UpdatedAt
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
@@ -146,6 +146,51 @@ class ManualAssignment(Base):
     )
     created_at: Mapped[datetime]
     withdrawn_on: Mapped[date | None]
+
+
+BULK_QUEUED, BULK_RUNNING, BULK_DONE, BULK_FAILED = "queued", "running", "done", "failed"
+BULK_STATUSES = (BULK_QUEUED, BULK_RUNNING, BULK_DONE, BULK_FAILED)
+
+
+class BulkAssignment(CreatedAt, Base):
+    """A module assigned by a manager or an admin to everyone of a scope at once (a unit's
+    subtree, optionally one position's holders there), run as a job (``lms.learning.bulk``).
+
+    The job's state lives here, so any app server shows its progress; ``last_user_id`` is
+    where it got to (people are taken in order of id, chunk by chunk), so a job run again
+    goes on from there. ``people`` is how many the scope held when it was confirmed.
+    """
+
+    __tablename__ = "bulk_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"))
+    # None: the actor's whole scope.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+    position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
+    due_on: Mapped[date]
+    only_missing: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default=BULK_QUEUED)
+    people: Mapped[int] = mapped_column(default=0)
+    people_done: Mapped[int] = mapped_column(default=0)
+    assigned: Mapped[int] = mapped_column(default=0)
+    already_had: Mapped[int] = mapped_column(default=0)
+    last_user_id: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.String(1000))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    module: Mapped[Module] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(BULK_STATUSES), name="known_status"),
+        sa.Index("ix_bulk_assignments_actor", "actor_id", "id"),
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BULK_DONE, BULK_FAILED)
 
 
 # The dashboards' summary rows. They hold, for one day (``FiguresAsOf``), what the reports

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from lms.accounts import password_reset
 from lms.accounts.models import User
 from lms.core import clock, signals
-from lms.core.db import insert_once
+from lms.core.db import insert, insert_once
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
@@ -70,6 +70,43 @@ def notify(user: User, kind: str, event_key: str, **params) -> bool:
             "email_status": email,
         },
         unique=[Notification.user_id, Notification.event_key],
+    )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One person to tell about one event, for ``notify_many``."""
+
+    user_id: int
+    email: str | None
+    event_key: str
+    params: dict
+
+
+def notify_many(kind: str, events: list[Event]) -> None:
+    """``notify`` for many people at once (a bulk assignment's chunk): one insert, and the
+    events someone was already told about are left as they were."""
+    if not events:
+        return
+    enabled = email_enabled()
+    now = clock.now()
+    g.pop(_UNREAD, None)
+    db.session.execute(
+        insert(db.session, Notification)
+        .values(
+            [
+                {
+                    "user_id": event.user_id,
+                    "kind": kind,
+                    "event_key": event.event_key[:120],
+                    "params": event.params,
+                    "created_at": now,
+                    "email_status": EMAIL_PENDING if enabled and event.email else EMAIL_SKIPPED,
+                }
+                for event in events
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event_key])
     )
 
 

@@ -78,6 +78,40 @@ def subtree_ids(unit_id: int) -> sa.Select:
     return sa.select(OrgUnitClosure.descendant_id).where(OrgUnitClosure.ancestor_id == unit_id)
 
 
+def holding(
+    actor: User, on: date, *, unit_id: int | None = None, position_id: int | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """SQL: a position assignment held on ``on`` in a unit ``actor`` may see, in the subtree
+    of ``unit_id`` (None: anywhere in the scope), of ``position_id`` (None: any)."""
+    pa = PositionAssignment
+    conditions = [holds_on(on), in_scope(actor, pa.unit_id)]
+    if unit_id is not None:
+        conditions.append(pa.unit_id.in_(subtree_ids(unit_id)))
+    if position_id is not None:
+        conditions.append(pa.position_id == position_id)
+    return conditions
+
+
+def holders(
+    actor: User, on: date, *, unit_id: int | None = None, position_id: int | None = None
+) -> sa.Select:
+    """SQL: ids of the people of a scope on ``on`` (the people a report row counts, and a
+    bulk assignment reaches): the holders of ``position_id`` in the scope, or, without a
+    position, everyone whose main position (``main_units``) is in it, counted once."""
+    held = sa.select(PositionAssignment.user_id).where(
+        *holding(actor, on, unit_id=unit_id, position_id=position_id)
+    )
+    if position_id is not None:
+        return held
+    # Only people holding a position in the scope can have their main unit in it: ranking
+    # their positions alone spares ranking the whole country's for a commune's list.
+    main = main_units(on, among=held)
+    query = sa.select(main.c.user_id).where(in_scope(actor, main.c.unit_id))
+    if unit_id is not None:
+        query = query.where(main.c.unit_id.in_(subtree_ids(unit_id)))
+    return query
+
+
 def manages_province_or_wider(user_id: int, kinds) -> bool:
     """Whether the user is attached as a manager to a unit of one of ``kinds`` (a province)
     or to a unit above one; one query."""

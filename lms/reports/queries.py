@@ -51,7 +51,7 @@ from lms.org.models import (
     Position,
     PositionAssignment,
 )
-from lms.org.queries import holds_on, in_scope, main_units, subtree_ids
+from lms.org.queries import holders, holding, holds_on, in_scope, main_units, subtree_ids
 from lms.reports.models import Target
 
 _ma = ModuleAssignment
@@ -89,27 +89,13 @@ def period_start(period: str, today: date) -> date | None:
 
 def _holding(actor: User, today: date, filters: Filters) -> list[sa.ColumnElement[bool]]:
     """SQL: a position assignment held on ``today`` in a unit of the scope and filters."""
-    conditions = [holds_on(today), in_scope(actor, _pa.unit_id)]
-    if filters.unit_id is not None:
-        conditions.append(_pa.unit_id.in_(subtree_ids(filters.unit_id)))
-    if filters.position_id is not None:
-        conditions.append(_pa.position_id == filters.position_id)
-    return conditions
+    return holding(actor, today, unit_id=filters.unit_id, position_id=filters.position_id)
 
 
 def _holders(actor: User, today: date, filters: Filters) -> sa.Select:
-    """SQL: ids of the people a dashboard counts on ``today``: the holders of the filters'
-    position in the scope, or everyone whose main position (``main_units``) is in it."""
-    holding = sa.select(_pa.user_id).where(*_holding(actor, today, filters))
-    if filters.position_id is not None:
-        return holding
-    # Only people holding a position in the scope can have their main unit in it: ranking
-    # their positions alone spares ranking the whole country's for a commune's list.
-    main = main_units(today, among=holding)
-    query = sa.select(main.c.user_id).where(in_scope(actor, main.c.unit_id))
-    if filters.unit_id is not None:
-        query = query.where(main.c.unit_id.in_(subtree_ids(filters.unit_id)))
-    return query
+    """SQL: ids of the people a dashboard counts on ``today`` (``lms.org.queries.holders``:
+    the same people a bulk assignment from the dashboard reaches)."""
+    return holders(actor, today, unit_id=filters.unit_id, position_id=filters.position_id)
 
 
 def _current_assignment(filters: Filters) -> sa.ColumnElement[bool]:

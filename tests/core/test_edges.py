@@ -22,6 +22,7 @@ EDGES = {
     "core/edge.py": "the views' edge",
     "core/db.py": "end_read_transaction ends a transaction that has only read",
     "org/roster.py": "the roster import job commits chunk by chunk",
+    "learning/bulk.py": "the bulk assignment job commits chunk by chunk, with its progress",
     "notifications/services.py": "send_pending_email commits each e-mail as it is sent",
     "accounts/sessions.py": "the user loader records a sign-in's last use, before the view",
     "xapi/delivery.py": "deliver commits each claim and each batch's result",

@@ -50,6 +50,7 @@ def test_every_domains_task_is_on_the_queue(app):
         "accounts.send_password_reset",
         "assessment.close_overdue",
         "classes.remind",
+        "learning.bulk_assign",
         "learning.daily_sync",
         "needs.refresh",
         "notifications.send_email",

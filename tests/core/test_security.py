@@ -37,6 +37,7 @@ def url_args(site) -> dict:
         "provider": "province",  # an OpenID Connect provider (none is configured here)
         "sign_in_id": 1,
         "job_id": 1,  # a roster sync of the API
+        "bulk_id": 1,  # a bulk assignment
         "client_id": 1,
         "token_id": 1,
         "external_id": "HR-0001",

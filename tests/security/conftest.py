@@ -34,6 +34,7 @@ from lms.core import clock
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role
 from lms.extensions import db, limiter
+from lms.learning import bulk
 from lms.needs import services as needs
 from lms.needs.models import Competency
 from lms.org import roster
@@ -135,6 +136,15 @@ def _build(app, folder) -> SimpleNamespace:
         needs.load_framework()
         job = roster.queue_job(admin, roster.template_csv(), source="roster.csv", total_rows=1)
         roster.run_job(job.id)
+        bulk_job = bulk.request(
+            users["unit_manager"],
+            bulk.Scope(ward.id),
+            db.session.scalar(sa.select(Module).where(Module.slug == PLUGIN_MODULE)),
+            due_on=clock.today() + timedelta(days=30),
+            only_missing=True,
+        )
+        db.session.flush()
+        bulk.run_job(bulk_job.id)
         invited = activation.create_invited_user(None, username="mx.invited", full_name="Khách")
         api_client, _secret = api.create_client(
             admin, name="MX HR", scopes=["people:read"], units=[ward]
@@ -164,6 +174,7 @@ def _build(app, folder) -> SimpleNamespace:
             "session_id": session.id,
             "slot_id": session.slots[0].id,
             "target_id": target.id,
+            "bulk_id": bulk_job.id,
             "table": "people",
             "fmt": "csv",
             "filename": "css/app.css",

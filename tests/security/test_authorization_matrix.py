@@ -96,6 +96,13 @@ POLICY = {
     # Published media are public: their address carries their digest.
     "/modules/<slug>/media/<digest>/<path:path>": PUBLIC,
     "/people/<int:user_id>/training": UNIT_MANAGERS,
+    # Bulk assignment from a report row: a unit outside the scope is absent; the job is
+    # the unit manager's, whom only admins see beside.
+    "/assign": MANAGERS,
+    "/assign/preview": MANAGERS,
+    "/assign/units/<int:unit_id>": UNIT_MANAGERS,
+    "/assign/units/<int:unit_id>/preview": UNIT_MANAGERS,
+    "/assign/jobs/<int:bulk_id>": UNIT_MANAGERS,
     "/certificates": SIGNED_IN,
     "/certificates/<int:certificate_id>.pdf": HOLDER,
     "/certificates/<int:certificate_id>.json": HOLDER,
