@@ -347,6 +347,7 @@ def merge_sub_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) 
         other.kind_code == child.kind_code,
         in_scope(actor, other.id),
     )
+
     def first(*conditions):
         return (
             sa.select(other.id)
