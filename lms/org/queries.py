@@ -332,7 +332,9 @@ class SubUnitMerge(NamedTuple):
         return self.match is not None and (self.matches == 1 or self.same_name)
 
 
-def merge_sub_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) -> list[sa.Row]:
+def merge_sub_units(
+    actor: User, source: OrgUnit, target: OrgUnit, *, on: date
+) -> list[SubUnitMerge]:
     """The current sub-units of ``source``, each with ``people`` holding a position in its
     subtree on ``on``, and the sub-unit of ``target`` it could merge into: ``match``, the
     one of the same kind (of those, the one of the same name first, then by name),
