@@ -345,6 +345,7 @@ def merge_sub_units(
     match = aliased(OrgUnit, name="match")
     same_kind = sa.and_(
         other.parent_id == target.id,
+        other.id != source.id,  # a unit merging into its own parent is one of its sub-units
         other.valid_to.is_(None),
         other.kind_code == child.kind_code,
         in_scope(actor, other.id),

@@ -289,6 +289,7 @@ def _check_sub_unit_pairs(source: OrgUnit, target: OrgUnit, pairs: dict[int, int
         if (
             child is None
             or other is None
+            or other.id == source.id
             or child.valid_to is not None
             or other.valid_to is not None
             or child.parent_id not in into

@@ -230,3 +230,13 @@ def test_a_sub_unit_pair_must_follow_the_merge(appctx, site, factory):
             on=MERGE_DAY,
             sub_units={site.counter.id: site.city.id},
         )
+
+
+def test_a_unit_merging_into_its_parent_is_no_target_for_its_own_sub_units(appctx, site, factory):
+    inner = factory.unit(parent=site.ward, kind="ward", code="HP-HB-W")
+    rows = queries.merge_sub_units(site.admin, site.ward, site.city, on=MERGE_DAY)
+    assert {row.unit.code: row.match for row in rows} == {"HP-HB-1C": None, "HP-HB-W": None}
+    with pytest.raises(Invalid):
+        services.merge_units(
+            site.admin, site.ward, site.city, on=MERGE_DAY, sub_units={inner.id: site.ward.id}
+        )
