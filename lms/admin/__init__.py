@@ -17,6 +17,7 @@ from lms.admin import (  # noqa: E402,F401  (registers the routes)
     api_client_views,
     email_views,
     letterhead_views,
+    merge_views,
     people_views,
     roster_views,
     views,

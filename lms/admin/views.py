@@ -424,20 +424,6 @@ def unit_move(unit_id: int):
     )
 
 
-@bp.route("/units/<int:unit_id>/merge", methods=["POST"])
-def unit_merge(unit_id: int):
-    form = MergeUnitForm()
-    return _unit_form_post(
-        unit_id,
-        "merge_form",
-        form,
-        lambda unit: org.merge_units(
-            _actor(), unit, _unit_from_code(form.target.data), on=form.effective_on.data
-        ),
-        _("Units merged. People now hold their positions in the merged unit."),
-    )
-
-
 # Positions
 
 

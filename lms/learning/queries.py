@@ -242,3 +242,16 @@ def completions(user: User) -> list[ModuleProgress]:
             .order_by(ModuleProgress.completed_at.desc())
         )
     )
+
+
+def current_assignment_count(among: sa.Select) -> int:
+    """How many current (not retired) module assignments the people ``among`` (a select of
+    user ids) hold: one statement."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(ModuleAssignment.id)).where(
+                ModuleAssignment.user_id.in_(among), ModuleAssignment.retired_on.is_(None)
+            )
+        )
+        or 0
+    )

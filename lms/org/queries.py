@@ -1,6 +1,7 @@
 """Read-side queries of the org tree, positions and assignments, scoped to the actor."""
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -286,3 +287,138 @@ def curriculum(position_id: int) -> list[CurriculumItem]:
         .order_by(CurriculumItem.id)
     )
     return list(db.session.scalars(query))
+
+
+def moving_assignments(unit_id: int, on: date) -> sa.ColumnElement[bool]:
+    """SQL condition: a position assignment in ``unit_id`` that a merge as of ``on`` carries
+    to the other unit (held across ``on``, or starting on or after it)."""
+    return sa.and_(
+        PositionAssignment.unit_id == unit_id,
+        sa.or_(
+            PositionAssignment.ends_on.is_(None),
+            PositionAssignment.ends_on > on,
+            PositionAssignment.starts_on >= on,
+        ),
+    )
+
+
+def merge_figures(actor: User, source: OrgUnit, on: date) -> sa.Row:
+    """What merging ``source`` as of ``on`` moves, in one statement whatever the number of
+    people: ``people`` and ``assignments`` whose positions continue in the other unit,
+    ``people_below`` holding a position in its sub-units (they move with them),
+    ``managers`` attached to it, ``sub_units`` (current). Scoped to what ``actor`` sees."""
+    pa = PositionAssignment
+    moving = sa.and_(moving_assignments(source.id, on), in_scope(actor, pa.unit_id))
+    below = (
+        sa.select(sa.func.count(sa.distinct(pa.user_id)))
+        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == pa.unit_id)
+        .where(
+            OrgUnitClosure.ancestor_id == source.id,
+            OrgUnitClosure.depth > 0,
+            holds_on(on),
+            in_scope(actor, pa.unit_id),
+        )
+    )
+    child = aliased(OrgUnit)
+    return db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(sa.distinct(pa.user_id)))
+            .where(moving)
+            .scalar_subquery()
+            .label("people"),
+            sa.select(sa.func.count(pa.id)).where(moving).scalar_subquery().label("assignments"),
+            below.scalar_subquery().label("people_below"),
+            sa.select(sa.func.count())
+            .select_from(ManagerUnit)
+            .where(ManagerUnit.unit_id == source.id)
+            .scalar_subquery()
+            .label("managers"),
+            sa.select(sa.func.count(child.id))
+            .where(
+                child.parent_id == source.id,
+                child.valid_to.is_(None),
+                in_scope(actor, child.id),
+            )
+            .scalar_subquery()
+            .label("sub_units"),
+        )
+    ).one()
+
+
+def moving_people(source: OrgUnit, on: date) -> sa.Select:
+    """SQL: the ids of the people whose positions a merge of ``source`` as of ``on`` moves."""
+    return sa.select(PositionAssignment.user_id).where(moving_assignments(source.id, on))
+
+
+class SubUnitMerge(NamedTuple):
+    """A sub-unit of a unit being merged, and the target's sub-unit it could merge into."""
+
+    unit: OrgUnit
+    people: int
+    match: OrgUnit | None
+    matches: int
+    same_name: bool
+
+    @property
+    def suggested(self) -> bool:
+        """Ticked by default: the target has one sub-unit of its kind, or one of its name."""
+        return self.match is not None and (self.matches == 1 or self.same_name)
+
+
+def merge_sub_units(
+    actor: User, source: OrgUnit, target: OrgUnit, *, on: date
+) -> list[SubUnitMerge]:
+    """The current sub-units of ``source``, each with ``people`` holding a position in its
+    subtree on ``on``, and the sub-unit of ``target`` it could merge into: ``match``, the
+    one of the same kind (of those, the one of the same name first, then by name),
+    ``matches`` how many of that kind there are, ``same_name`` whether the names agree.
+    One statement whatever the number of sub-units."""
+    child = aliased(OrgUnit, name="child")
+    other = aliased(OrgUnit, name="other")
+    match = aliased(OrgUnit, name="match")
+    same_kind = sa.and_(
+        other.parent_id == target.id,
+        other.id != source.id,  # a unit merging into its own parent is one of its sub-units
+        other.valid_to.is_(None),
+        other.kind_code == child.kind_code,
+        in_scope(actor, other.id),
+    )
+
+    def first(*conditions):
+        return (
+            sa.select(other.id)
+            .where(same_kind, *conditions)
+            .order_by(other.name_vi, other.id)
+            .limit(1)
+            .correlate(child)
+            .scalar_subquery()
+        )
+
+    # The one of the same name, else the first by name (SQLite takes no outer column in a
+    # subquery's ORDER BY).
+    best = sa.func.coalesce(first(other.name_vi == child.name_vi), first())
+    matches = sa.select(sa.func.count(other.id)).where(same_kind).correlate(child).scalar_subquery()
+    people = (
+        sa.select(sa.func.count(sa.distinct(PositionAssignment.user_id)))
+        .join(OrgUnitClosure, OrgUnitClosure.descendant_id == PositionAssignment.unit_id)
+        .where(OrgUnitClosure.ancestor_id == child.id, holds_on(on))
+        .correlate(child)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            child,
+            people.label("people"),
+            match,
+            matches.label("matches"),
+        )
+        .outerjoin(match, match.id == best)
+        .where(child.parent_id == source.id, child.valid_to.is_(None), in_scope(actor, child.id))
+        .order_by(child.name_vi, child.id)
+    )
+    return [
+        SubUnitMerge(
+            unit, people, candidate, count, bool(candidate and candidate.name_vi == unit.name_vi)
+        )
+        for unit, people, candidate, count in db.session.execute(query)
+    ]

@@ -3,6 +3,8 @@
 Every function takes the acting user explicitly, flushes, and leaves the commit to the caller.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
@@ -206,14 +208,10 @@ def move_unit(actor: User, unit: OrgUnit, new_parent: OrgUnit, *, on: date) -> N
     audit.record(actor, "org_unit.moved", unit, parent=new_parent.code)
 
 
-def merge_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) -> None:
-    """Merge ``source`` into ``target`` as of ``on``.
-
-    Sub-units move under ``target``; every position held in ``source`` on ``on`` ends that
-    day and continues in ``target``, so each person's history shows both; managers of
-    ``source`` manage ``target``. ``source`` is closed, not deleted. Raises ``Invalid`` when
-    either unit is closed or ``target`` lies inside ``source``.
-    """
+def check_merge(actor: User, source: OrgUnit, target: OrgUnit) -> None:
+    """Whether ``source`` may merge into ``target``: admins only (``PermissionDenied``);
+    ``Invalid`` when they are one unit, either is closed or ``target`` lies inside
+    ``source``. The confirmation page asks before showing what would move."""
     ensure_role(actor, Role.ADMIN)
     if source.id == target.id:
         raise Invalid(_l("A unit cannot be merged into itself."))
@@ -225,12 +223,104 @@ def merge_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) -> N
         )
     ):
         raise Invalid(_l("A unit cannot be merged into one of its own sub-units."))
+
+
+@dataclass
+class MergeResult:
+    """What a merge moved, for the admin's summary."""
+
+    people: int = 0  # people whose positions continue in a target
+    assignments: int = 0  # their position assignments, continued or moved
+    moved: int = 0  # sub-units moved as they are under a target
+    merged: int = 0  # sub-units merged into a sub-unit of a target
+    merged_codes: list[str] = field(default_factory=list)
+
+
+def merge_units(
+    actor: User,
+    source: OrgUnit,
+    target: OrgUnit,
+    *,
+    on: date,
+    sub_units: Mapping[int, int] | None = None,
+) -> MergeResult:
+    """Merge ``source`` into ``target`` as of ``on``.
+
+    Sub-units move under ``target``; every position held in ``source`` on ``on`` ends that
+    day and continues in ``target``, so each person's history shows both; managers of
+    ``source`` manage ``target``. ``source`` is closed, not deleted. Raises ``Invalid`` when
+    either unit is closed or ``target`` lies inside ``source``.
+
+    ``sub_units`` maps a sub-unit of ``source`` to a sub-unit of ``target`` it merges into
+    (two one-stop sections become one) instead of moving as it is; it may also map the
+    sub-units of a sub-unit so merged to those of its target, and so on down. Each such
+    merge is this same merge (events, signals, audit), in the caller's one transaction.
+    """
+    check_merge(actor, source, target)
+    pairs = dict(sub_units or {})
+    _check_sub_unit_pairs(source, target, pairs)
+    moving = sa.select(sa.func.count(sa.distinct(PositionAssignment.user_id))).where(
+        PositionAssignment.unit_id.in_([source.id, *pairs]),
+        sa.or_(
+            PositionAssignment.ends_on.is_(None),
+            PositionAssignment.ends_on > on,
+            PositionAssignment.starts_on >= on,
+        ),
+    )
+    result = MergeResult(people=db.session.scalar(moving) or 0)
+    _merge(actor, source, target, on, pairs, result)
+    return result
+
+
+def _check_sub_unit_pairs(source: OrgUnit, target: OrgUnit, pairs: dict[int, int]) -> None:
+    """Each pair is a current sub-unit of a unit being merged and a current sub-unit of the
+    unit that one merges into; one query for all of them."""
+    if not pairs:
+        return
+    units = {
+        unit.id: unit
+        for unit in db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.id.in_({*pairs, *pairs.values()}))
+        )
+    }
+    into = {source.id: target.id, **pairs}
+    for child_id, other_id in pairs.items():
+        child, other = units.get(child_id), units.get(other_id)
+        if (
+            child is None
+            or other is None
+            or other.id == source.id
+            or child.valid_to is not None
+            or other.valid_to is not None
+            or child.parent_id not in into
+            or other.parent_id != into[child.parent_id]
+        ):
+            raise Invalid(
+                _l("A sub-unit can only merge into a current sub-unit of the unit it joins.")
+            )
+
+
+def _merge(
+    actor: User,
+    source: OrgUnit,
+    target: OrgUnit,
+    on: date,
+    pairs: dict[int, int],
+    result: MergeResult,
+) -> None:
     for child in db.session.scalars(
         sa.select(OrgUnit).where(OrgUnit.parent_id == source.id, OrgUnit.valid_to.is_(None))
-    ):
-        _reattach_closure(child, target)
-        child.parent_id = target.id
-    _continue_assignments(source, target, on)
+    ).all():
+        if child.id in pairs:
+            other = db.session.get(OrgUnit, pairs[child.id])
+            _merge(actor, child, other, on, pairs, result)
+            result.merged += 1
+            result.merged_codes.append(child.code)
+        else:
+            _reattach_closure(child, target)
+            child.parent_id = target.id
+            result.moved += 1
+    result.assignments += _continue_assignments(source, target, on)
     _move_managers(source, target)
     source.valid_to = on
     source.merged_into_id = target.id
@@ -241,9 +331,9 @@ def merge_units(actor: User, source: OrgUnit, target: OrgUnit, *, on: date) -> N
     audit.record(actor, "org_unit.merged", source, into=target.code, on=on.isoformat())
 
 
-def _continue_assignments(source: OrgUnit, target: OrgUnit, on: date) -> None:
+def _continue_assignments(source: OrgUnit, target: OrgUnit, on: date) -> int:
     """Positions held in ``source`` across ``on`` end there and continue in ``target``;
-    those that only start on or after ``on`` simply move."""
+    those that only start on or after ``on`` simply move. Returns how many did either."""
     in_source = PositionAssignment.unit_id == source.id
     running = sa.and_(
         in_source,
@@ -272,12 +362,15 @@ def _continue_assignments(source: OrgUnit, target: OrgUnit, on: date) -> None:
             ).where(running),
         )
     )
-    db.session.execute(sa.update(PositionAssignment).where(running).values(ends_on=on))
-    db.session.execute(
+    continued = db.session.execute(
+        sa.update(PositionAssignment).where(running).values(ends_on=on)
+    ).rowcount
+    moved = db.session.execute(
         sa.update(PositionAssignment)
         .where(in_source, PositionAssignment.starts_on >= on)
         .values(unit_id=target.id)
-    )
+    ).rowcount
+    return continued + moved
 
 
 def _move_managers(source: OrgUnit, target: OrgUnit) -> None:

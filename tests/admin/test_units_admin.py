@@ -56,7 +56,8 @@ def test_admin_creates_renames_moves_and_merges_units(client, site, login_as):
     )
     assert moved.status_code == 302
     merged = client.submit(
-        f"/admin/units/{site.ward.id}/merge", {"target": "HP-AD", "effective_on": "2026-04-01"}
+        f"/admin/units/{site.ward.id}/merge",
+        {"target": "HP-AD", "effective_on": "2026-04-01", "confirm": "1"},
     )
     assert merged.status_code == 302
     page = client.get(unit_url).get_data(as_text=True)

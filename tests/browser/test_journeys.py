@@ -32,6 +32,20 @@ def test_admin_signs_in_switches_language_and_searches_without_diacritics(visito
     assert len(visitor.checked) >= 9
 
 
+def test_admin_reviews_a_merge_of_two_wards_before_confirming_it(visitor):
+    width = visitor.page.viewport_size["width"]
+    visitor.sign_in("admin")
+    visitor.open("/admin/units?q=HP-HB")
+    visitor.click("main a:text-is('Phường Hồng Bàng')")
+    visitor.page.fill("#target", "HP-LC")
+    visitor.click("form[action$='/merge'] button[type=submit]")
+    assert "/merge?" in visitor.page.url, "the merge form opens the confirmation page"
+    box = visitor.page.locator("tr:has-text('HP-HB-1C') input[name=sub_units]")
+    assert box.is_checked(), "the two service centres are offered to merge, ticked"
+    visitor.screenshot(f"admin-unit-merge-confirm-vi-{width}")
+    # Not confirmed: the demo site is shared by the other journeys.
+
+
 def test_learner_signs_in_switches_language_both_ways_and_signs_out(visitor):
     width = visitor.page.viewport_size["width"]
     visitor.sign_in("learner")

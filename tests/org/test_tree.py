@@ -190,3 +190,53 @@ def test_unit_codes_are_unique(appctx, site):
             parent=site.city,
             valid_from=MERGE_DAY,
         )
+
+
+def test_merging_sub_units_into_the_targets_own_down_the_tree(appctx, site, factory):
+    other = factory.unit(parent=site.commune, kind="one_stop", code="HP-AD-1C")
+    desk = factory.unit(parent=site.counter, kind="team", code="HP-HB-1C-D")
+    other_desk = factory.unit(parent=other, kind="team", code="HP-AD-1C-D")
+    spare = factory.unit(parent=site.counter, kind="team", code="HP-HB-1C-S")
+    clerk = factory.user()
+    factory.assignment(clerk, site.position, desk)
+    result = services.merge_units(
+        site.admin,
+        site.ward,
+        site.commune,
+        on=MERGE_DAY,
+        sub_units={site.counter.id: other.id, desk.id: other_desk.id},
+    )
+    db.session.expire_all()
+
+    assert (result.people, result.assignments, result.moved, result.merged) == (2, 2, 1, 2)
+    assert site.counter.merged_into_id == other.id and site.counter.valid_to == MERGE_DAY
+    assert desk.merged_into_id == other_desk.id and desk.valid_to == MERGE_DAY
+    assert spare.parent_id == other.id and spare.valid_to is None
+    assert {a.unit.code for a in queries.current_assignments(clerk, on=MERGE_DAY)} == {"HP-AD-1C-D"}
+    assert {a.unit.code for a in queries.current_assignments(site.learner, on=MERGE_DAY)} == {
+        "HP-AD-1C"
+    }
+    assert closure_is_consistent()
+
+
+def test_a_sub_unit_pair_must_follow_the_merge(appctx, site, factory):
+    factory.unit(parent=site.commune, kind="one_stop", code="HP-AD-1C")
+    with pytest.raises(Invalid):
+        # the city is no sub-unit of the commune
+        services.merge_units(
+            site.admin,
+            site.ward,
+            site.commune,
+            on=MERGE_DAY,
+            sub_units={site.counter.id: site.city.id},
+        )
+
+
+def test_a_unit_merging_into_its_parent_is_no_target_for_its_own_sub_units(appctx, site, factory):
+    inner = factory.unit(parent=site.ward, kind="ward", code="HP-HB-W")
+    rows = queries.merge_sub_units(site.admin, site.ward, site.city, on=MERGE_DAY)
+    assert {row.unit.code: row.match for row in rows} == {"HP-HB-1C": None, "HP-HB-W": None}
+    with pytest.raises(Invalid):
+        services.merge_units(
+            site.admin, site.ward, site.city, on=MERGE_DAY, sub_units={inner.id: site.ward.id}
+        )

@@ -180,6 +180,42 @@ def test_after_a_curriculum_change_and_a_merge_the_rows_answer_what_live_answers
     assert [row.key for row in by_unit] == [country.commune.id]
 
 
+def test_after_a_merge_with_its_one_stop_sections_merged_the_rows_stay_true(
+    app, two_units, factory, clock
+):
+    country = two_units
+    # The commune has a one-stop section of its own, with Em in it.
+    other = factory.unit(
+        parent=country.commune, kind="one_stop", code="HP-AD-1C", name_vi="Bộ phận Một cửa"
+    )
+    em = factory.user(full_name="Đỗ Thị Em", username="do.em")
+    factory.assignment(em, country.position, other, starts_on=date(2026, 1, 5))
+    cases = [
+        *_cases(country),
+        (country.admin.id, Filters(unit_id=other.id)),
+        (country.admin.id, Filters(unit_id=country.commune.id)),
+    ]
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        db.session.commit()
+    # The ward merges into the commune, its section into the commune's.
+    with app.app_context():
+        admin = db.session.get(User, country.admin.id)
+        ward = db.session.get(OrgUnit, country.ward.id)
+        commune = db.session.get(OrgUnit, country.commune.id)
+        org.merge_units(admin, ward, commune, on=TODAY, sub_units={country.section.id: other.id})
+        db.session.commit()
+    with app.app_context():
+        assert summaries.day() == TODAY  # kept current, not rebuilt
+        for actor, filters in cases:
+            assert _figures(actor, filters, TODAY) == _live(actor, filters, TODAY)
+        admin = db.session.get(User, country.admin.id)
+        section_row = queries.headline(admin, TODAY, Filters(unit_id=other.id))
+        by_unit = queries.by_unit(admin, TODAY, Filters(unit_id=country.commune.id), "vi")
+    assert section_row.people == 3  # An and Bình joined Em in the commune's section
+    assert [row.key for row in by_unit] == [other.id]  # the one section left under it
+
+
 def test_summary_rows_stay_scoped_to_the_manager(app, country, clock):
     with app.app_context():
         summaries.rebuild(TODAY)
