@@ -215,12 +215,12 @@ def principal_for(value: str) -> Principal | None:
 
 
 def record_use(token: ApiToken, *, method: str, path: str, status: int) -> None:
-    """Log one use of ``token``."""
+    """Log one use of ``token``; a refused path keeps its NUL characters as U+FFFD, which
+    PostgreSQL can store."""
     now = clock.now()
     token.last_used_at = now
-    db.session.add(
-        ApiRequest(token_id=token.id, method=method, path=path[:500], status=status, at=now)
-    )
+    logged = path.replace("\x00", "\ufffd")[:500]
+    db.session.add(ApiRequest(token_id=token.id, method=method, path=logged, status=status, at=now))
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""HTTP hardening applied to every response, and cookie flags that follow the scheme."""
+"""HTTP hardening applied to every response, cookie flags that follow the scheme, and
+requests carrying a NUL character refused."""
 
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -81,8 +83,30 @@ class SecureCookiesOverHttps:
         return self.wsgi_app(environ, start_secure)
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul() -> None:
+    """No field of ours means a NUL character, and PostgreSQL cannot store or even compare
+    one in text, so a request with one in its path, query, form fields or JSON is refused
+    (400) before a query sees it, on every route alike."""
+    fields = [request.path, *request.args.keys(), *request.args.listvalues()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.keys(), *request.form.listvalues()]
+    if _holds_nul([*fields, request.get_json(silent=True) if request.is_json else None]):
+        raise BadRequest()
+
+
 def register(app: Flask) -> None:
     app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
+    app.before_request(refuse_nul)
     if app.config["LMS_PROXY_COUNT"]:
         count = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -230,11 +230,7 @@ def people_in_scope(actor: User, *, on: date, search: str = "", unit_id: int | N
     )
     if unit_id is not None:
         held = held.where(PositionAssignment.unit_id.in_(subtree_ids(unit_id)))
-    query = (
-        sa.select(User)
-        .where(User.id.in_(held))
-        .order_by(User.full_name, User.id)
-    )
+    query = sa.select(User).where(User.id.in_(held)).order_by(User.full_name, User.id)
     if search.strip():
         query = query.where(search_condition(User.search_text, search))
     return query

@@ -3,7 +3,7 @@ holders there) runs as a job whose state, progress and result are kept in
 ``bulk_assignments``.
 
 Revision ID: b7a3c1d2e4f5
-Revises: f444979166fe
+Revises: a7c2e4f19b30
 Create Date: 2026-12-08 19:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b7a3c1d2e4f5"
-down_revision = "f444979166fe"
+down_revision = "a7c2e4f19b30"
 branch_labels = None
 depends_on = None
 

@@ -122,6 +122,33 @@ def test_a_scoped_client_may_not_create_people(client, site, make_caller):
     assert response.content_type == "application/problem+json"
 
 
+def test_a_nul_character_anywhere_is_a_400_problem_not_a_database_error(
+    app, client, site, make_caller
+):
+    """Schemathesis found it on PostgreSQL: a NUL in a position code reached the query."""
+    token = make_caller(["people:read", "people:write"]).token()
+    person = {
+        "username": "new.person",
+        "full_name": "Người Mới",
+        "unit_code": "HP-HB-1C",
+        "position_codes": ["\x00"],
+        "start_date": "2026-01-01",
+    }
+    calls = [
+        client.put("/api/v1/people/by-external-id/HR-1", json=person, headers=bearer(token)),
+        client.put("/api/v1/people/by-external-id/HR%00", json={}, headers=bearer(token)),
+        client.get("/api/v1/people?cursor=%00", headers=bearer(token)),
+    ]
+    for response in calls:
+        assert response.status_code == 400
+        assert response.content_type == "application/problem+json"
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.username == "new.person")) is None
+    fine = dict(person, position_codes=["ONE_STOP_T"])
+    created = client.put("/api/v1/people/by-external-id/HR-1", json=fine, headers=bearer(token))
+    assert created.status_code in (200, 201)
+
+
 def test_a_personal_token_reads_only_its_holders_records(app, client, site, login_as):
     login_as(client, site.learner)
     page = client.submit(

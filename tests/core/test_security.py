@@ -176,3 +176,14 @@ def test_language_switch_next_stays_on_site(client):
             "/language", data={"locale": "en", "next": payload, "csrf_token": token}
         )
         assert _stays_on_site(response.headers["Location"]), payload
+
+
+def test_a_nul_character_in_a_form_or_query_is_refused_before_any_query(client, factory):
+    """PostgreSQL cannot compare text with a NUL in it: the request stops at a 400."""
+    factory.user(username="nul.user", password="Mat-khau-dai-2026")
+    with_nul = client.submit(
+        "/login", {"username": "nul\x00.user", "password": "Mat-khau-dai-2026"}
+    )
+    assert with_nul.status_code == 400
+    assert client.get("/login?next=%00").status_code == 400
+    assert client.get("/login").status_code == 200
