@@ -35,10 +35,10 @@ from lms.certificates import services as certificates_service
 from lms.certificates.models import Certificate
 from lms.core import clock
 from lms.core.edge import commit
-from lms.core.errors import Invalid
 from lms.core.forms import options, submit
 from lms.extensions import db
 from lms.legal import queries as legal_queries
+from lms.org import picker
 from lms.org import queries as org_queries
 from lms.org import services as org
 from lms.org.models import CurriculumItem, OrgUnit, Position, PositionAssignment
@@ -53,10 +53,9 @@ def _page() -> int:
 
 
 def _unit_from_code(code: str) -> OrgUnit:
-    unit = org_queries.unit_by_code(code)
-    if unit is None:
-        raise Invalid(_("No unit has the code %(code)s.", code=code.strip().upper()))
-    return unit
+    """The unit a unit field names (its code, or a name matching one unit), within what the
+    admin may choose; ``Invalid`` with the reason otherwise."""
+    return picker.resolve(_actor(), code, locale=str(get_locale()))
 
 
 @bp.route("/")

@@ -165,6 +165,8 @@ POLICY = {
     "/calendar/<token>.ics": PUBLIC,
     # Managers: their subtree
     "/org/people": MANAGERS,
+    "/org/units/search": MANAGERS,
+    "/org/units/find": MANAGERS,
     "/org/people/<int:user_id>": UNIT_MANAGERS,
     "/reports/": MANAGERS,
     "/reports/people": MANAGERS,
