@@ -19,6 +19,7 @@ from lms.accounts.models import User
 from lms.accounts.queries import search_condition
 from lms.core.errors import Invalid
 from lms.core.i18n import fold
+from lms.core.permissions import Role
 from lms.extensions import db
 from lms.org.models import OrgUnit, OrgUnitClosure
 from lms.org.queries import in_scope
@@ -39,11 +40,30 @@ class UnitChoice(NamedTuple):
 
 
 class UnitField(StringField):
-    """A text field of unit codes that the picker script enhances; ``multiple`` for a list."""
+    """A text field of unit codes that the picker script enhances; ``multiple`` for a list;
+    ``whole_tree`` where trainers pick from every unit (a session's audience)."""
 
-    def __init__(self, label=None, validators=None, *, multiple: bool = False, **kwargs):
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        multiple: bool = False,
+        whole_tree: bool = False,
+        **kwargs,
+    ):
         super().__init__(label, validators, **kwargs)
         self.multiple = multiple
+        self.whole_tree = whole_tree
+
+
+def choosable(actor: User, *, whole_tree: bool = False) -> sa.ColumnElement[bool]:
+    """SQL condition on ``OrgUnit.id``: a unit ``actor`` may choose. The units they may see
+    (``in_scope``); with ``whole_tree``, every unit for those who schedule training sessions
+    for anyone (trainers and admins), as a session's audience may be any unit."""
+    if whole_tree and actor.has_any_role({Role.TRAINER, Role.ADMIN}):
+        return sa.true()
+    return in_scope(actor, OrgUnit.id)
 
 
 def _name_column(locale: str):
@@ -77,20 +97,22 @@ def _choices(query: sa.Select, locale: str) -> list[UnitChoice]:
     ]
 
 
-def _choice_query(actor: User, locale: str) -> sa.Select:
+def _choice_query(actor: User, locale: str, whole_tree: bool) -> sa.Select:
     return sa.select(OrgUnit.id, OrgUnit.code, _name_column(locale).label("name")).where(
-        in_scope(actor, OrgUnit.id)
+        choosable(actor, whole_tree=whole_tree)
     )
 
 
-def search(actor: User, text: str, *, locale: str, limit: int = LIMIT) -> list[UnitChoice]:
+def search(
+    actor: User, text: str, *, locale: str, limit: int = LIMIT, whole_tree: bool = False
+) -> list[UnitChoice]:
     """Current units ``actor`` may choose whose name or code has words starting with the
     words of ``text``, diacritics and case ignored ("ha noi" finds "Hà Nội"; "d" finds
     "Đông"), or whose code is ``text``; at most ``limit``, by name."""
     if not fold(text):
         return []
     query = (
-        _choice_query(actor, locale)
+        _choice_query(actor, locale, whole_tree)
         .where(
             OrgUnit.valid_to.is_(None),
             sa.or_(
@@ -104,28 +126,33 @@ def search(actor: User, text: str, *, locale: str, limit: int = LIMIT) -> list[U
     return _choices(query, locale)
 
 
-def chosen(actor: User, codes: list[str], *, locale: str) -> list[UnitChoice]:
+def chosen(
+    actor: User, codes: list[str], *, locale: str, whole_tree: bool = False
+) -> list[UnitChoice]:
     """The units with ``codes`` that ``actor`` may choose, to show what a field holds."""
     wanted = {code.strip().upper() for code in codes if code.strip()}
     if not wanted:
         return []
-    return _choices(_choice_query(actor, locale).where(OrgUnit.code.in_(wanted)), locale)
+    query = _choice_query(actor, locale, whole_tree).where(OrgUnit.code.in_(wanted))
+    return _choices(query, locale)
 
 
 def split_codes(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
-def resolve(actor: User, text: str, *, locale: str = "vi") -> OrgUnit:
+def resolve(actor: User, text: str, *, locale: str = "vi", whole_tree: bool = False) -> OrgUnit:
     """The unit ``text`` names among those ``actor`` may choose: its code, or words of its
     name that match one current unit only. Raises ``Invalid`` saying why otherwise."""
     typed = text.strip()
     unit = db.session.scalar(
-        sa.select(OrgUnit).where(OrgUnit.code == typed.upper(), in_scope(actor, OrgUnit.id))
+        sa.select(OrgUnit).where(
+            OrgUnit.code == typed.upper(), choosable(actor, whole_tree=whole_tree)
+        )
     )
     if unit is not None:
         return unit
-    matches = search(actor, typed, locale=locale, limit=4)
+    matches = search(actor, typed, locale=locale, limit=4, whole_tree=whole_tree)
     if len(matches) == 1:
         return db.session.get(OrgUnit, matches[0].id)
     if not matches:
@@ -145,10 +172,12 @@ def resolve(actor: User, text: str, *, locale: str = "vi") -> OrgUnit:
     )
 
 
-def resolve_many(actor: User, text: str | None, *, locale: str = "vi") -> list[OrgUnit]:
+def resolve_many(
+    actor: User, text: str | None, *, locale: str = "vi", whole_tree: bool = False
+) -> list[OrgUnit]:
     """The units of a comma-separated field, each read by ``resolve``, without repeats."""
     units: dict[int, OrgUnit] = {}
     for part in split_codes(text):
-        unit = resolve(actor, part, locale=locale)
+        unit = resolve(actor, part, locale=locale, whole_tree=whole_tree)
         units.setdefault(unit.id, unit)
     return list(units.values())

@@ -55,17 +55,22 @@ def person(user_id: int):
     )
 
 
+def _whole_tree() -> bool:
+    return request.args.get("tree") == "all"
+
+
 @bp.route("/units/search")
-@require_role(Role.MANAGER, Role.ADMIN)
+@require_role(Role.MANAGER, Role.ADMIN, Role.TRAINER)
 def unit_search():
     """The unit picker's search (JSON): current units the signed-in person may choose
-    matching ``q``, or the units with the comma-separated ``codes`` (to show a field's value)."""
+    matching ``q``, or the units with the comma-separated ``codes`` (to show a field's value).
+    ``tree=all``: every unit, for a trainer or an admin choosing a session's audience."""
     actor = current_user._get_current_object()
-    locale = str(get_locale())
+    options = {"locale": str(get_locale()), "whole_tree": _whole_tree()}
     if "codes" in request.args:
-        found = picker.chosen(actor, picker.split_codes(request.args["codes"]), locale=locale)
+        found = picker.chosen(actor, picker.split_codes(request.args["codes"]), **options)
     else:
-        found = picker.search(actor, request.args.get("q", "")[:100], locale=locale)
+        found = picker.search(actor, request.args.get("q", "")[:100], **options)
     return jsonify(units=[choice.as_json() for choice in found])
 
 
@@ -76,7 +81,7 @@ def _picked_url(back: str, field: str, value: str) -> str:
 
 
 @bp.route("/units/find")
-@require_role(Role.MANAGER, Role.ADMIN)
+@require_role(Role.MANAGER, Role.ADMIN, Role.TRAINER)
 def unit_find():
     """The unit picker without JavaScript: a search page whose results lead back to the
     form (``back``) with the unit chosen for ``field``, added to ``keep`` for a list."""
@@ -86,7 +91,8 @@ def unit_find():
     back = safe_next(request.args.get("back"), "")
     keep = request.args.get("keep", "")[:2000]
     multiple = request.args.get("multiple") == "1"
-    found = picker.search(actor, q, locale=str(get_locale())) if q.strip() else []
+    locale, whole_tree = str(get_locale()), _whole_tree()
+    found = picker.search(actor, q, locale=locale, whole_tree=whole_tree) if q.strip() else []
     kept = picker.split_codes(keep) if multiple else []
     links = {}
     if back and field.replace("_", "").replace("-", "").isalnum():
@@ -100,6 +106,7 @@ def unit_find():
         back=back,
         keep=keep,
         multiple=multiple,
+        whole_tree=whole_tree,
         found=found,
         links=links,
         limit=picker.LIMIT,
@@ -111,15 +118,16 @@ def unit_picker(field, back: str | None = None) -> dict:
     """What the form macro needs to render a ``picker.UnitField``: its value (the unit picked
     on the search page, when the page comes back from there), the search addresses."""
     multiple = getattr(field, "multiple", False)
+    tree = {"tree": "all"} if getattr(field, "whole_tree", False) else {}
     picked = request.args.get("pick-" + field.name) if request.method == "GET" else None
     value = picked if picked is not None else (field.data or "")
     back = back or request.path
-    find = {"field": field.name, "back": back}
+    find = {"field": field.name, "back": back, **tree}
     if multiple:
         find.update(multiple="1", keep=value)
     return {
         "value": value,
         "multiple": multiple,
-        "search_url": url_for("org.unit_search"),
+        "search_url": url_for("org.unit_search", **tree),
         "find_url": url_for("org.unit_find", **find),
     }

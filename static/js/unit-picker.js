@@ -45,6 +45,7 @@
       added: input.getAttribute("data-text-added") || "{unit}"
     };
     var listId = "unit-picker-list-" + counter;
+    var joiner = url.indexOf("?") === -1 ? "?" : "&";
 
     // The value travels in a hidden input; the visible one becomes the combobox and keeps
     // its id, label, description and error.
@@ -185,7 +186,7 @@
       }
       asked += 1;
       var ticket = asked;
-      fetch(url + "?q=" + encodeURIComponent(text), {
+      fetch(url + joiner + "q=" + encodeURIComponent(text), {
         credentials: "same-origin",
         headers: { Accept: "application/json" }
       })
@@ -255,7 +256,7 @@
       if (!multiple) input.value = initial.join(", ");
       renderChips();
       sync();
-      fetch(url + "?codes=" + encodeURIComponent(initial.join(",")), {
+      fetch(url + joiner + "codes=" + encodeURIComponent(initial.join(",")), {
         credentials: "same-origin",
         headers: { Accept: "application/json" }
       })

@@ -86,12 +86,18 @@ def test_search_runs_in_a_fixed_number_of_queries(client, site, factory, login_a
     assert several.n == none_found.n + 1  # the paths, read once for all
 
 
-def test_only_managers_and_admins_search_units(client, site, login_as):
-    for user in (site.learner, site.trainer):
-        login_as(client, user)
-        assert client.get("/org/units/search?q=hp").status_code == 403
-        assert client.get("/org/units/find?q=hp").status_code == 403
-        client.submit("/logout")
+def test_learners_cannot_search_units_and_trainers_only_for_an_audience(client, site, login_as):
+    login_as(client, site.learner)
+    assert client.get("/org/units/search?q=hp").status_code == 403
+    assert client.get("/org/units/find?q=hp").status_code == 403
+    assert client.get("/org/units/search?q=hp&tree=all").status_code == 403
+    client.submit("/logout")
+    login_as(client, site.trainer)
+    assert _search(client, q="hp") == []
+    assert len(_search(client, q="hp", tree="all")) == 4
+    client.submit("/logout")
+    login_as(client, site.manager)
+    assert {unit["code"] for unit in _search(client, q="hp", tree="all")} == {"HP-HB", "HP-HB-1C"}
 
 
 def test_search_page_without_javascript_returns_to_the_form(client, site, login_as):
