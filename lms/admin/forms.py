@@ -102,6 +102,10 @@ class UnitForm(Form):
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
+class UnitCreateForm(UnitForm):
+    parent = UnitField(_l("Parent unit"), validators=[Optional(), Length(max=200)])
+
+
 class MoveUnitForm(Form):
     parent = UnitField(_l("New parent unit"), validators=[DataRequired(), Length(max=200)])
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])

@@ -23,6 +23,7 @@ from lms.admin.forms import (
     RevokeCertificateForm,
     RolesForm,
     SearchForm,
+    UnitCreateForm,
     UnitForm,
     UserCreateForm,
     UserProfileForm,
@@ -328,18 +329,20 @@ def units():
 def unit_create():
     parent_id = request.args.get("parent", type=int)
     parent = db.get_or_404(OrgUnit, parent_id) if parent_id else None
-    form = UnitForm(effective_on=clock.today())
+    # The tree's "add a unit here" fills the parent; the picker may change it.
+    form = UnitCreateForm(effective_on=clock.today(), parent=parent.code if parent else "")
     form.kind.choices = _kind_choices()
     created = {}
 
     def create():
+        typed = (form.parent.data or "").strip()
         created["unit"] = org.create_unit(
             _actor(),
             code=form.code.data,
             kind_code=form.kind.data,
             name_vi=form.name_vi.data,
             name_en=form.name_en.data or "",
-            parent=parent,
+            parent=_unit_from_code(typed) if typed else None,
             valid_from=form.effective_on.data,
         )
 

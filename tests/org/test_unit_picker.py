@@ -265,3 +265,22 @@ def test_search_page_returns_only_to_pages_of_this_site(client, site, login_as):
             target = unescape(link)
             assert target.startswith("/") and not target.startswith(("//", "/\\")), payload
             assert not urlsplit(target).netloc, payload
+
+
+def test_a_new_unit_takes_its_picked_parent(client, site, login_as):
+    login_as(client, site.admin)
+    form = client.get(f"/admin/units/new?parent={site.ward.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="parent"[^>]*value="HP-HB"', form), "the tree's parent"
+    unit = {"kind": "section", "name_vi": "Phòng Tư pháp", "effective_on": "2026-01-01"}
+    created = client.submit(
+        f"/admin/units/new?parent={site.ward.id}",
+        {**unit, "code": "HP-AD-TP", "parent": "an duong"},
+    )
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Xã An Dương" in page and "Phường Hồng Bàng" not in page
+    refused = client.submit("/admin/units/new", {**unit, "code": "X-TP", "parent": "NOPE"})
+    assert "No unit you may choose has the code or name “NOPE”" in unescape(
+        refused.get_data(as_text=True)
+    )
+    assert client.get("/org/units/search?q=x-tp").get_json()["units"] == [], "nothing saved"
