@@ -49,6 +49,10 @@ def test_a_manager_picks_a_unit_by_keyboard_and_filters_their_people(visitor):
     assert parse_qs(urlsplit(page.url).query)["unit"] == [code]
     expect(page.locator("#unit")).to_have_value(re.compile("Thành phố Hải Phòng"))
     assert page.locator("main table tbody tr").count() >= 1
+    visitor.click("main .unit-find a")
+    page.fill("#q", "hong bang")
+    visitor.click("main form[role=search] button[type=submit]")
+    assert page.locator("main table tbody tr").count() >= 2
 
 
 def test_escape_closes_the_list_and_the_admin_sees_several_units_as_chips(window):
