@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -125,9 +126,19 @@ def unit_picker(field, back: str | None = None) -> dict:
     find = {"field": field.name, "back": back, **tree}
     if multiple:
         find.update(multiple="1", keep=value)
+    # Here rather than in the macro: pybabel leaves templates/_macros out of the catalogue.
+    texts = {
+        "data_text_none": _("No unit you may choose matches."),
+        "data_text_found": _("Units found: {n}. Use the up and down arrows, then Enter to choose."),
+        "data_text_remove": _("Remove {unit}"),
+        "data_text_chosen": _("Chosen units"),
+        "data_text_added": _("Chosen: {unit}"),
+    }
     return {
         "value": value,
         "multiple": multiple,
+        "texts": texts,
+        "find_label": _("Search units by name"),
         "search_url": url_for("org.unit_search", **tree),
         "find_url": url_for("org.unit_find", **find),
     }
