@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.core.forms import Form, options
 from lms.core.i18n import LOCALE_NAMES
 from lms.core.permissions import ROLE_LABELS
+from lms.org.picker import UnitField
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, '.', '_' or '-' only."))
 USERNAME = Regexp(
@@ -68,9 +69,7 @@ class RolesForm(Form):
 
 
 class ManagedUnitsForm(Form):
-    units = StringField(
-        _l("Units managed (codes, separated by commas)"), validators=[Length(max=2000)]
-    )
+    units = UnitField(_l("Units managed"), validators=[Length(max=2000)], multiple=True)
 
 
 class ResetPasswordForm(Form):
@@ -87,7 +86,7 @@ class ConfirmForm(Form):
 
 class AssignPositionForm(Form):
     position = SelectField(_l("Position"), coerce=int, choices=[])
-    unit = StringField(_l("Org unit code"), validators=[DataRequired(), Length(max=32)])
+    unit = UnitField(_l("Org unit"), validators=[DataRequired(), Length(max=200)])
     starts_on = DateField(_l("Start date"), validators=[DataRequired()])
 
 
@@ -103,13 +102,17 @@ class UnitForm(Form):
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
+class UnitCreateForm(UnitForm):
+    parent = UnitField(_l("Parent unit"), validators=[Optional(), Length(max=200)])
+
+
 class MoveUnitForm(Form):
-    parent = StringField(_l("New parent unit code"), validators=[DataRequired(), Length(max=32)])
+    parent = UnitField(_l("New parent unit"), validators=[DataRequired(), Length(max=200)])
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
 class MergeUnitForm(Form):
-    target = StringField(_l("Merge into unit (code)"), validators=[DataRequired(), Length(max=32)])
+    target = UnitField(_l("Merge into unit"), validators=[DataRequired(), Length(max=200)])
     effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
 
 
@@ -169,7 +172,8 @@ class ApiClientForm(Form):
     scopes = CheckboxesField(
         _l("Scopes"), choices=[], validators=[DataRequired(_l("Choose at least one scope."))]
     )
-    units = StringField(
-        _l("Units it reaches (codes, separated by commas; empty: the whole tree)"),
+    units = UnitField(
+        _l("Units it reaches (empty: the whole tree)"),
         validators=[Length(max=2000)],
+        multiple=True,
     )

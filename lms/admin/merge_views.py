@@ -9,7 +9,7 @@ from wtforms import HiddenField, SelectMultipleField
 
 from lms.admin import bp
 from lms.admin.forms import MergeUnitForm
-from lms.admin.views import _render_unit
+from lms.admin.views import _render_unit, _unit_from_code
 from lms.core.edge import commit
 from lms.core.errors import Invalid
 from lms.extensions import db
@@ -40,22 +40,20 @@ def unit_merge(unit_id: int):
     actor = current_user._get_current_object()
     posted = request.method == "POST"
     form = MergeConfirmForm() if posted else MergeConfirmForm(request.args, meta={"csrf": False})
-    target = org_queries.unit_by_code(form.target.data) if form.target.data else None
+    target, refusals = None, []
+    try:
+        target = _unit_from_code(form.target.data) if form.target.data else None
+        if target is not None:
+            org.check_merge(actor, unit, target)
+    except Invalid as refusal:
+        refusals.append(refusal.message)
     on = form.effective_on.data
     rows = org_queries.merge_sub_units(actor, unit, target, on=on) if target and on else []
     form.sub_units.choices = [
         (f"{row.unit.id}:{row.match.id}", row.match.code) for row in rows if row.match
     ]
     valid = form.validate()
-    if form.target.data and target is None:
-        form.form_errors.append(
-            _("No unit has the code %(code)s.", code=form.target.data.strip().upper())
-        )
-    elif target is not None:
-        try:
-            org.check_merge(actor, unit, target)
-        except Invalid as refusal:
-            form.form_errors.append(refusal.message)
+    form.form_errors.extend(refusals)
     if target is None or form.form_errors or form.target.errors or form.effective_on.errors:
         return _render_unit(unit, 422, merge_form=form)
     if posted and form.confirm.data == "1" and valid:

@@ -23,6 +23,7 @@ from lms.admin.forms import (
     RevokeCertificateForm,
     RolesForm,
     SearchForm,
+    UnitCreateForm,
     UnitForm,
     UserCreateForm,
     UserProfileForm,
@@ -35,10 +36,10 @@ from lms.certificates import services as certificates_service
 from lms.certificates.models import Certificate
 from lms.core import clock
 from lms.core.edge import commit
-from lms.core.errors import Invalid
 from lms.core.forms import options, submit
 from lms.extensions import db
 from lms.legal import queries as legal_queries
+from lms.org import picker
 from lms.org import queries as org_queries
 from lms.org import services as org
 from lms.org.models import CurriculumItem, OrgUnit, Position, PositionAssignment
@@ -53,10 +54,9 @@ def _page() -> int:
 
 
 def _unit_from_code(code: str) -> OrgUnit:
-    unit = org_queries.unit_by_code(code)
-    if unit is None:
-        raise Invalid(_("No unit has the code %(code)s.", code=code.strip().upper()))
-    return unit
+    """The unit a unit field names (its code, or a name matching one unit), within what the
+    admin may choose; ``Invalid`` with the reason otherwise."""
+    return picker.resolve(_actor(), code, locale=str(get_locale()))
 
 
 @bp.route("/")
@@ -329,18 +329,20 @@ def units():
 def unit_create():
     parent_id = request.args.get("parent", type=int)
     parent = db.get_or_404(OrgUnit, parent_id) if parent_id else None
-    form = UnitForm(effective_on=clock.today())
+    # The tree's "add a unit here" fills the parent; the picker may change it.
+    form = UnitCreateForm(effective_on=clock.today(), parent=parent.code if parent else "")
     form.kind.choices = _kind_choices()
     created = {}
 
     def create():
+        typed = (form.parent.data or "").strip()
         created["unit"] = org.create_unit(
             _actor(),
             code=form.code.data,
             kind_code=form.kind.data,
             name_vi=form.name_vi.data,
             name_en=form.name_en.data or "",
-            parent=parent,
+            parent=_unit_from_code(typed) if typed else None,
             valid_from=form.effective_on.data,
         )
 

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.classes.models import IN_PERSON, ONLINE
 from lms.core import clock
 from lms.core.forms import Form, options
+from lms.org.picker import UnitField
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -97,8 +98,11 @@ class SessionForm(Form):
     )
     trainers = CheckboxesField(_l("Trainers"), coerce=int, choices=[])
     positions = CheckboxesField(_l("Audience: positions"), coerce=int, choices=[])
-    units = CheckboxesField(
-        _l("Audience: units (and the units below them)"), coerce=int, choices=[]
+    units = UnitField(
+        _l("Audience: units (and the units below them)"),
+        validators=[Optional(), Length(max=2000)],
+        multiple=True,
+        whole_tree=True,
     )
 
     def validate_slots(self, field):

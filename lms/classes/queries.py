@@ -372,10 +372,10 @@ def staff_for(actor: User, session: TrainingSession, today) -> list[tuple[User, 
     return [tuple(row) for row in db.session.execute(query).all()]
 
 
-def open_units() -> list[OrgUnit]:
-    """Units that exist today, by Vietnamese name, for choosing a session's audience."""
-    return list(
-        db.session.scalars(
-            sa.select(OrgUnit).where(OrgUnit.valid_to.is_(None)).order_by(OrgUnit.name_vi)
-        )
-    )
+def unit_codes(unit_ids) -> list[str]:
+    """The codes of a session's audience units, for its form's unit field; one query."""
+    ids = list(unit_ids)
+    if not ids:
+        return []
+    query = sa.select(OrgUnit.code).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.name_vi)
+    return list(db.session.scalars(query))

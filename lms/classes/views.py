@@ -43,6 +43,7 @@ from lms.core.urls import safe_next
 from lms.extensions import db
 from lms.learning.models import ASSIGNED, EXPIRED, IN_PROGRESS
 from lms.learning.queries import my_assignments
+from lms.org import picker
 from lms.org.queries import positions as all_positions
 
 CHECK_IN_REFRESH_SECONDS = 20
@@ -148,7 +149,6 @@ def _session_form(session=None) -> SessionForm:
     form.positions.choices = [
         (position.id, getattr(position, name)) for position in all_positions(include_inactive=False)
     ]
-    form.units.choices = [(unit.id, getattr(unit, name)) for unit in queries.open_units()]
     if session is not None and request.method == "GET":
         form.title_vi.data, form.title_en.data = session.title_vi, session.title_en
         form.activity.data = (
@@ -164,7 +164,8 @@ def _session_form(session=None) -> SessionForm:
         form.cancel_until.data = to_local_input(session.cancel_until)
         form.trainers.data = sorted(session.trainer_ids)
         form.positions.data = [item.position_id for item in session.audience_positions]
-        form.units.data = [item.unit_id for item in session.audience_units]
+        audience_units = [item.unit_id for item in session.audience_units]
+        form.units.data = ", ".join(queries.unit_codes(audience_units))
     elif session is None and request.method == "GET":
         form.trainers.data = [current_user.id] if current_user.has_any_role({Role.TRAINER}) else []
     return form
@@ -186,7 +187,15 @@ def _details(form: SessionForm) -> services.SessionDetails:
         meeting_url=form.meeting_url.data or "",
         trainer_ids=tuple(form.trainers.data or ()),
         position_ids=tuple(form.positions.data or ()),
-        unit_ids=tuple(form.units.data or ()),
+        unit_ids=tuple(
+            unit.id
+            for unit in picker.resolve_many(
+                current_user._get_current_object(),
+                form.units.data,
+                locale=_locale(),
+                whole_tree=True,
+            )
+        ),
         module_id=int(module_id) if module_id.isdigit() else None,
         activity_tag=tag or None,
     )

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from lms.core.forms import Form
+from lms.org.picker import UnitField
 
 
 class PeopleFilterForm(Form):
@@ -10,4 +11,4 @@ class PeopleFilterForm(Form):
         csrf = False  # a GET filter changes nothing
 
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=100)])
-    unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[Optional()])
+    unit = UnitField(_l("Unit (with the units below it)"), validators=[Optional(), Length(max=200)])

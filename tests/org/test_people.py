@@ -10,7 +10,8 @@ def test_person_outside_scope_is_not_found(client, site, login_as):
     assert client.get(f"/org/people/{site.learner.id}").status_code == 200
     assert client.get(f"/org/people/{site.outsider.id}").status_code == 404
     assert client.get("/org/people/999999").status_code == 404
-    assert client.get(f"/org/people?unit={site.commune.id}").status_code == 404
+    outside = client.get(f"/org/people?unit={site.commune.code}")
+    assert outside.status_code == 422 and "Trần Thị Bình" not in outside.get_data(as_text=True)
 
 
 def test_people_search_without_diacritics(client, site, login_as):

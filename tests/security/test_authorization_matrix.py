@@ -45,6 +45,17 @@ MANAGERS = policy(FORBIDDEN, unit_manager=OK, sibling_manager=OK, admin=OK)
 # The learner, the ward and the target are in the unit manager's subtree only.
 UNIT_MANAGERS = policy(FORBIDDEN, unit_manager=OK, sibling_manager=HIDDEN, admin=OK)
 HOLDER = policy(HIDDEN, learner=OK)
+# The unit picker's search: managers and admins in their scope; trainers too, for a session's
+# audience (lms.org.picker.choosable).
+UNIT_PICKERS = policy(
+    FORBIDDEN,
+    owner=OK,
+    coauthor=OK,
+    other_trainer=OK,
+    unit_manager=OK,
+    sibling_manager=OK,
+    admin=OK,
+)
 BEARER = policy(NO_TOKEN, anonymous=NO_TOKEN)
 # The token endpoint answers a form that is no OAuth 2 grant with 400 (invalid_request).
 NOT_A_GRANT = policy("status 400", anonymous="status 400")
@@ -172,6 +183,8 @@ POLICY = {
     "/calendar/<token>.ics": PUBLIC,
     # Managers: their subtree
     "/org/people": MANAGERS,
+    "/org/units/search": UNIT_PICKERS,
+    "/org/units/find": UNIT_PICKERS,
     "/org/people/<int:user_id>": UNIT_MANAGERS,
     "/reports/": MANAGERS,
     "/reports/people": MANAGERS,
