@@ -667,7 +667,16 @@ def notify_due_dates(today: date) -> int:
 def _on_positions_assigned(assignments, actor) -> None:
     user_ids = {assignment.user_id for assignment in assignments}
     summaries.touch(user_ids, {assignment.unit_id for assignment in assignments})
-    sync_users(sorted(user_ids))
+    # A new position requires only its curriculum's modules; none, nothing to sync (most
+    # roster imports: one query a chunk).
+    positions = {assignment.position_id for assignment in assignments}
+    modules = db.session.scalars(
+        sa.select(CurriculumItem.module_id)
+        .where(CurriculumItem.position_id.in_(positions))
+        .distinct()
+    ).all()
+    if modules:
+        sync_users(sorted(user_ids), module_ids=modules)
 
 
 @signals.position_ended.connect

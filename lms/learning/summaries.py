@@ -148,6 +148,11 @@ def _forget_day(session, transaction) -> None:
 
 
 def _refresh_touched(session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint released (a roster import's chunk): the outer commit refreshes the
+        # units of every chunk at once. (Rows touched in a savepoint rolled back are only
+        # computed again for nothing.)
+        return
     touched = session.info.pop(_TOUCHED, {})
     if not any(users or units for users, units in touched.values()) or day() is None:
         return
