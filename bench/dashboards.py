@@ -156,12 +156,154 @@ def curriculum_s(app) -> float:
             CurriculumItem.position_id == position.id
         )
         module_id = db.session.scalar(
-            sa.select(Module.id).where(Module.id.not_in(required)).order_by(Module.id).limit(1)
+            sa.select(Module.id)
+            .where(Module.id.not_in(required), Module.retired_at.is_(None))
+            .order_by(Module.id)
+            .limit(1)
         )
         started = time.perf_counter()
         services.set_curriculum_item(None, position, module_id, due_basis="assignment", due_days=60)
         db.session.commit()
         return time.perf_counter() - started
+
+
+def curriculum_change(args) -> int:
+    """``--curriculum``: a module added to the curriculum of the most held position, then
+    removed, each timed to its commit with its SQL statements, after the summary rows are
+    rebuilt; checked (the holders'
+    current assignments of the module, the summary rows against the live aggregation) and
+    the national and a province's dashboard timed before, after the addition and after the
+    removal."""
+    from lms import create_app
+    from lms.accounts.models import User
+    from lms.catalogue.models import Module
+    from lms.extensions import db
+    from lms.learning import summaries
+    from lms.learning.models import ModuleAssignment
+    from lms.org import services
+    from lms.org.models import CurriculumItem, Position, PositionAssignment
+    from lms.org.queries import holds_on
+    from lms.reports import queries
+
+    url = sa.engine.make_url(args.url).set(database=args.database)
+    app = create_app(
+        {
+            "SECRET_KEY": "national-bench-only-secret-key-long-enough",
+            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            "RATELIMIT_ENABLED": False,
+            # The benchmark signs in as the admin with a password alone.
+            "LMS_SECOND_FACTOR_REQUIRED": [],
+        }
+    )
+    client = app.test_client()
+    sign_in(client, "admin")
+    with app.app_context():
+        engine = db.engine
+        # As after the night's job (the rows of an earlier run's changes folded away).
+        started = time.perf_counter()
+        summaries.rebuild()
+        db.session.commit()
+        print(f"summary rows rebuilt in {time.perf_counter() - started:.1f} s")
+        province = db.session.scalar(sa.text("SELECT id FROM org_units WHERE code = 'T01'"))
+        held = (
+            sa.select(PositionAssignment.position_id)
+            .group_by(PositionAssignment.position_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        )
+        position_id = db.session.scalar(held)
+        required = sa.select(CurriculumItem.module_id).where(
+            CurriculumItem.position_id == position_id
+        )
+        module_id = db.session.scalar(
+            sa.select(Module.id)
+            .where(Module.id.not_in(required), Module.retired_at.is_(None))
+            .order_by(Module.id)
+            .limit(1)
+        )
+        holders = db.session.scalar(
+            sa.select(sa.func.count(PositionAssignment.user_id.distinct())).where(
+                PositionAssignment.position_id == position_id, holds_on(clock_today())
+            )
+        )
+        db.session.commit()
+    print(f"position {position_id}: {holders:,} holders; module {module_id}")
+    pages = [
+        ("national dashboard", "/reports/"),
+        ("province dashboard", f"/reports/units/{province}"),
+    ]
+
+    def measure_pages(title: str) -> None:
+        found = []
+        for name, path in pages:
+            timings = measure(client, engine, path, args.repeat)["timings"]
+            found.append(f"{name} p50 {statistics.median(timings):.0f} ms")
+        print(f"  {title}: " + "; ".join(found))
+
+    def current_count() -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count()).where(
+                ModuleAssignment.module_id == module_id,
+                ModuleAssignment.retired_on.is_(None),
+                ModuleAssignment.user_id.in_(
+                    sa.select(PositionAssignment.user_id).where(
+                        PositionAssignment.position_id == position_id,
+                        holds_on(clock_today()),
+                    )
+                ),
+            )
+        )
+
+    def matches_live() -> bool:
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        filters = queries.Filters()
+        summarised = queries.headline(admin, clock_today(), filters)
+        with queries.live_aggregates():
+            live = queries.headline(admin, clock_today(), filters)
+        return summarised == live
+
+    measure_pages("before")
+    with app.app_context():
+        ok = matches_live()
+    print(f"summary rows {'equal' if ok else 'DIFFER from'} the live aggregation before")
+    for step in ("add", "remove"):
+        with app.app_context():
+            position = db.session.get(Position, position_id)
+            with Statements(engine) as counted:
+                started = time.perf_counter()
+                if step == "add":
+                    services.set_curriculum_item(
+                        None, position, module_id, due_basis="assignment", due_days=60
+                    )
+                else:
+                    item = db.session.scalar(
+                        sa.select(CurriculumItem).where(
+                            CurriculumItem.position_id == position_id,
+                            CurriculumItem.module_id == module_id,
+                        )
+                    )
+                    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+                    services.remove_curriculum_item(admin, item)
+                db.session.commit()
+                took = time.perf_counter() - started
+            assigned = current_count()
+            same = matches_live()
+            db.session.commit()
+        expected = holders if step == "add" else 0
+        ok &= assigned == expected and same
+        print(
+            f"curriculum {step}: {took:.1f} s, {counted.n:,} statements; "
+            f"holders' current assignments of the module {assigned:,} (expected {expected:,}); "
+            f"summary rows {'equal' if same else 'DIFFER from'} the live aggregation"
+        )
+        measure_pages(f"after the {step}")
+    return 0 if ok else 1
+
+
+def clock_today():
+    from lms.core import clock
+
+    return clock.today()
 
 
 # The daily rebuild, in a process of its own.
@@ -266,9 +408,16 @@ def main(argv=None) -> int:
     add_load_arguments(parser, "page (--demo)")
     parser.add_argument("--concurrency", type=int, default=4, help="clients (--demo)")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (--demo)")
+    parser.add_argument(
+        "--curriculum",
+        action="store_true",
+        help="only a curriculum change (a module added, then removed), timed and checked",
+    )
     args = parser.parse_args(argv)
     if args.demo:
         return demo_scale(args)
+    if args.curriculum:
+        return curriculum_change(args)
 
     from lms import create_app
     from lms.extensions import db
@@ -280,6 +429,8 @@ def main(argv=None) -> int:
             "SECRET_KEY": "national-bench-only-secret-key-long-enough",
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
             "RATELIMIT_ENABLED": False,
+            # The benchmark signs in as the admin with a password alone.
+            "LMS_SECOND_FACTOR_REQUIRED": [],
         }
     )
     with app.app_context():

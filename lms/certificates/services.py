@@ -174,6 +174,92 @@ def check_position_certificates(user: User) -> list[Certificate]:
     return issued
 
 
+def check_position_certificates_of(user_ids: list[int]) -> list[Certificate]:
+    """``check_position_certificates`` for many people: one query finds those who hold a
+    position whose whole curriculum they have validly completed (the only ones it can issue
+    to), and only they are checked, one by one."""
+    if not user_ids:
+        return []
+    today = clock.today()
+    state = assignment_state(today)
+    lacking = (
+        sa.select(CurriculumItem.id)
+        .outerjoin(
+            ModuleAssignment,
+            sa.and_(
+                ModuleAssignment.user_id == PositionAssignment.user_id,
+                ModuleAssignment.module_id == CurriculumItem.module_id,
+                ModuleAssignment.retired_on.is_(None),
+            ),
+        )
+        .where(
+            CurriculumItem.position_id == PositionAssignment.position_id,
+            sa.or_(ModuleAssignment.id.is_(None), state.not_in([COMPLETED, RENEWAL_OPEN])),
+        )
+    )
+    required = sa.select(CurriculumItem.id).where(
+        CurriculumItem.position_id == PositionAssignment.position_id
+    )
+    complete = (
+        sa.select(PositionAssignment.user_id)
+        .where(
+            PositionAssignment.user_id.in_(user_ids),
+            holds_on(today),
+            required.exists(),
+            ~lacking.exists(),
+        )
+        .distinct()
+    )
+    candidates = list(db.session.scalars(complete))
+    issued = []
+    for user_id in sorted(_not_certified(candidates, today)):
+        issued += check_position_certificates(db.session.get(User, user_id))
+    return issued
+
+
+def _not_certified(user_ids: list[int], today: date) -> set[int]:
+    """Those of ``user_ids`` holding a position whose curriculum's latest completions no
+    position certificate of theirs rests on yet (three queries): only they can be issued
+    one. (A position not wholly completed may count them in; the check decides.)"""
+    if not user_ids:
+        return set()
+    wanted: dict[tuple[int, int, int], set[int]] = {}
+    for user_id, position_id, unit_id, module_id in db.session.execute(
+        sa.select(
+            PositionAssignment.user_id,
+            PositionAssignment.position_id,
+            PositionAssignment.unit_id,
+            CurriculumItem.module_id,
+        )
+        .join(CurriculumItem, CurriculumItem.position_id == PositionAssignment.position_id)
+        .where(PositionAssignment.user_id.in_(user_ids), holds_on(today))
+    ):
+        wanted.setdefault((user_id, position_id, unit_id), set()).add(module_id)
+    latest: dict[tuple[int, int], int] = {}
+    for user_id, module_id, progress_id in db.session.execute(
+        sa.select(ModuleProgress.user_id, ModuleProgress.module_id, ModuleProgress.id)
+        .where(ModuleProgress.user_id.in_(user_ids), ModuleProgress.completed_at.is_not(None))
+        .order_by(ModuleProgress.completed_at.desc())
+    ):
+        latest.setdefault((user_id, module_id), progress_id)
+    certified = set()
+    for user_id, position_id, unit_id, modules in db.session.execute(
+        sa.select(
+            Certificate.user_id, Certificate.position_id, Certificate.unit_id, Certificate.modules
+        ).where(Certificate.kind == POSITION, Certificate.user_id.in_(user_ids))
+    ):
+        resting_on = tuple(sorted(entry["progress_id"] for entry in modules))
+        certified.add((user_id, position_id, unit_id, resting_on))
+    found = set()
+    for (user_id, position_id, unit_id), modules in wanted.items():
+        completions = [latest.get((user_id, module_id)) for module_id in modules]
+        if None in completions:
+            continue  # not wholly completed
+        if (user_id, position_id, unit_id, tuple(sorted(completions))) not in certified:
+            found.add(user_id)
+    return found
+
+
 def _issue_position_certificate(
     user: User, held: PositionAssignment, assignments: list[ModuleAssignment], today: date
 ) -> Certificate | None:
@@ -268,3 +354,8 @@ def _on_module_completed(progress: ModuleProgress, user: User) -> None:
 @signals.module_assignments_changed.connect
 def _on_assignments_changed(user: User) -> None:
     check_position_certificates(user)
+
+
+@signals.many_module_assignments_changed.connect
+def _on_many_assignments_changed(user_ids: list[int]) -> None:
+    check_position_certificates_of(user_ids)

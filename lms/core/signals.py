@@ -99,10 +99,11 @@ Sender: the source ``OrgUnit``; kwargs: ``target``, ``actor``, ``on`` (the merge
 
 curriculum_changed = _signals.signal("curriculum-changed")
 """A position's curriculum gained, lost or changed a module. Sender: the ``Position``;
-kwargs: ``actor``. Learning listens, to update everyone holding the position.
+kwargs: ``actor``, ``module_id`` (the module whose requirement changed). Learning listens,
+to update that module's assignments of everyone holding the position, set-based.
 
     @curriculum_changed.connect
-    def reassign(position, actor): ...
+    def reassign(position, actor, module_id): ...
 """
 
 module_assignments_changed = _signals.signal("module-assignments-changed")
@@ -110,6 +111,16 @@ module_assignments_changed = _signals.signal("module-assignments-changed")
 
     @module_assignments_changed.connect
     def check_position_certificates(user): ...
+"""
+
+many_module_assignments_changed = _signals.signal("many-module-assignments-changed")
+"""Many people's module assignments were added, changed or retired together, set-based
+(``sync_users``: a roster import's chunk, a curriculum change for everyone holding the
+position, the daily sync). Sender: the sorted list of their user ids. A listener works on
+them all at once.
+
+    @many_module_assignments_changed.connect
+    def check_position_certificates_of(user_ids): ...
 """
 
 module_started = _signals.signal("module-started")

@@ -31,6 +31,7 @@ from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock, signals
+from lms.core.db import insert_rows
 from lms.core.errors import Invalid, PermissionDenied
 from lms.extensions import db
 from lms.learning import summaries
@@ -288,32 +289,293 @@ def record_completion(progress: ModuleProgress) -> None:
     summaries.touch([progress.user_id])
 
 
-def sync_users(user_ids, *, today: date | None = None) -> SyncResult:
+def sync_users(user_ids, *, today: date | None = None, module_ids=None) -> SyncResult:
     """``sync_user`` for each of ``user_ids`` (a list or a select of ids) who has anything to
-    sync: a curriculum of a position held today, a manual assignment or a current module
-    assignment. The others, found in the same query, are skipped: there is nothing to do
-    for them (a roster import's new people whose positions have no curriculum)."""
+    sync (a curriculum of a position held today, a manual assignment or a current module
+    assignment; the others, found in the same query, are skipped), set-based: a constant
+    number of statements per ``SYNC_BATCH`` people, however many they are (a roster import's
+    chunk, everyone holding a position whose curriculum changed, the daily job). With
+    ``module_ids``, only the assignments of those modules are synced (a curriculum change
+    of one module leaves the others as they were)."""
     today = today or clock.today()
     if not isinstance(user_ids, sa.Select):
         user_ids = list(user_ids)
         if not user_ids:
             return SyncResult()
+    if module_ids is not None:
+        module_ids = list(module_ids)
+
+    def only(column) -> list:
+        return [column.in_(module_ids)] if module_ids is not None else []
+
     concerned = sa.union(
         sa.select(PositionAssignment.user_id)
         .join(CurriculumItem, CurriculumItem.position_id == PositionAssignment.position_id)
-        .where(PositionAssignment.user_id.in_(user_ids), holds_on(today)),
+        .where(
+            PositionAssignment.user_id.in_(user_ids),
+            holds_on(today),
+            *only(CurriculumItem.module_id),
+        ),
         sa.select(ManualAssignment.user_id).where(
-            ManualAssignment.user_id.in_(user_ids), ManualAssignment.withdrawn_on.is_(None)
+            ManualAssignment.user_id.in_(user_ids),
+            ManualAssignment.withdrawn_on.is_(None),
+            *only(ManualAssignment.module_id),
         ),
         sa.select(ModuleAssignment.user_id).where(
-            ModuleAssignment.user_id.in_(user_ids), ModuleAssignment.retired_on.is_(None)
+            ModuleAssignment.user_id.in_(user_ids),
+            ModuleAssignment.retired_on.is_(None),
+            *only(ModuleAssignment.module_id),
         ),
     ).subquery()
+    db.session.flush()
+    people = list(db.session.scalars(sa.select(concerned.c.user_id).order_by(concerned.c.user_id)))
     total = SyncResult()
-    query = sa.select(User).where(User.id.in_(sa.select(concerned.c.user_id))).order_by(User.id)
-    for user in db.session.scalars(query):
-        total += sync_user(user, today=today)
+    for start in range(0, len(people), SYNC_BATCH):
+        total += _sync_batch(people[start : start + SYNC_BATCH], today, module_ids)
     return total
+
+
+# People synced together: each statement of ``_sync_batch`` names them in an IN list.
+SYNC_BATCH = 1000
+
+
+def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) -> SyncResult:
+    """``sync_user`` for ``user_ids`` together: the requirements, current assignments and
+    progress read in one query each, the differences written in one statement each (new
+    assignments, changed due dates, retirements, the completions' validity, notifications)."""
+
+    def only(column) -> list:
+        return [column.in_(module_ids)] if module_ids is not None else []
+
+    original = sa.orm.aliased(PositionAssignment)
+    item = CurriculumItem
+    curriculum = db.session.execute(
+        sa.select(
+            PositionAssignment.user_id,
+            PositionAssignment.position_id,
+            item.module_id,
+            item.due_basis,
+            item.due_days,
+            item.due_on,
+            item.validity_months,
+            sa.func.coalesce(original.starts_on, PositionAssignment.starts_on).label("started"),
+        )
+        .join(PositionAssignment, PositionAssignment.position_id == item.position_id)
+        .outerjoin(original, original.id == PositionAssignment.continues_id)
+        .join(Module, Module.id == item.module_id)
+        .where(
+            PositionAssignment.user_id.in_(user_ids),
+            holds_on(today),
+            Module.retired_at.is_(None),
+            *only(item.module_id),
+        )
+    ).all()
+    manual = db.session.execute(
+        sa.select(
+            ManualAssignment.id,
+            ManualAssignment.user_id,
+            ManualAssignment.module_id,
+            ManualAssignment.due_on,
+        )
+        .join(Module, Module.id == ManualAssignment.module_id)
+        .where(
+            ManualAssignment.user_id.in_(user_ids),
+            ManualAssignment.withdrawn_on.is_(None),
+            Module.retired_at.is_(None),
+            *only(ManualAssignment.module_id),
+        )
+    ).all()
+    ma = ModuleAssignment
+    current = {
+        (row.user_id, row.module_id): row
+        for row in db.session.execute(
+            sa.select(ma.id, ma.user_id, ma.module_id, ma.assigned_on, ma.due_on)
+            .add_columns(ma.validity_months)
+            .where(ma.user_id.in_(user_ids), ma.retired_on.is_(None), *only(ma.module_id))
+        )
+    }
+    wanted: dict[tuple[int, int], Requirement] = {}
+    for row in curriculum:
+        key = (row.user_id, row.module_id)
+        assigned_on = current[key].assigned_on if key in current else today
+        wanted.setdefault(key, Requirement()).require(
+            _due(row, row.started, assigned_on), row.validity_months, f"position:{row.position_id}"
+        )
+    for row in manual:
+        wanted.setdefault((row.user_id, row.module_id), Requirement()).require(
+            row.due_on, None, f"manual:{row.id}"
+        )
+    changed = [
+        key
+        for key, requirement in wanted.items()
+        if key in current
+        and (current[key].due_on, current[key].validity_months)
+        != (requirement.due_on, requirement.validity_months)
+    ]
+    new = [key for key in wanted if key not in current]
+    retired = [row.id for key, row in current.items() if key not in wanted]
+    progress = _progress_of([*changed, *new])
+    result = SyncResult(assigned=len(new), updated=len(changed), retired=len(retired))
+    carried_over: dict[int, date | None] = {}  # completion id -> its new expiry
+
+    def carried(key, validity_months) -> dict:
+        completion = progress[key].completion
+        values = _carried(completion, validity_months)
+        if completion is not None and completion.expires_on != values["expires_on"]:
+            carried_over[completion.id] = values["expires_on"]
+        return values
+
+    if changed:
+        table = ma.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("assignment_id"))
+            .values(
+                due_on=sa.bindparam("new_due_on"),
+                validity_months=sa.bindparam("new_validity"),
+                completed_at=sa.bindparam("new_completed_at"),
+                expires_on=sa.bindparam("new_expires_on"),
+                renewal_opens_on=sa.bindparam("new_renewal_opens_on"),
+            ),
+            [
+                {
+                    "assignment_id": current[key].id,
+                    "new_due_on": wanted[key].due_on,
+                    "new_validity": wanted[key].validity_months,
+                    **{
+                        f"new_{name}": value
+                        for name, value in carried(key, wanted[key].validity_months).items()
+                    },
+                }
+                for key in changed
+            ],
+        )
+    if retired:
+        db.session.execute(sa.update(ma).where(ma.id.in_(retired)).values(retired_on=today))
+    if new:
+        now = clock.now()
+        rows = []
+        for key in new:
+            requirement = wanted[key]
+            started = progress[key].current
+            rows.append(
+                {
+                    "user_id": key[0],
+                    "module_id": key[1],
+                    "assigned_on": today,
+                    "due_on": requirement.due_on,
+                    "validity_months": requirement.validity_months,
+                    "started_at": started.started_at if started is not None else None,
+                    "created_at": now,
+                    **carried(key, requirement.validity_months),
+                }
+            )
+        inserted = insert_rows(db.session, ma, rows, returning=(ma.id, ma.user_id, ma.module_id))
+        _notify_assigned(inserted, {key: wanted[key].due_on for key in new})
+    if carried_over:
+        table = ModuleProgress.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("progress_id"))
+            .values(expires_on=sa.bindparam("new_expires_on")),
+            [
+                {"progress_id": progress_id, "new_expires_on": expires_on}
+                for progress_id, expires_on in carried_over.items()
+            ],
+        )
+    touched = {key[0] for key in [*changed, *new]}
+    touched |= {key[0] for key, row in current.items() if key not in wanted}
+    if touched:
+        _expire_loaded(touched)
+        summaries.touch(touched, module_ids=module_ids)
+        signals.many_module_assignments_changed.send(sorted(touched))
+    return result
+
+
+@dataclass
+class _ProgressRow:
+    current: sa.Row | None = None
+    completion: sa.Row | None = None  # the latest, in any cycle or version
+
+
+def _progress_of(keys: list[tuple[int, int]]) -> dict[tuple[int, int], _ProgressRow]:
+    """``_progress_by_module`` for many (user, module) pairs: one query."""
+    found = {key: _ProgressRow() for key in keys}
+    if not keys:
+        return found
+    mp = ModuleProgress
+    rows = db.session.execute(
+        sa.select(mp.id, mp.user_id, mp.module_id, mp.started_at, mp.completed_at)
+        .add_columns(mp.superseded_at, mp.expires_on)
+        .where(
+            mp.user_id.in_({key[0] for key in keys}),
+            mp.module_id.in_({key[1] for key in keys}),
+        )
+        .order_by(mp.completed_at.desc().nulls_last())
+    )
+    for row in rows:
+        mine = found.get((row.user_id, row.module_id))
+        if mine is None:
+            continue
+        if row.superseded_at is None:
+            mine.current = row
+        if row.completed_at is not None and mine.completion is None:
+            mine.completion = row
+    return found
+
+
+def _carried(completion, validity_months: int | None) -> dict:
+    """The completion columns of an assignment that carries ``completion`` (as
+    ``_apply_completion`` sets them)."""
+    if completion is None:
+        return {"completed_at": None, "expires_on": None, "renewal_opens_on": None}
+    expires_on = None
+    if validity_months:
+        completed_on = clock.local_date(completion.completed_at)
+        expires_on = clock.add_months(completed_on, validity_months)
+    window = timedelta(days=current_app.config["LMS_RENEWAL_WINDOW_DAYS"])
+    return {
+        "completed_at": completion.completed_at,
+        "expires_on": expires_on,
+        "renewal_opens_on": expires_on - window if expires_on else None,
+    }
+
+
+def _notify_assigned(inserted, due: dict[tuple[int, int], date | None]) -> None:
+    """Tell each person of their new assignments (``_assign``'s notifications), at once."""
+    versions = latest_versions({module_id for _id, _user, module_id in inserted})
+    people = {user_id for _id, user_id, _module in inserted}
+    with_email = set(
+        db.session.scalars(
+            sa.select(User.id).where(User.id.in_(people), User.email.is_not(None), User.email != "")
+        )
+    )
+    events = []
+    for assignment_id, user_id, module_id in sorted(inserted):
+        version = versions[module_id]
+        due_on = due[(user_id, module_id)]
+        events.append(
+            notifications.Event(
+                user_id,
+                user_id in with_email,
+                f"assigned:{assignment_id}",
+                {
+                    "title": dict(version.manifest["title"]),
+                    "due_on": due_on.isoformat() if due_on else None,
+                    "url": f"/modules/{version.module.slug}",
+                },
+            )
+        )
+    notifications.notify_many(ASSIGNED, events)
+
+
+def _expire_loaded(user_ids: set[int]) -> None:
+    """Objects of these people's assignments and progress already in the session were
+    written around (Core statements): they load again when next read."""
+    for instance in list(db.session.identity_map.values()):
+        mine = sa.inspect(instance).dict.get("user_id") in user_ids
+        if mine and isinstance(instance, (ModuleAssignment, ModuleProgress)):
+            db.session.expire(instance)
 
 
 def sync_everyone(*, today: date | None = None) -> SyncResult:
@@ -405,7 +667,16 @@ def notify_due_dates(today: date) -> int:
 def _on_positions_assigned(assignments, actor) -> None:
     user_ids = {assignment.user_id for assignment in assignments}
     summaries.touch(user_ids, {assignment.unit_id for assignment in assignments})
-    sync_users(sorted(user_ids))
+    # A new position requires only its curriculum's modules; none, nothing to sync (most
+    # roster imports: one query a chunk).
+    positions = {assignment.position_id for assignment in assignments}
+    modules = db.session.scalars(
+        sa.select(CurriculumItem.module_id)
+        .where(CurriculumItem.position_id.in_(positions))
+        .distinct()
+    ).all()
+    if modules:
+        sync_users(sorted(user_ids), module_ids=modules)
 
 
 @signals.position_ended.connect
@@ -427,6 +698,7 @@ def _on_unit_merged(source, target, actor, on) -> None:
 
 
 @signals.curriculum_changed.connect
-def _on_curriculum_changed(position, actor) -> None:
-    summaries.touch_position(position.id)
-    sync_users(holders_of(position.id, today=clock.today()))
+def _on_curriculum_changed(position, actor, module_id=None) -> None:
+    modules = None if module_id is None else [module_id]
+    summaries.touch_position(position.id, modules)
+    sync_users(holders_of(position.id, today=clock.today()), module_ids=modules)

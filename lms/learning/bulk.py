@@ -313,7 +313,7 @@ def _assign_new(job: BulkAssignment, new: list, today: date, now, about) -> None
     notifications.notify_many(
         ASSIGNED,
         [
-            notifications.Event(user_id, emails[user_id], f"assigned:{assignment_id}", params)
+            notifications.Event(user_id, bool(emails[user_id]), f"assigned:{assignment_id}", params)
             for assignment_id, user_id in made
         ],
     )

@@ -4,15 +4,19 @@ services that change assignments and progress.
 
 A service that changes someone's assignments calls ``touch``; before the transaction
 commits, the OWN rows of every unit those people hold a position in are computed again
-from the assignments (a few hundred rows per unit), and the difference is appended as
-CHANGE rows, so the figures and the change commit together and every subtree's figures
+from the assignments (a few hundred rows per unit), and the sums that differ are appended
+as CHANGE rows, so the figures and the change commit together and every subtree's figures
 (its TREE row plus the changes below it) stay exact.
 
 Once built, the rows always answer the dashboards; they are never set aside for a live
 aggregation. Wide changes are followed set-based too: a curriculum edit recomputes the
 OWN rows of every unit where the position is held (``touch_position``), a merge the TREE
-rows of the units above the two merged ones (``reroll``). States move with the date (a
-due date passes, a completion expires): the daily job rebuilds every row for the new day,
+rows of the units above the two merged ones (``reroll``). A refresh of many units (a
+curriculum change for a position held across the country) then folds every CHANGE row
+into the TREE rows above it (``fold``), so subtree pages do not sum thousands of changes.
+OWN and TREE rows are summed by what they are about, so a refresh or a fold appends
+differences instead of rewriting rows. States move with the date (a due date passes, a
+completion expires): the daily job rebuilds every row for the new day,
 beside the rows in use (the other of two generations, ``FiguresAsOf.generation``), and
 swaps them in by flipping the generation in its one transaction, so the rows a page reads
 were true at most since the last midnight. Until a site's first rebuild (``day()`` is
@@ -54,8 +58,7 @@ MONTHS = 12
 
 _ma = ModuleAssignment
 _pa = PositionAssignment
-_TOUCHED_USERS = "figures_touched_users"
-_TOUCHED_UNITS = "figures_touched_units"
+_TOUCHED = "figures_touched"  # modules (None: all) -> (user ids, unit ids)
 _DAY = "figures_day"
 
 
@@ -82,17 +85,25 @@ def kinds(generation: int | None = None) -> tuple[int, int, int]:
     return tuple(kind + GENERATION_STEP * generation for kind in (OWN, TREE, CHANGE))
 
 
-def touch(user_ids: Iterable[int] = (), unit_ids: Iterable[int] = ()) -> None:
+def touch(user_ids: Iterable[int] = (), unit_ids: Iterable[int] = (), module_ids=None) -> None:
     """Note that these people's assignments (or these units' people) changed: their units'
-    rows are computed again before the transaction commits."""
-    db.session.info.setdefault(_TOUCHED_USERS, set()).update(user_ids)
-    db.session.info.setdefault(_TOUCHED_UNITS, set()).update(unit_ids)
+    rows are computed again before the transaction commits; with ``module_ids``, only the
+    rows of those modules (what changed is these modules' assignments alone)."""
+    touched = db.session.info.setdefault(_TOUCHED, {})
+    users, units = touched.setdefault(_modules_key(module_ids), (set(), set()))
+    users.update(user_ids)
+    units.update(unit_ids)
 
 
-def touch_position(position_id: int) -> None:
-    """A position's curriculum changed: every unit where it is held is computed again."""
+def _modules_key(module_ids) -> frozenset | None:
+    return None if module_ids is None else frozenset(module_ids)
+
+
+def touch_position(position_id: int, module_ids=None) -> None:
+    """A position's curriculum changed (the requirement of ``module_ids``, or any): every
+    unit where it is held is computed again (those modules' rows only)."""
     held = sa.select(_pa.unit_id).where(_pa.position_id == position_id, holds_on(clock.today()))
-    touch(unit_ids=db.session.scalars(held.distinct()))
+    touch(unit_ids=db.session.scalars(held.distinct()), module_ids=module_ids)
 
 
 def reroll(unit_ids: Iterable[int]) -> None:
@@ -137,16 +148,86 @@ def _forget_day(session, transaction) -> None:
 
 
 def _refresh_touched(session) -> None:
-    users = session.info.pop(_TOUCHED_USERS, set())
-    units = session.info.pop(_TOUCHED_UNITS, set())
-    if (not users and not units) or day() is None:
+    if session.in_nested_transaction():
+        # A savepoint released (a roster import's chunk): the outer commit refreshes the
+        # units of every chunk at once. (Rows touched in a savepoint rolled back are only
+        # computed again for nothing.)
+        return
+    touched = session.info.pop(_TOUCHED, {})
+    if not any(users or units for users, units in touched.values()) or day() is None:
         return
     today = clock.today()
-    for batch in _batches(sorted(users)):
-        held = sa.select(_pa.unit_id).where(_pa.user_id.in_(batch), holds_on(today))
-        units |= set(session.scalars(held.distinct()))
-    if units:
-        _refresh(today, sorted(units), kinds())
+    by_modules = {}
+    for modules, (users, units) in touched.items():
+        for batch in _batches(sorted(users)):
+            held = sa.select(_pa.unit_id).where(_pa.user_id.in_(batch), holds_on(today))
+            units |= set(session.scalars(held.distinct()))
+        by_modules[modules] = units
+    # A unit computed again whole needs no module's rows computed again besides.
+    whole = by_modules.pop(None, set())
+    refreshed = set(whole)
+    if whole:
+        _refresh(today, sorted(whole), kinds())
+    for modules, units in by_modules.items():
+        if units - whole:
+            _refresh(today, sorted(units - whole), kinds(), sorted(modules))
+            refreshed |= units
+    if len(refreshed) >= FOLD_UNITS:
+        fold()
+
+
+# A refresh of at least this many units (a curriculum change, a merge, a large roster
+# import) folds every CHANGE row into the TREE rows above it.
+FOLD_UNITS = 50
+# The kinds of a refresh's new OWN rows and of their differences from the old, for the
+# time of the refresh (no generation's).
+_FRESH, _DIFFERENCE = 3 * GENERATION_STEP, 3 * GENERATION_STEP + 1
+
+
+def fold() -> None:
+    """Fold the CHANGE rows of the generation in use into the TREE rows of the units above
+    them (themselves included), set-based, so a subtree's figures are again its TREE rows
+    alone: after a wide change (everyone holding a position) the subtree pages stay as
+    quick as after a rebuild instead of summing the changes below them on every view. The
+    changes are summed per unit above (only the sums that are not zero) and appended as
+    TREE rows, which the pages add up with the others; the daily rebuild writes one row
+    per key again. Each unit whose changes were folded keeps one empty CHANGE row, so a
+    rebuild running meanwhile still sees it changed. On PostgreSQL the summary tables are
+    locked against writes (not reads) until the commit, so no concurrent change lands
+    between the sum and the delete."""
+    if day() is None:
+        return
+    _own, tree, change = kinds()
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(model.__tablename__ for model in _COLUMNS)
+        db.session.execute(sa.text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+    changed = sa.union(
+        *(sa.select(model.unit_id).where(model.kind == change) for model in _COLUMNS)
+    ).subquery()
+    units = list(db.session.scalars(sa.select(changed.c.unit_id)))
+    if not units:
+        return
+    for model in _COLUMNS:
+        keys, measures = _COLUMNS[model]
+        grouped = [getattr(model, key) for key in keys[1:]]
+        sums = [sa.func.sum(getattr(model, measure)) for measure in measures]
+        _insert(
+            model,
+            tree,
+            sa.select(OrgUnitClosure.ancestor_id, *grouped, *sums)
+            .join(OrgUnitClosure, OrgUnitClosure.descendant_id == model.unit_id)
+            .where(model.kind == change)
+            .group_by(OrgUnitClosure.ancestor_id, *grouped)
+            .having(sa.or_(*(total != 0 for total in sums))),
+        )
+        db.session.execute(sa.delete(model).where(model.kind == change))
+    db.session.execute(
+        sa.insert(UnitPeople),
+        [
+            {"unit_id": unit_id, "position_id": EVERYONE, "people": 0, "kind": change}
+            for unit_id in units
+        ],
+    )
 
 
 def _batches(ids: list[int], size: int = 1000) -> Iterable[list[int]]:
@@ -160,8 +241,7 @@ def rebuild(today: date | None = None) -> None:
     the caller's transaction, so a page reads the old rows or the new, never none."""
     today = today or clock.today()
     # What this transaction changed before is in the new rows already.
-    db.session.info.pop(_TOUCHED_USERS, None)
-    db.session.info.pop(_TOUCHED_UNITS, None)
+    db.session.info.pop(_TOUCHED, None)
     built_before = day() is not None
     current = _as_of()[1] if built_before else 1
     following = 1 - current
@@ -201,32 +281,60 @@ def _set_day(today: date, generation: int) -> None:
         db.session.execute(sa.insert(FiguresAsOf).values(id=1, **values))
 
 
-def _refresh(today: date, units: list[int], generation_kinds: tuple[int, int, int]) -> None:
-    """Compute the OWN rows of ``units`` again, appending the difference as CHANGE rows."""
+def _refresh(
+    today: date,
+    units: list[int],
+    generation_kinds: tuple[int, int, int],
+    module_ids: list[int] | None = None,
+) -> None:
+    """Compute the OWN rows of ``units`` again, appending the differences as CHANGE rows:
+    the new rows are written beside the old (kind ``_FRESH``), and only the sums that
+    differ between the two are appended, as CHANGE rows and as OWN rows (a unit's own
+    figures are the sum of its OWN rows), so a curriculum change of one module adds rows
+    for that module instead of rewriting every row of every unit where the position is
+    held; the new rows then go. With ``module_ids``, only those modules' rows."""
     own, _tree, change = generation_kinds
+    _insert_own(today, units, _FRESH, module_ids)
     for model in _COLUMNS:
-        _insert(model, change, _own_rows(model, units, own, sign=-1))
-        db.session.execute(sa.delete(model).where(model.kind == own, model.unit_id.in_(units)))
-    _insert_own(today, units, own)
-    for model in _COLUMNS:
-        _insert(model, change, _own_rows(model, units, own, sign=1))
+        keys, measures = _COLUMNS[model]
+        only = []
+        if module_ids is not None:
+            if "module_id" not in keys:
+                continue
+            only = [model.module_id.in_(module_ids)]
+        sign = sa.case((model.kind == own, -1), else_=1)
+        grouped = [getattr(model, key) for key in keys]
+        sums = [sa.func.sum(sign * getattr(model, measure)) for measure in measures]
+        _insert(
+            model,
+            _DIFFERENCE,
+            sa.select(*grouped, *sums)
+            .where(model.kind.in_((own, _FRESH)), model.unit_id.in_(units), *only)
+            .group_by(*grouped)
+            .having(sa.or_(*(total != 0 for total in sums))),
+        )
+        columns = [getattr(model, name) for name in (*keys, *measures)]
+        _insert(model, change, sa.select(*columns).where(model.kind == _DIFFERENCE))
+        db.session.execute(sa.update(model).where(model.kind == _DIFFERENCE).values(kind=own))
+        db.session.execute(sa.delete(model).where(model.kind == _FRESH, model.unit_id.in_(units)))
 
 
-def _insert_own(today: date, units: list[int] | None, own: int) -> None:
+def _insert_own(
+    today: date, units: list[int] | None, own: int, module_ids: list[int] | None = None
+) -> None:
+    """The OWN rows of ``units`` (None: all), as kind ``own``; with ``module_ids``, only the
+    rows of those modules (no people counts)."""
     everyone, holdings = _people(today, units)
     for people in (everyone, holdings):
-        _insert(UnitPeople, own, _people_counts(people))
-        _insert(UnitFigures, own, _figures(people, today))
-        _insert(UnitCompletions, own, _completions(people, today))
-        _insert(UnitCompletions, own, _completed(people, today))
+        if module_ids is None:
+            _insert(UnitPeople, own, _people_counts(people))
+        _insert(UnitFigures, own, _figures(people, today, module_ids))
+        _insert(UnitCompletions, own, _completions(people, today, module_ids))
+        _insert(UnitCompletions, own, _completed(people, today, module_ids))
 
 
-def _own_rows(model, units: list[int], own: int, sign: int) -> sa.Select:
-    keys, measures = _COLUMNS[model]
-    return sa.select(
-        *(getattr(model, key) for key in keys),
-        *(sign * getattr(model, measure) for measure in measures),
-    ).where(model.kind == own, model.unit_id.in_(units))
+def _of_modules(column, module_ids: list[int] | None) -> list:
+    return [] if module_ids is None else [column.in_(module_ids)]
 
 
 def _rolled_up(model, own: int) -> sa.Select:
@@ -286,16 +394,20 @@ def _people_counts(people: sa.Subquery) -> sa.Select:
     return sa.select(*_keys(people), sa.func.count()).group_by(*_grouped(people))
 
 
-def _figures(people: sa.Subquery, today: date) -> sa.Select:
+def _figures(people: sa.Subquery, today: date, module_ids=None) -> sa.Select:
     return (
         sa.select(*_keys(people), _ma.module_id, *status_figures(today))
         .join(_ma, _ma.user_id == people.c.user_id)
-        .where(_ma.retired_on.is_(None), *_in_curriculum(people, _ma.module_id))
+        .where(
+            _ma.retired_on.is_(None),
+            *_in_curriculum(people, _ma.module_id),
+            *_of_modules(_ma.module_id, module_ids),
+        )
         .group_by(*_grouped(people), _ma.module_id)
     )
 
 
-def _completions(people: sa.Subquery, today: date) -> sa.Select:
+def _completions(people: sa.Subquery, today: date, module_ids=None) -> sa.Select:
     mp = ModuleProgress
     month = completion_month(mp.completed_at)
     return (
@@ -304,12 +416,13 @@ def _completions(people: sa.Subquery, today: date) -> sa.Select:
         .where(
             mp.completed_at >= since_moment(first_month(today)),
             *_in_curriculum(people, mp.module_id),
+            *_of_modules(mp.module_id, module_ids),
         )
         .group_by(*_grouped(people), mp.module_id, month)
     )
 
 
-def _completed(people: sa.Subquery, today: date) -> sa.Select:
+def _completed(people: sa.Subquery, today: date, module_ids=None) -> sa.Select:
     """Current assignments completed (and still valid) by the month they were completed in,
     for the dashboards' period filter: rows beside those of ``_completions``, summed."""
     month = completion_month(_ma.completed_at)
@@ -320,6 +433,7 @@ def _completed(people: sa.Subquery, today: date) -> sa.Select:
             _ma.retired_on.is_(None),
             status_condition("completed", today, first_month(today)),
             *_in_curriculum(people, _ma.module_id),
+            *_of_modules(_ma.module_id, module_ids),
         )
         .group_by(*_grouped(people), _ma.module_id, month)
     )

@@ -493,14 +493,23 @@ def _on_certificate_revoked(certificate, user_id, module_ids, progress_ids, on, 
 
 @signals.positions_assigned.connect
 def _on_positions_assigned(assignments, actor) -> None:
-    # A position with no standard changes nobody's gaps: no refresh (most imports).
+    # A position with no standard changes nobody's gaps, one without automatic assignment
+    # assigns nothing: no refresh, no assignment (most imports), found in one query.
     user_ids = sorted({assignment.user_id for assignment in assignments})
-    standard = sa.select(PositionStandard.position_id).where(
-        PositionStandard.position_id.in_({assignment.position_id for assignment in assignments})
-    )
-    if db.session.scalar(standard.limit(1)) is not None:
+    positions = {assignment.position_id for assignment in assignments}
+    standard, automatic = db.session.execute(
+        sa.select(
+            sa.exists().where(PositionStandard.position_id.in_(positions)),
+            sa.exists().where(
+                PositionNeedsSetting.position_id.in_(positions),
+                PositionNeedsSetting.auto_assign.is_(True),
+            ),
+        )
+    ).one()
+    if standard:
         gaps.refresh(user_ids)
-    auto_assign(user_ids)
+    if automatic:
+        auto_assign(user_ids)
 
 
 @signals.position_ended.connect

@@ -78,36 +78,36 @@ class Event:
     """One person to tell about one event, for ``notify_many``."""
 
     user_id: int
-    email: str | None
+    has_email: bool
     event_key: str
     params: dict
 
 
 def notify_many(kind: str, events: list[Event]) -> None:
-    """``notify`` for many people at once (a bulk assignment's chunk): one insert, and the
-    events someone was already told about are left as they were."""
+    """``notify`` for many people at once, in one statement (a chunk of a roster import or
+    of a bulk assignment, a curriculum change for everyone holding a position); an event
+    someone was already told about is left as it was."""
     if not events:
         return
     enabled = email_enabled()
     now = clock.now()
     g.pop(_UNREAD, None)
-    db.session.execute(
-        insert(db.session, Notification)
-        .values(
-            [
-                {
-                    "user_id": event.user_id,
-                    "kind": kind,
-                    "event_key": event.event_key[:120],
-                    "params": event.params,
-                    "created_at": now,
-                    "email_status": EMAIL_PENDING if enabled and event.email else EMAIL_SKIPPED,
-                }
-                for event in events
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event_key])
+    table = Notification.__table__
+    rows = [
+        {
+            "user_id": event.user_id,
+            "kind": kind,
+            "event_key": event.event_key[:120],
+            "params": event.params,
+            "created_at": now,
+            "email_status": EMAIL_PENDING if enabled and event.has_email else EMAIL_SKIPPED,
+        }
+        for event in events
+    ]
+    statement = insert(db.session, table).on_conflict_do_nothing(
+        index_elements=[table.c.user_id, table.c.event_key]
     )
+    db.session.execute(statement, rows)
 
 
 @signals.password_reset_requested.connect

@@ -82,10 +82,12 @@ MAX_COLUMNS = 40
 MAX_XLSX_PARTS = 1000
 MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_RATIO = 100
-BATCH = 500
+BATCH = 1000
 # A job keeps at most this many rows of its report (errors first); the counts cover all.
 REPORT_ROWS = 1000
-# A job commits its rows and its progress every this many rows.
+# A job commits its rows and its progress every this many rows: on SQLite, whose one
+# writer at a time keeps every other request waiting meanwhile, JOB_CHUNK; elsewhere
+# BATCH, as the CLI (the statements of a chunk do not grow with its rows).
 JOB_CHUNK = 200
 # On SQLite, the job pauses this long after each commit; see _let_others_in.
 SQLITE_PAUSE = 0.12
@@ -1033,14 +1035,15 @@ def _claim(job_id: int) -> bool:
 
 
 def run_job(
-    job_id: int, *, every: int = JOB_CHUNK, heartbeat: Callable[[], None] = lambda: None
+    job_id: int, *, every: int | None = None, heartbeat: Callable[[], None] = lambda: None
 ) -> str | None:
     """Run a queued import job to its end, or resume one whose runner died from the last
     chunk it committed; returns the job's final status, or None when the job was not taken
     (finished, or running elsewhere and heard from).
 
     Parses the stored file again, applies the rows from ``rows_done`` on as ``RosterRun``
-    does (a chunk of ``every`` rows at a time) and commits each chunk with the rows done, the
+    does (a chunk of ``every`` rows at a time; by default ``JOB_CHUNK`` on SQLite, else
+    ``BATCH``) and commits each chunk with the rows done, the
     counts and the report so far and a heartbeat (``heartbeat`` is called after each commit),
     so the job's page shows progress and a crash loses at most one chunk. At the end it
     stores the counts, the report (errors first, ``REPORT_ROWS`` rows at most) and the ids of
@@ -1051,6 +1054,8 @@ def run_job(
     if not _claim(job_id):
         log.info("Roster import job %s is finished or running elsewhere; not run", job_id)
         return None
+    if every is None:
+        every = JOB_CHUNK if db.session.get_bind().dialect.name == "sqlite" else BATCH
     job = db.session.get(ImportJob, job_id)
     actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
     locales = current_app.config["LMS_LOCALES"]

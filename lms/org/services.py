@@ -655,7 +655,7 @@ def set_curriculum_item(
         due_on=due_on.isoformat() if due_on else None,
         validity_months=validity_months,
     )
-    signals.curriculum_changed.send(position, actor=actor)
+    signals.curriculum_changed.send(position, actor=actor, module_id=module_id)
     return item
 
 
@@ -666,7 +666,7 @@ def remove_curriculum_item(actor: User, item: CurriculumItem) -> None:
     db.session.delete(item)
     db.session.flush()
     audit.record(actor, "curriculum.removed", position, module_id=item.module_id)
-    signals.curriculum_changed.send(position, actor=actor)
+    signals.curriculum_changed.send(position, actor=actor, module_id=item.module_id)
 
 
 @signals.second_factor_required.connect

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version
 from lms.certificates.models import MODULE, POSITION, Certificate
@@ -376,3 +377,103 @@ def test_states_are_counted_in_one_sql_statement(
         )
     assert counts == {"renewal_open": 2, "in_progress": 1, "assigned": 1}
     assert counted.n == 1
+
+
+def _statements_of(app, action) -> int:
+    """How many SQL statements ``action`` runs."""
+    seen = []
+
+    def note(*_args):
+        seen.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_a_curriculum_change_costs_the_same_statements_for_3_holders_as_for_30(
+    app, factory, clock, modules, org_setup
+):
+    from lms.learning import summaries
+    from lms.notifications.models import ASSIGNED
+
+    ward, leader, clerk = org_setup
+    section = factory.unit(parent=ward, kind="one_stop", code="W1-1C", name_vi="Một cửa")
+    holders = {leader.id: [], clerk.id: []}
+    for position, count in ((leader, 3), (clerk, 30)):
+        for number in range(count):
+            person = factory.user()
+            unit = ward if number % 2 else section
+            factory.assignment(person, position, unit, starts_on=date(2026, 1, 1))
+            holders[position.id].append(person.id)
+    with app.app_context():
+        summaries.rebuild()
+        db.session.commit()
+    counts = {}
+    for position in (leader, clerk):
+
+        def change(position=position):
+            with app.app_context():
+                org.set_curriculum_item(
+                    None,
+                    db.session.merge(position),
+                    modules["counter"],
+                    due_basis=DUE_FROM_ASSIGNMENT,
+                    due_days=20,
+                )
+                db.session.commit()
+
+        def remove(position=position):
+            with app.app_context():
+                admin = db.session.scalar(sa.select(User).where(User.username == "w.admin"))
+                item = db.session.scalar(
+                    sa.select(org.CurriculumItem).where(
+                        org.CurriculumItem.position_id == position.id
+                    )
+                )
+                org.remove_curriculum_item(admin, item)
+                db.session.commit()
+
+        added = _statements_of(app, change)
+        with app.app_context():
+            current = db.session.scalars(
+                sa.select(ModuleAssignment.user_id).where(
+                    ModuleAssignment.module_id == modules["counter"],
+                    ModuleAssignment.retired_on.is_(None),
+                    ModuleAssignment.user_id.in_(holders[position.id]),
+                )
+            ).all()
+            told = db.session.scalar(
+                sa.select(sa.func.count(Notification.id)).where(
+                    Notification.kind == ASSIGNED, Notification.user_id.in_(holders[position.id])
+                )
+            )
+            expected_due = assignments.clock.today() + timedelta(days=20)
+            due = set(
+                db.session.scalars(
+                    sa.select(ModuleAssignment.due_on).where(
+                        ModuleAssignment.user_id.in_(holders[position.id])
+                    )
+                )
+            )
+        assert sorted(current) == sorted(holders[position.id])
+        assert told == len(holders[position.id])
+        assert due == {expected_due}
+        if position is leader:
+            factory.user(roles=("admin",), username="w.admin")
+        counts[position.id] = (added, _statements_of(app, remove))
+        with app.app_context():
+            still = db.session.scalar(
+                sa.select(sa.func.count(ModuleAssignment.id)).where(
+                    ModuleAssignment.retired_on.is_(None),
+                    ModuleAssignment.user_id.in_(holders[position.id]),
+                )
+            )
+        assert still == 0
+    assert counts[clerk.id][0] <= counts[leader.id][0], counts
+    assert counts[clerk.id][1] <= counts[leader.id][1], counts

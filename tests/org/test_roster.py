@@ -14,13 +14,17 @@ from openpyxl import Workbook
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
+from lms.catalogue.models import Module
 from lms.core import signals
 from lms.core.errors import Invalid, PermissionDenied
 from lms.core.models import AuditEntry
 from lms.core.permissions import Role
 from lms.extensions import db
-from lms.org import roster
-from lms.org.models import Position, PositionAssignment
+from lms.learning.models import ModuleAssignment
+from lms.notifications.models import ASSIGNED, Notification
+from lms.org import roster, services
+from lms.org.models import DUE_FROM_ASSIGNMENT, Position, PositionAssignment
+from lms.testing.courses import sync, write_course
 
 DATA = Path(__file__).parents[1] / "data" / "roster"
 HEADER = "username,full_name,email,unit_code,position_codes,start_date,roles"
@@ -556,3 +560,52 @@ def test_cli_says_where_the_links_are_when_writing_them_fails_after_the_import(
     assert "Traceback" not in result.output
     with app.app_context():
         assert set(users_named("cli.late")) == {"cli.late"}
+
+
+@pytest.fixture
+def synced_modules(app, tmp_path):
+    for slug in ("an-toan", "van-ban"):
+        write_course(tmp_path / "courses", slug, lessons=1)
+    sync(app, tmp_path / "courses")
+    with app.app_context():
+        return {m.slug: m.id for m in db.session.scalars(sa.select(Module))}
+
+
+def test_positions_with_curricula_cost_the_same_statements_for_ten_rows_as_three_hundred(
+    synced_modules, org_chart
+):
+    """Learning assigns the chunk's curricula set-based: the statements of a chunk do not
+    grow with its rows, and everyone gets each module once, with one notification."""
+    for position in (org_chart.doc, org_chart.counter):
+        for module_id in synced_modules.values():
+            services.set_curriculum_item(
+                None, position, module_id, due_basis=DUE_FROM_ASSIGNMENT, due_days=30
+            )
+
+    def rows(count, tag):
+        return csv_bytes(
+            *(
+                f"{tag}{n:03d},Người Số {n},{tag}{n}@example.vn,R-WARD,R-DOC;R-DESK,2026-03-01,"
+                for n in range(count)
+            )
+        )
+
+    with statements() as few:
+        assert run(rows(10, "few")).counts["created"] == 10
+    with statements() as many:
+        assert run(rows(300, "many")).counts["created"] == 300
+    if db.engine.dialect.name == "sqlite":
+        few = [verb for verb, _text in few if verb != "INSERT"]
+        many = [verb for verb, _text in many if verb != "INSERT"]
+    assert len(many) <= len(few) + 2, (len(few), len(many))
+    people = sa.select(User.id).where(User.username.like("many%"))
+    assigned = db.session.execute(
+        sa.select(ModuleAssignment.user_id, ModuleAssignment.module_id).where(
+            ModuleAssignment.user_id.in_(people), ModuleAssignment.retired_on.is_(None)
+        )
+    ).all()
+    assert len(assigned) == len(set(assigned)) == 300 * 2
+    told = sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id.in_(people), Notification.kind == ASSIGNED
+    )
+    assert db.session.scalar(told) == 300 * 2

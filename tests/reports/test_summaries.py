@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.learning import summaries
-from lms.learning.models import UnitFigures
+from lms.learning.models import UnitFigures, UnitPeople
 from lms.org import services as org
 from lms.org.models import OrgUnit
 from lms.reports import queries
@@ -236,3 +236,35 @@ def test_summary_rows_count_the_same_on_sqlite_and_postgresql(app, country, cloc
         )
         own_and_tree = set(summaries.kinds()[:2])
     assert set(kinds) == own_and_tree
+
+
+def test_a_wide_change_folds_its_change_rows_into_the_subtree_rows(
+    app, two_units, factory, clock, monkeypatch
+):
+    """A refresh of many units (here: any) folds the CHANGE rows into the TREE rows above
+    them: the subtree pages answer as before, from TREE rows and empty markers alone."""
+    country = two_units
+    monkeypatch.setattr(summaries, "FOLD_UNITS", 1)
+    with app.app_context():
+        summaries.rebuild(TODAY)
+        db.session.commit()
+    factory.curriculum_item(country.other_position, "an-toan")
+    factory.complete_lessons(country.chi, "an-toan")
+    with app.app_context():
+        admin = db.session.get(User, country.admin.id)
+        item = db.session.scalar(
+            sa.select(org.CurriculumItem).where(
+                org.CurriculumItem.position_id == country.position.id,
+                org.CurriculumItem.module_id == country.modules["van-ban"],
+            )
+        )
+        org.remove_curriculum_item(admin, item)
+        db.session.commit()
+    with app.app_context():
+        _own, _tree, change = summaries.kinds()
+        for model in (UnitFigures, UnitPeople):
+            left = db.session.scalars(sa.select(model).where(model.kind == change)).all()
+            assert all(getattr(row, "people", 0) == 0 for row in left)
+            assert model is UnitPeople or not left
+        for actor, filters in _cases(country):
+            assert _figures(actor, filters, TODAY) == _live(actor, filters, TODAY)
