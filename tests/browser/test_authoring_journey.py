@@ -80,7 +80,7 @@ def _build(trainer) -> None:
     page.fill("#title_vi", "Chữ ký số trên trình duyệt")
     page.fill("#summary_vi", "Ký văn bản điện tử an toàn.")
     page.fill("#estimated_minutes", "15")
-    page.fill("#competencies", "DG.1:2")
+    page.select_option("#c_DG_1", "2")
     trainer.click("main form button[type=submit]")
     assert page.url.endswith(BASE)
     trainer.screenshot("authoring-module-new-1280")
@@ -107,10 +107,9 @@ def _build(trainer) -> None:
             {
                 "#text": text,
                 "#options-0-text": right,
-                "#options-0-mark": "100",
+                "#right_option-0": True,
                 "#options-0-feedback": "Đúng.",
                 "#options-1-text": wrong,
-                "#options-1-mark": "0",
             },
         )
     _question(
