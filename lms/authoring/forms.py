@@ -132,7 +132,7 @@ def module_form(framework: dict, locale: str, extra_codes=(), **kwargs) -> Modul
             choices = [(level.level, level.label(locale)) for level in row.competency.levels]
         attributes[row.field] = SelectField(
             label,
-            choices=options([(0, _l("Not built by this module")), *choices]),
+            choices=options([(0, _l("Not built")), *choices]),
             coerce=int,
             default=0,
             validators=[Optional()],

@@ -46,8 +46,8 @@ class SlotRow(RowForm):
     no slot; a row half filled, or ending before it starts, says so on the row."""
 
     day = DateField(_l("Day"), validators=[Optional()])
-    starts = TimeField(_l("From"), validators=[Optional()])
-    ends = TimeField(_l("To"), validators=[Optional()])
+    starts = TimeField(_l("Starts at"), validators=[Optional()])
+    ends = TimeField(_l("Ends at"), validators=[Optional()])
 
     def is_empty(self) -> bool:
         return not any(field.raw_data and field.raw_data[0].strip() for field in self)

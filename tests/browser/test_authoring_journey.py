@@ -112,6 +112,13 @@ def _build(trainer) -> None:
                 "#options-1-text": wrong,
             },
         )
+    # A multiple-choice question's right answers are ticked (shown, not saved).
+    trainer.open(f"{BASE}/quizzes/kiem-tra/questions/new?language=vi&type=multiple_choice")
+    for n, text in enumerate(("Mã PIN", "Chứng thư số", "Ảnh chân dung")):
+        trainer.page.fill(f"#options-{n}-text", text)
+    trainer.page.check("#options-0-right")
+    trainer.page.check("#options-1-right")
+    trainer.screenshot("authoring-question-multiple-1280")
     _question(
         trainer, "true_false", {"#text": "Chữ ký số có giá trị pháp lý.", "select#correct": "true"}
     )
