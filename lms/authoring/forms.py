@@ -112,14 +112,16 @@ def competency_field(code: str) -> str:
     return "c_" + code.replace(".", "_").replace("-", "_")
 
 
-def module_form(framework: dict, locale: str, extra_codes=(), **kwargs) -> ModuleForm:
+def module_form(framework: dict, locale: str, current: dict | None = None, **kwargs) -> ModuleForm:
     """The module form with a level select per competency of ``framework`` (code →
-    competency, in the framework's order, area by area), then per code of ``extra_codes``
-    the framework lacks (a module imported with another framework's codes)."""
+    competency, in the framework's order, area by area), then per code of ``current`` (the
+    manifest's code → level) the framework lacks (a module copied from one made with other
+    codes); a level the framework does not name is offered too, so saving keeps it."""
+    current = current or {}
     rows = [CompetencyRow(code, competency_field(code), item) for code, item in framework.items()]
     rows += [
         CompetencyRow(code, competency_field(code), None)
-        for code in dict.fromkeys(extra_codes)
+        for code in current
         if code not in framework
     ]
     attributes: dict = {"competency_rows": tuple(rows)}
@@ -130,6 +132,8 @@ def module_form(framework: dict, locale: str, extra_codes=(), **kwargs) -> Modul
         else:
             label = f"{row.code} {row.competency.name(locale)}"
             choices = [(level.level, level.label(locale)) for level in row.competency.levels]
+            if current.get(row.code) and current[row.code] not in dict(choices):
+                choices.append((current[row.code], str(current[row.code])))
         attributes[row.field] = SelectField(
             label,
             choices=options([(0, _l("Not built")), *choices]),

@@ -90,8 +90,8 @@ def _activity_types():
 def _module_form(manifest: dict | None = None) -> forms.ModuleForm:
     """The module form, its competency picker made of the framework (and of any code the
     ``manifest`` names that the framework lacks, so saving keeps it)."""
-    extra = [item["code"] for item in (manifest or {}).get("competencies", [])]
-    form = forms.module_form(needs_queries.competencies(), _locale(), extra)
+    current = {item["code"]: item["level"] for item in (manifest or {}).get("competencies", [])}
+    form = forms.module_form(needs_queries.competencies(), _locale(), current)
     form.completion_rule.choices = options(
         (rule.name, rule.label) for rule in registry().completion_rules.values()
     )

@@ -86,7 +86,7 @@ def test_a_level_not_offered_is_refused_and_nothing_typed_is_lost(app, client, p
         assert db.session.scalar(sa.select(Module).where(Module.slug == "bao-mat-web")) is None
 
 
-def test_a_code_outside_the_framework_is_shown_and_kept(app, client, people, login_as):
+def test_a_code_or_level_outside_the_framework_is_shown_and_kept(app, client, people, login_as):
     login_as(client, people.trainer)
     assert post(client, NEW, {**MODULE, "c_DG_1": "2"}).status_code == 302
     with app.app_context():
@@ -96,19 +96,24 @@ def test_a_code_outside_the_framework_is_shown_and_kept(app, client, people, log
             title={"vi": MODULE["title_vi"]},
             summary={"vi": MODULE["summary_vi"]},
             estimated_minutes=20,
-            competencies=[{"code": "DG.1", "level": 2}, {"code": "XY.1", "level": 3}],
+            competencies=[{"code": "DG.1", "level": 5}, {"code": "XY.1", "level": 3}],
         )
         services.update_settings(db.session.merge(people.trainer), module, **fields)
         db.session.commit()
     settings = client.get("/authoring/modules/bao-mat-web/settings").get_data(as_text=True)
     assert '<label for="c_XY_1">XY.1</label>' in settings
+    # DG.1 at 5, a level the framework does not name, is offered and chosen as it is.
+    assert re.search(r'<option selected value="5">5</option>', settings)
     response = post(
         client,
         "/authoring/modules/bao-mat-web/settings",
-        {**MODULE, "c_DG_1": "2", "c_XY_1": "3"},
+        {**MODULE, "c_DG_1": "5", "c_XY_1": "3"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert manifest(app, "bao-mat-web")["competencies"][-1] == {"code": "XY.1", "level": 3}
+    assert manifest(app, "bao-mat-web")["competencies"] == [
+        {"code": "DG.1", "level": 5},
+        {"code": "XY.1", "level": 3},
+    ]
 
 
 # The right answers of a choice question ---------------------------------------------------
