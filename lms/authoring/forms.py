@@ -1,5 +1,7 @@
 """Forms of module authoring. Texts per language are one field per language of the site."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -8,6 +10,7 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -38,7 +41,9 @@ class ModuleForm(Form):
             Regexp(ID_PATTERN, message=_l("Lowercase letters, digits and dashes, 3 to 64.")),
         ],
     )
-    languages = CheckboxesField(_l("Languages"), choices=list(LOCALE_NAMES.items()), default=["vi"])
+    languages = CheckboxesField(
+        _l("Languages"), choices=options(LOCALE_NAMES.items()), default=["vi"]
+    )
     title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     summary_vi = TextAreaField(
@@ -52,38 +57,32 @@ class ModuleForm(Form):
     estimated_minutes = IntegerField(
         _l("Estimated time (minutes)"), validators=[DataRequired(), NumberRange(1, 10000)]
     )
-    competencies = StringField(_l("Competencies"), validators=[Optional(), Length(max=500)])
     # Choices: the installed completion rules (lms.plugins.completion).
     completion_rule = SelectField(_l("Completion rule"), choices=[])
 
     def texts(self, name: str) -> dict[str, str]:
         return {code: getattr(self, f"{name}_{code}").data or "" for code in LOCALE_NAMES}
 
-    def competency_list(self) -> list[dict] | None:
-        """``DG.1:2, DG.3:1`` as [{code, level}], or None with an error on the field."""
+    # The competency picker: one level select a competency (``competency_field``), made
+    # by ``module_form`` for the framework and any code the manifest holds beside it.
+    competency_rows: tuple = ()
+
+    def competency_list(self) -> list[dict]:
+        """The competencies given a level, as the manifest's [{code, level}]."""
         items = []
-        for part in (self.competencies.data or "").replace(";", ",").split(","):
-            if not part.strip():
-                continue
-            code, _, level = part.strip().partition(":")
-            if not level.strip().isdigit():
-                self.competencies.errors.append(
-                    _l('Write each competency as code:level, such as "DG.1:2".')
-                )
-                return None
-            items.append({"code": code.strip().upper(), "level": int(level)})
+        for row in self.competency_rows:
+            level = getattr(self, row.field).data
+            if level:
+                items.append({"code": row.code, "level": int(level)})
         return items
 
-    def fields(self) -> dict | None:
-        competencies = self.competency_list()
-        if competencies is None:
-            return None
+    def fields(self) -> dict:
         return {
             "languages": self.languages.data or [],
             "title": self.texts("title"),
             "summary": self.texts("summary"),
             "estimated_minutes": self.estimated_minutes.data,
-            "competencies": competencies,
+            "competencies": self.competency_list(),
             "completion_rule": self.completion_rule.data,
         }
 
@@ -94,10 +93,55 @@ class ModuleForm(Form):
             getattr(self, f"title_{code}").data = manifest["title"].get(code, "")
             getattr(self, f"summary_{code}").data = manifest["summary"].get(code, "")
         self.estimated_minutes.data = manifest["estimated_minutes"]
-        self.competencies.data = ", ".join(
-            f"{item['code']}:{item['level']}" for item in manifest.get("competencies", [])
-        )
+        for item in manifest.get("competencies", []):
+            getattr(self, competency_field(item["code"])).data = item["level"]
         self.completion_rule.data = manifest.get("completion", {}).get("rule", "all-required")
+
+
+@dataclass(frozen=True)
+class CompetencyRow:
+    """A row of the competency picker: the framework's competency, or None for a code
+    the module names that the framework does not hold (kept, shown by its code)."""
+
+    code: str
+    field: str
+    competency: object | None
+
+
+def competency_field(code: str) -> str:
+    return "c_" + code.replace(".", "_").replace("-", "_")
+
+
+def module_form(framework: dict, locale: str, current: dict | None = None, **kwargs) -> ModuleForm:
+    """The module form with a level select per competency of ``framework`` (code →
+    competency, in the framework's order, area by area), then per code of ``current`` (the
+    manifest's code → level) the framework lacks (a module copied from one made with other
+    codes); a level the framework does not name is offered too, so saving keeps it."""
+    current = current or {}
+    rows = [CompetencyRow(code, competency_field(code), item) for code, item in framework.items()]
+    rows += [
+        CompetencyRow(code, competency_field(code), None)
+        for code in current
+        if code not in framework
+    ]
+    attributes: dict = {"competency_rows": tuple(rows)}
+    for row in rows:
+        if row.competency is None:
+            label = row.code
+            choices = [(n, str(n)) for n in range(1, 6)]
+        else:
+            label = f"{row.code} {row.competency.name(locale)}"
+            choices = [(level.level, level.label(locale)) for level in row.competency.levels]
+            if current.get(row.code) and current[row.code] not in dict(choices):
+                choices.append((current[row.code], str(current[row.code])))
+        attributes[row.field] = SelectField(
+            label,
+            choices=options([(0, _l("Not built")), *choices]),
+            coerce=int,
+            default=0,
+            validators=[Optional()],
+        )
+    return type("ModuleForm", (ModuleForm,), attributes)(**kwargs)
 
 
 class ActivityForm(Form):
@@ -152,6 +196,9 @@ class GiftForm(Form):
 
 class OptionRow(RowForm):
     text = StringField(_l("Answer"), validators=[Optional(), Length(max=1000)])
+    # A multiple-choice question's right answers are ticked (a single-choice question's
+    # one is ChoiceQuestionForm.right_option); marks are then only for partial credit.
+    right = BooleanField(_l("Right answer"))
     mark = DecimalField(
         _l("Mark (%)"), places=None, validators=[Optional(), NumberRange(-100, 100)]
     )
@@ -188,8 +235,19 @@ class QuestionForm(Form):
     )
 
 
+MAX_OPTIONS = 10
+RIGHT_OPTION_CHOICES = options((str(n), str(n + 1)) for n in range(MAX_OPTIONS))
+
+
 class ChoiceQuestionForm(QuestionForm):
-    options = FieldList(FormField(OptionRow), min_entries=5, max_entries=10)
+    options = FieldList(FormField(OptionRow), min_entries=5, max_entries=MAX_OPTIONS)
+    # The right answer of a single-choice question: the index of its row, a radio button
+    # in each row. Checked by ``question_from`` (nothing chosen is an error it words).
+    right_option = RadioField(
+        _l("Right answer"),
+        choices=RIGHT_OPTION_CHOICES,
+        validate_choice=False,
+    )
 
 
 class TrueFalseQuestionForm(QuestionForm):

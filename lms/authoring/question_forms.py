@@ -31,27 +31,81 @@ def _fraction(mark, default: float) -> float:
     return default if mark is None else round(float(mark) / 100, 4)
 
 
+def _right_rows(form, type_id: str) -> set[int]:
+    """The rows marked right: a single-choice question's radio, a multiple-choice
+    question's ticks."""
+    if type_id == "single_choice":
+        chosen = form.right_option.data or ""
+        return {int(chosen)} if chosen.isdigit() else set()
+    return {index for index, row in enumerate(form.options.data) if row["right"]}
+
+
+def _single_fractions(rows: list[tuple[int, dict]], right: set[int]) -> list[float]:
+    """The right answer 1; the others 0, or the partial mark typed for them."""
+    fractions = []
+    for index, row in rows:
+        if index in right:
+            if row["mark"] is not None and row["mark"] != 100:
+                raise Invalid(_l("The right answer gets the full mark: leave its mark empty."))
+            fractions.append(1.0)
+        elif row["mark"] is not None and row["mark"] >= 100:
+            raise Invalid(_l("Only the right answer gets the full mark."))
+        else:
+            fractions.append(_fraction(row["mark"], 0.0))
+    return fractions
+
+
+def _multiple_fractions(rows: list[tuple[int, dict]], right: set[int]) -> list[float]:
+    """Without marks, as GIFT scores several "=" answers: each right one 1/k, each wrong
+    one -1/k (k right answers), so ticking everything earns nothing. With marks, the
+    marks: the right ones positive, adding up to 100%; the wrong ones 0 or negative."""
+    if all(row["mark"] is None for _index, row in rows):
+        share = Decimal(1) / len(right)
+        return [float(share if index in right else -share) for index, _row in rows]
+    fractions = []
+    for index, row in rows:
+        fraction = _fraction(row["mark"], 0.0)
+        if (index in right) != (fraction > 0):
+            raise Invalid(
+                _l(
+                    "With marks, give each right answer a mark above 0 and each wrong one "
+                    "0 or a negative mark."
+                )
+            )
+        fractions.append(fraction)
+    if abs(sum(f for f in fractions if f > 0) - 1) > 0.01:
+        raise Invalid(_l("The marks of the right answers must add up to 100%."))
+    return fractions
+
+
 def _choice_data(form, type_id: str) -> dict:
-    rows = [row for row in form.options.data if _text(row["text"])]
+    rows = [(index, row) for index, row in enumerate(form.options.data) if _text(row["text"])]
     if len(rows) < 2:
         raise Invalid(_l("Give at least two answers."))
+    right = _right_rows(form, type_id)
+    if right - {index for index, _row in rows}:
+        raise Invalid(_l("An answer marked right has no text."))
+    if not right:
+        raise Invalid(
+            _l("Choose the right answer.")
+            if type_id == "single_choice"
+            else _l("Tick at least one right answer.")
+        )
+    if type_id == "single_choice":
+        fractions = _single_fractions(rows, right)
+    else:
+        fractions = _multiple_fractions(rows, right)
     options = [
         {
             "id": item_id(_text(row["text"])),
             "text": _text(row["text"]),
-            "fraction": _fraction(row["mark"], 0.0),
+            "fraction": fraction,
             "feedback": _text(row["feedback"]),
         }
-        for row in rows
+        for (_index, row), fraction in zip(rows, fractions, strict=True)
     ]
     if len({option["id"] for option in options}) != len(options):
         raise Invalid(_l("Two answers have the same text."))
-    if type_id == "single_choice" and not any(o["fraction"] == 1 for o in options):
-        raise Invalid(_l("Give one answer a mark of 100%."))
-    if type_id == "multiple_choice":
-        right = sum(o["fraction"] for o in options if o["fraction"] > 0)
-        if abs(right - 1) > 0.01:
-            raise Invalid(_l("The marks of the right answers must add up to 100%."))
     return {"options": options}
 
 
@@ -135,6 +189,43 @@ def question_from(form, type_id: str, existing: Question | None = None) -> Quest
     return dataclasses.replace(existing, **edited) if existing else Question(**edited)
 
 
+def _percent(fraction: float) -> Decimal:
+    return Decimal(str(round(fraction * 100, 4))).normalize() + 0
+
+
+def _choice_values(type_id: str, options: list[dict]) -> dict:
+    """A choice question's rows: the right answers chosen, and a mark only where the
+    scoring is not what choosing them alone gives (partial credit), so saving the form
+    unchanged keeps the scoring."""
+    if type_id == "single_choice":
+        right = next((i for i, o in enumerate(options) if o["fraction"] == 1), None)
+        rows = [
+            {
+                "text": o["text"],
+                "mark": None if i == right or o["fraction"] == 0 else _percent(o["fraction"]),
+                "feedback": o["feedback"],
+            }
+            for i, o in enumerate(options)
+        ]
+        return {"options": rows, "right_option": "" if right is None else str(right)}
+    ticked = [o["fraction"] > 0 for o in options]
+    share = 1 / max(1, sum(ticked))
+    plain = all(
+        abs(o["fraction"] - (share if is_right else -share)) < 0.0001
+        for o, is_right in zip(options, ticked, strict=True)
+    )
+    rows = [
+        {
+            "text": o["text"],
+            "right": is_right,
+            "mark": None if plain else _percent(o["fraction"]),
+            "feedback": o["feedback"],
+        }
+        for o, is_right in zip(options, ticked, strict=True)
+    ]
+    return {"options": rows}
+
+
 def form_data(question: Question) -> dict:
     """The form's fields for an existing question (``formdata`` of the edit form)."""
     values = {
@@ -144,14 +235,7 @@ def form_data(question: Question) -> dict:
     }
     data = question.data
     if question.type_id in ("single_choice", "multiple_choice"):
-        values["options"] = [
-            {
-                "text": o["text"],
-                "mark": Decimal(str(o["fraction"] * 100)),
-                "feedback": o["feedback"],
-            }
-            for o in data["options"]
-        ]
+        values.update(_choice_values(question.type_id, data["options"]))
     elif question.type_id == "true_false":
         values.update(
             correct="true" if data["correct"] else "false",

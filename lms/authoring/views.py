@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.learning.runtime import Runtime
 from lms.legal import queries as legal_queries
 from lms.legal import services as legal_services
+from lms.needs import queries as needs_queries
 from lms.plugins import registry
 from lms.plugins.activity import Capability
 
@@ -86,8 +87,11 @@ def _activity_types():
     }
 
 
-def _module_form() -> forms.ModuleForm:
-    form = forms.ModuleForm()
+def _module_form(manifest: dict | None = None) -> forms.ModuleForm:
+    """The module form, its competency picker made of the framework (and of any code the
+    ``manifest`` names that the framework lacks, so saving keeps it)."""
+    current = {item["code"]: item["level"] for item in (manifest or {}).get("competencies", [])}
+    form = forms.module_form(needs_queries.competencies(), _locale(), current)
     form.completion_rule.choices = options(
         (rule.name, rule.label) for rule in registry().completion_rules.values()
     )
@@ -138,10 +142,7 @@ def module_create():
     created = {}
 
     def create():
-        fields = form.fields()
-        if fields is None:
-            raise Invalid(_("Check the competencies."))
-        created["module"] = services.create_module(_actor(), slug=form.slug.data, **fields)
+        created["module"] = services.create_module(_actor(), slug=form.slug.data, **form.fields())
 
     if submit(form, create):
         flash(_("Module created. Add its lessons and quizzes, then publish it."), "success")
@@ -194,16 +195,14 @@ def module_review(slug: str):
 @bp.route("/modules/<slug>/settings", methods=["GET", "POST"])
 def module_settings(slug: str):
     module = _module(slug, edit=True)
-    form = _module_form()
+    manifest = services.working_copy(module).manifest
+    form = _module_form(manifest)
     if request.method == "GET":
-        form.fill(services.working_copy(module).manifest)
+        form.fill(manifest)
     form.slug.data = module.slug
 
     def save():
-        fields = form.fields()
-        if fields is None:
-            raise Invalid(_("Check the competencies."))
-        services.update_settings(_actor(), module, **fields)
+        services.update_settings(_actor(), module, **form.fields())
 
     if submit(form, save):
         flash(_("Module settings saved in the draft."), "success")

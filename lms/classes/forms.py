@@ -4,14 +4,18 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     DateTimeLocalField,
+    FieldList,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
+    TimeField,
 )
+from wtforms import Form as RowForm
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,35 +42,51 @@ def to_local_input(moment: datetime) -> datetime:
     return moment.astimezone(clock.zone()).replace(tzinfo=None)
 
 
-def parse_slots(text: str) -> list[tuple[datetime, datetime]]:
-    """One slot per line, in the site's time zone: ``2026-12-10 08:00-11:30``."""
-    slots = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            day, hours = line.split(maxsplit=1)
-            start_text, end_text = (part.strip() for part in hours.split("-", 1))
-            start = datetime.strptime(f"{day} {start_text}", "%Y-%m-%d %H:%M")
-            end = datetime.strptime(f"{day} {end_text}", "%Y-%m-%d %H:%M")
-        except ValueError as error:
-            raise ValidationError(
-                _l(
-                    "Line %(number)d: write a day and hours as 2026-12-10 08:00-11:30.",
-                    number=number,
-                )
-            ) from error
-        slots.append((to_utc(start), to_utc(end)))
-    return slots
+class SlotRow(RowForm):
+    """One time slot: a day and the hours, in the site's time zone. A row left empty is
+    no slot; a row half filled, or ending before it starts, says so on the row."""
+
+    day = DateField(_l("Day"), validators=[Optional()])
+    starts = TimeField(_l("Starts at"), validators=[Optional()])
+    ends = TimeField(_l("Ends at"), validators=[Optional()])
+
+    def is_empty(self) -> bool:
+        return not any(field.raw_data and field.raw_data[0].strip() for field in self)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.is_empty():
+            return True
+        missing = [field for field in (self.day, self.starts, self.ends) if field.data is None]
+        for field in missing:
+            field.errors.append(_l("Give the day and both hours of this slot."))
+        if missing:
+            return False
+        if self.ends.data <= self.starts.data:
+            self.ends.errors.append(_l("The slot must end after it starts."))
+            return False
+        return True
+
+    def slot(self) -> tuple[datetime, datetime]:
+        return (
+            to_utc(datetime.combine(self.day.data, self.starts.data)),
+            to_utc(datetime.combine(self.day.data, self.ends.data)),
+        )
 
 
-def format_slots(slots) -> str:
-    lines = []
+def slot_rows(slots) -> list[dict]:
+    """A session's slots as the rows of the form, in the site's time zone."""
+    rows = []
     for slot in slots:
         start, end = to_local_input(slot.starts_at), to_local_input(slot.ends_at)
-        lines.append(f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}")
-    return "\n".join(lines)
+        rows.append({"day": start.date(), "starts": start.time(), "ends": end.time()})
+    return rows
+
+
+# Empty rows shown below the slots typed, for more; "Add a slot" adds one more.
+SPARE_SLOTS = 2
+MAX_SLOTS = 60
 
 
 class SessionForm(Form):
@@ -86,7 +106,7 @@ class SessionForm(Form):
         validators=[Optional(), URL(message=_l("Enter a full web address.")), Length(max=500)],
     )
     capacity = IntegerField(_l("Places"), validators=[DataRequired(), NumberRange(1, 10000)])
-    slots = TextAreaField(_l("Time slots"), validators=[DataRequired()], render_kw={"rows": 3})
+    slots = FieldList(FormField(SlotRow), min_entries=1, max_entries=MAX_SLOTS)
     enrol_opens_at = DateTimeLocalField(
         _l("Enrolment opens"), format=LOCAL_FORMAT, validators=[DataRequired()]
     )
@@ -106,9 +126,17 @@ class SessionForm(Form):
     )
 
     def validate_slots(self, field):
-        self.parsed_slots = parse_slots(field.data or "")
-        if not self.parsed_slots:
+        rows = [entry.form for entry in field.entries if not entry.form.is_empty()]
+        self.parsed_slots = [row.slot() for row in rows if not row.errors]
+        if not rows:
             raise ValidationError(_l("Add at least one time slot."))
+
+    def show_spare_slots(self, extra: int = SPARE_SLOTS) -> None:
+        """Empty rows after the slots, to type more (up to the most a session has)."""
+        for _number in range(extra):
+            if len(self.slots.entries) >= MAX_SLOTS:
+                break
+            self.slots.append_entry()
 
 
 class StaffEnrolForm(Form):

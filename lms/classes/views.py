@@ -29,7 +29,7 @@ from lms.classes.forms import (
     CancelForm,
     SessionForm,
     StaffEnrolForm,
-    format_slots,
+    slot_rows,
     to_local_input,
     to_utc,
 )
@@ -140,7 +140,8 @@ def _module_slug(session) -> str | None:
 
 
 def _session_form(session=None) -> SessionForm:
-    form = SessionForm(obj=None)
+    editing = session is not None and request.method == "GET"
+    form = SessionForm(data={"slots": slot_rows(session.slots)} if editing else None)
     form.activity.choices = options(
         [("", _("None: a stand-alone session")), *queries.session_activity_choices(_locale())]
     )
@@ -158,7 +159,6 @@ def _session_form(session=None) -> SessionForm:
         form.venue.data, form.address.data = session.venue, session.address
         form.meeting_url.data = session.meeting_url
         form.capacity.data = session.capacity
-        form.slots.data = format_slots(session.slots)
         form.enrol_opens_at.data = to_local_input(session.enrol_opens_at)
         form.enrol_closes_at.data = to_local_input(session.enrol_closes_at)
         form.cancel_until.data = to_local_input(session.cancel_until)
@@ -168,7 +168,18 @@ def _session_form(session=None) -> SessionForm:
         form.units.data = ", ".join(queries.unit_codes(audience_units))
     elif session is None and request.method == "GET":
         form.trainers.data = [current_user.id] if current_user.has_any_role({Role.TRAINER}) else []
+    if request.method == "GET":
+        form.show_spare_slots()
     return form
+
+
+def _adding_a_slot(form: SessionForm) -> bool:
+    """The "Add a slot" button: the form comes back as typed, with one more empty row
+    and nothing saved (no script needed)."""
+    if request.method != "POST" or "add_slot" not in request.form:
+        return False
+    form.show_spare_slots(1)
+    return True
 
 
 def _details(form: SessionForm) -> services.SessionDetails:
@@ -205,6 +216,8 @@ def _details(form: SessionForm) -> services.SessionDetails:
 @require_role(Role.TRAINER, Role.ADMIN)
 def create():
     form = _session_form()
+    if _adding_a_slot(form):
+        return render_template("classes/session_form.html", form=form, session=None)
     saved = submit(form, lambda: services.create_session(current_user, _details(form)))
     if saved:
         flash(_("The session is scheduled."), "success")
@@ -217,6 +230,8 @@ def create():
 def edit(session_id: int):
     session = _staffed_session_or_404(session_id)
     form = _session_form(session)
+    if _adding_a_slot(form):
+        return render_template("classes/session_form.html", form=form, session=session)
     saved = submit(form, lambda: services.update_session(current_user, session, _details(form)))
     if saved:
         flash(

@@ -1,6 +1,7 @@
 """Forms of the training-needs pages. The assessment forms have one question per
 competency, so they are built for the person they are about."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -94,7 +95,18 @@ class FollowUpForm(Form):
     )
 
 
+@dataclass(frozen=True)
+class PickerRow:
+    """A row of the competency picker (``templates/_macros/competencies.html``)."""
+
+    code: str
+    field: str
+    competency: object
+
+
 def standards_form(competencies, locale: str, data=None):
+    """A level select per competency, its options the framework's level names."""
+
     class StandardsForm(Form):
         auto_assign = BooleanField(_l("Assign the recommended modules automatically"))
         due_days = IntegerField(
@@ -103,19 +115,26 @@ def standards_form(competencies, locale: str, data=None):
             validators=[InputRequired(), NumberRange(min=1, max=3650)],
         )
 
-    choices = options([(0, _l("Not required"))] + [(n, _l("Level %(n)d", n=n)) for n in LEVELS])
     for competency in competencies:
+        levels = {level.level: level.label(locale) for level in competency.levels}
+        choices = [(0, _l("Not required"))]
+        choices += [(n, levels.get(n) or _l("Level %(n)d", n=n)) for n in LEVELS]
         setattr(
             StandardsForm,
             field_name(competency.code),
             SelectField(
                 f"{competency.code} {competency.name(locale)}",
-                choices=choices,
+                choices=options(choices),
                 coerce=int,
                 default=0,
             ),
         )
-    return StandardsForm(data=data)
+    form = StandardsForm(data=data)
+    form.competency_rows = [
+        PickerRow(competency.code, field_name(competency.code), competency)
+        for competency in competencies
+    ]
+    return form
 
 
 def competency_form(competency, data=None):

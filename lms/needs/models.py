@@ -75,6 +75,17 @@ class CompetencyLevel(Base):
             self.description_en if locale == "en" and self.description_en else self.description_vi
         )
 
+    def label(self, locale: str) -> str:
+        """The level as a picker's option: "2 — Guided", the name the description opens
+        with ("Guided: does ..."), or the start of a description without one."""
+        text = self.description(locale).strip()
+        name, colon, _rest = text.partition(":")
+        if colon and len(name) <= 40:
+            text = name
+        elif len(text) > 60:
+            text = text[:59].rstrip() + "…"
+        return f"{self.level} — {text}" if text else str(self.level)
+
 
 class PositionStandard(Base):
     """The level a position requires of one competency."""

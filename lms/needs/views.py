@@ -43,6 +43,7 @@ def my_skills():
         "needs/skills_mine.html",
         needs=gaps.person_needs(person),
         required=services.required_competencies(person),
+        framework=gaps.competencies(),
     )
 
 

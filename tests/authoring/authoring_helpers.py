@@ -19,10 +19,9 @@ QUESTIONS = [
         {
             "text": "Chữ ký số dùng để làm gì?",
             "options-0-text": "Xác thực người ký",
-            "options-0-mark": "100",
+            "right_option": "0",
             "options-0-feedback": "Đúng.",
             "options-1-text": "Trang trí văn bản",
-            "options-1-mark": "0",
             "options-1-feedback": "Chưa đúng.",
         },
     ),
@@ -31,9 +30,8 @@ QUESTIONS = [
         {
             "text": "Ai cấp chứng thư số?",
             "options-0-text": "Tổ chức cung cấp dịch vụ chứng thực",
-            "options-0-mark": "100",
+            "right_option": "0",
             "options-1-text": "Người dùng tự cấp",
-            "options-1-mark": "0",
         },
     ),
     (
@@ -78,7 +76,7 @@ def build_module(client, slug: str = SLUG, *, questions=QUESTIONS):
             "title_vi": "Chữ ký số cơ bản",
             "summary_vi": "Dùng chữ ký số trong công việc hằng ngày.",
             "estimated_minutes": "20",
-            "competencies": "DG.1:2",
+            "c_DG_1": "2",
             "completion_rule": "all-required",
         },
     )

@@ -5,7 +5,17 @@ from types import SimpleNamespace
 import pytest
 
 from lms.core.permissions import Role
+from lms.extensions import db
+from lms.needs import services as needs
 from lms.testing.courses import sync, write_course
+
+
+@pytest.fixture(autouse=True)
+def framework(app):
+    """The competency framework the module form's picker lists."""
+    with app.app_context():
+        needs.load_framework()
+        db.session.commit()
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ BASE = f"/authoring/modules/{SLUG}/quizzes/kiem-tra"
 CARRIAGE_RETURNS = {
     "text": "Dòng một\rdòng hai\r\ndòng ba?",
     "options-0-text": "Đúng\rcả hai dòng",
-    "options-0-mark": "100",
+    "right_option": "0",
     "options-0-feedback": "Phản hồi\r\rđoạn hai",
     "options-1-text": "Sai",
-    "options-1-mark": "0",
     "general_feedback": "Chung\r\nhai dòng\r",
 }
 

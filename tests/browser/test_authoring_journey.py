@@ -80,7 +80,7 @@ def _build(trainer) -> None:
     page.fill("#title_vi", "Chữ ký số trên trình duyệt")
     page.fill("#summary_vi", "Ký văn bản điện tử an toàn.")
     page.fill("#estimated_minutes", "15")
-    page.fill("#competencies", "DG.1:2")
+    page.select_option("#c_DG_1", "2")
     trainer.click("main form button[type=submit]")
     assert page.url.endswith(BASE)
     trainer.screenshot("authoring-module-new-1280")
@@ -107,12 +107,18 @@ def _build(trainer) -> None:
             {
                 "#text": text,
                 "#options-0-text": right,
-                "#options-0-mark": "100",
+                "#right_option-0": True,
                 "#options-0-feedback": "Đúng.",
                 "#options-1-text": wrong,
-                "#options-1-mark": "0",
             },
         )
+    # A multiple-choice question's right answers are ticked (shown, not saved).
+    trainer.open(f"{BASE}/quizzes/kiem-tra/questions/new?language=vi&type=multiple_choice")
+    for n, text in enumerate(("Mã PIN", "Chứng thư số", "Ảnh chân dung")):
+        trainer.page.fill(f"#options-{n}-text", text)
+    trainer.page.check("#options-0-right")
+    trainer.page.check("#options-1-right")
+    trainer.screenshot("authoring-question-multiple-1280")
     _question(
         trainer, "true_false", {"#text": "Chữ ký số có giá trị pháp lý.", "select#correct": "true"}
     )

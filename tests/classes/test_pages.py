@@ -36,7 +36,12 @@ def test_a_trainer_schedules_a_session_through_the_form(client, world, login_as,
             "mode": "online",
             "meeting_url": "https://meet.example.vn/ky-so",
             "capacity": "12",
-            "slots": "2026-01-20 08:00-11:30\n2026-01-21 13:30-16:00",
+            "slots-0-day": "2026-01-20",
+            "slots-0-starts": "08:00",
+            "slots-0-ends": "11:30",
+            "slots-1-day": "2026-01-21",
+            "slots-1-starts": "13:30",
+            "slots-1-ends": "16:00",
             "enrol_opens_at": "2026-01-05T08:00",
             "enrol_closes_at": "2026-01-19T17:00",
             "cancel_until": "2026-01-18T17:00",
@@ -53,12 +58,14 @@ def test_a_form_error_is_shown_next_to_the_fields(client, world, login_as):
     login_as(client, world.trainer)
     response = client.submit(
         "/sessions/new",
-        {"title_vi": "Lớp", "mode": "in_person", "capacity": "5", "slots": "ngày mai",
+        {"title_vi": "Lớp", "mode": "in_person", "capacity": "5", "slots-0-day": "ngày mai",
+         "slots-0-starts": "08:00", "slots-0-ends": "11:30",
          "enrol_opens_at": "2026-01-05T08:00", "enrol_closes_at": "2026-01-19T17:00",
          "cancel_until": "2026-01-18T17:00", "trainers": str(world.trainer.id)},
     )  # fmt: skip
     assert response.status_code == 200
-    assert "2026-12-10 08:00-11:30" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert 'id="slots-0-day-error"' in body and 'value="ngày mai"' in body
 
 
 def test_the_meeting_link_is_shown_only_to_people_enrolled(app, client, world, login_as, kit):
@@ -308,14 +315,21 @@ def test_the_edit_form_shows_the_session_and_saves_a_change(client, world, login
     session_id, _slots = booked
     login_as(client, world.trainer)
     form = page(client, f"/sessions/{session_id}/edit")
-    assert "2026-01-12 08:00-11:00\n2026-01-12 13:00-16:00" in form, "slots in Viet Nam time"
+    slot_rows = re.findall(
+        r'name="(slots-\d-(?:day|starts|ends))"[^>]*value="([^"]*)"', form
+    )  # the two slots in Viet Nam time, then two empty rows
+    assert slot_rows[:6] == [
+        ("slots-0-day", "2026-01-12"), ("slots-0-starts", "08:00"), ("slots-0-ends", "11:00"),
+        ("slots-1-day", "2026-01-12"), ("slots-1-starts", "13:00"), ("slots-1-ends", "16:00"),
+    ]  # fmt: skip
     assert 'value="2025-12-29T08:00"' in form
     response = client.submit(
         f"/sessions/{session_id}/edit",
         {"title_vi": "Lớp chữ ký số (đổi phòng)", "title_en": "Digital signature class",
          "activity": f"{world.module_id}:workshop", "mode": "in_person",
          "venue": "Phòng họp tầng 3", "address": "", "capacity": "25",
-         "slots": "2026-01-12 08:00-11:00\n2026-01-12 13:00-16:00",
+         "slots-0-day": "2026-01-12", "slots-0-starts": "08:00", "slots-0-ends": "11:00",
+         "slots-1-day": "2026-01-12", "slots-1-starts": "13:00", "slots-1-ends": "16:00",
          "enrol_opens_at": "2025-12-29T08:00", "enrol_closes_at": "2026-01-11T20:00",
          "cancel_until": "2026-01-11T08:00", "trainers": str(world.trainer.id)},
         follow_redirects=True,

@@ -31,8 +31,12 @@ ALLOWED = {
         "plugins",
     },
     # Authoring builds module versions and previews them through the learner runtime.
-    # ... and shows a module's review state and records reviews beside the editor.
-    "authoring": {"core", "accounts", "catalogue", "plugins", "assessment", "learning", "legal"},
+    # ... and shows a module's review state and records reviews beside the editor; its
+    # competency picker lists the needs domain's framework.
+    "authoring": {
+        *("core", "accounts", "catalogue", "plugins", "assessment", "learning", "legal"),
+        "needs",
+    },
     "classes": {"core", "accounts", "org", "catalogue", "learning", "notifications", "plugins"},
     # xAPI turns learning events into statements: it reads the records the events carry.
     "xapi": {"core", "accounts", "catalogue", "learning", "assessment"},
