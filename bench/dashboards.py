@@ -54,6 +54,7 @@ from harness import (
     add_load_arguments,
     bare_server,
     build_demo,
+    cookie_of,
     environment,
     hammer,
     postgres_url,
@@ -207,6 +208,10 @@ def demo_scale(args) -> int:
             lms.wait_ready("/login")
             bare.wait_ready("/")
             cookie = sign_in_over_http(lms.port, DEMO_MANAGER, env["LMS_DEMO_PASSWORD"])
+            # The first page puts the session's CSRF token in it: keep the cookie that comes
+            # back, as a browser does.
+            _, headers, _ = request(lms.port, DEMO_DASHBOARD, headers={"Cookie": cookie})
+            cookie = cookie_of(headers) or cookie
 
             def page(port: int, path: str, headers: dict):
                 def send(_index, conn) -> None:
