@@ -46,6 +46,7 @@ from harness import (
     add_load_arguments,
     bare_server,
     build_demo,
+    cookie_of,
     environment,
     hammer,
     postgres_url,
@@ -266,10 +267,15 @@ def run(tmp: Path, database_url: str, args) -> int:
         servers.append(lms)
         lms.wait_ready("/login")
         cookie = sign_in(lms.port, LEARNER, env["LMS_DEMO_PASSWORD"])
+        # The first page a session shows puts its CSRF token in the session: the browser
+        # keeps the cookie that comes back, so the clients send that one from then on.
+        path = f"/modules/{course.slug}/{course.key}"
+        _, headers, _ = request(lms.port, path, headers={"Cookie": cookie})
+        cookie = cookie_of(headers) or cookie
         lesson = Target(
             "lesson",
             lms.port,
-            f"/modules/{course.slug}/{course.key}",
+            path,
             course.marker.encode(),
             {"Cookie": cookie},
             lms.process.pid,

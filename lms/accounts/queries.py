@@ -36,6 +36,22 @@ def users(*, search: str = "", role: str | None = None, active: bool | None = No
     return query
 
 
+# Built once: every request runs it (building a statement costs more than running it).
+_SESSION_USER = (
+    sa.select(User, SignIn.id, SignIn.last_used_at)
+    .join(SignIn, SignIn.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        User.session_version == sa.bindparam("version"),
+        User.active.is_(True),
+        SignIn.token_hash == sa.bindparam("token_hash"),
+        SignIn.ended_at.is_(None),
+    )
+    # Every page asks for the roles (the menu): in the same statement.
+    .options(joinedload(User.roles))
+)
+
+
 def session_user(session_id: str) -> tuple[User, int, datetime | None] | None:
     """The user a session or remember-me cookie names (``User.get_id``), if it is still valid:
     the account active, its session version current and the sign-in not ended; with the
@@ -46,17 +62,8 @@ def session_user(session_id: str) -> tuple[User, int, datetime | None] | None:
     user_id, version, token = parts
     row = (
         db.session.execute(
-            sa.select(User, SignIn.id, SignIn.last_used_at)
-            .join(SignIn, SignIn.user_id == User.id)
-            .where(
-                User.id == int(user_id),
-                User.session_version == int(version),
-                User.active.is_(True),
-                SignIn.token_hash == token_hash(token),
-                SignIn.ended_at.is_(None),
-            )
-            # Every page asks for the roles (the menu): in the same statement.
-            .options(joinedload(User.roles))
+            _SESSION_USER,
+            {"user_id": int(user_id), "version": int(version), "token_hash": token_hash(token)},
         )
         .unique()
         .first()

@@ -23,7 +23,6 @@ from lms.catalogue import authors
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
 from lms.core import signals
-from lms.core.db import insert
 from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
 from lms.plugins import registry
@@ -270,29 +269,58 @@ def _upsert_answer(attempt_id: int, slot: int, response, now: datetime) -> bool:
     the attempt only while it is in progress and in time, so a save racing a submit or
     the deadline saves nothing, and concurrent saves of different answers never lose one.
     Returns whether it was saved."""
-    open_attempt = sa.select(
-        QuizAttempt.id,
-        sa.literal(slot),
-        sa.literal(response, AttemptAnswer.response.type),
-        sa.literal(now, AttemptAnswer.saved_at.type),
-    ).where(
-        QuizAttempt.id == attempt_id,
-        QuizAttempt.state == IN_PROGRESS,
-        sa.or_(QuizAttempt.deadline_at.is_(None), QuizAttempt.deadline_at >= now - GRACE),
+    # On the session's connection, as Core: given a dict, the session's execute would take
+    # the statement for an ORM bulk insert of those values.
+    connection = db.session.connection()
+    saved = connection.execute(
+        _upsert_statement(connection.dialect.name),
+        {
+            "attempt_id": attempt_id,
+            "slot": slot,
+            "response": response,
+            "saved_at": now,
+            "in_time_at": now - GRACE,
+        },
     )
-    statement = insert(db.session, AttemptAnswer).from_select(
-        ["attempt_id", "slot", "response", "saved_at"], open_attempt
-    )
-    saved = db.session.execute(
-        statement.on_conflict_do_update(
+    return saved.first() is not None
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
+def _upsert_statement(dialect: str) -> sa.Insert:
+    """``_upsert_answer``'s statement with its values as parameters, built once per dialect
+    (building it is most of a save's work; its compiled form is cached by SQLAlchemy)."""
+    if dialect not in _UPSERTS:
+        open_attempt = sa.select(
+            QuizAttempt.id,
+            sa.bindparam("slot", type_=AttemptAnswer.slot.type),
+            sa.bindparam("response", type_=AttemptAnswer.response.type),
+            sa.bindparam("saved_at", type_=AttemptAnswer.saved_at.type),
+        ).where(
+            QuizAttempt.id == sa.bindparam("attempt_id"),
+            QuizAttempt.state == IN_PROGRESS,
+            sa.or_(
+                QuizAttempt.deadline_at.is_(None),
+                QuizAttempt.deadline_at
+                >= sa.bindparam("in_time_at", type_=QuizAttempt.deadline_at.type),
+            ),
+        )
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = dialect_insert(AttemptAnswer).from_select(
+            ["attempt_id", "slot", "response", "saved_at"], open_attempt
+        )
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
             index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.slot],
             set_={
                 "response": statement.excluded.response,
                 "saved_at": statement.excluded.saved_at,
             },
         ).returning(AttemptAnswer.slot)
-    )
-    return saved.first() is not None
+    return _UPSERTS[dialect]
 
 
 def finish(attempt: QuizAttempt, activity: Activity, types: QuestionTypes, now: datetime) -> bool:

@@ -24,17 +24,19 @@ def latest_version(module_id: int) -> ModuleVersion | None:
     )
 
 
+_ACTIVITIES_OF = (
+    sa.select(Activity)
+    .where(Activity.version_id == sa.bindparam("version_id"))
+    .order_by(Activity.position)
+    .options(sa.orm.defer(Activity.content))
+)
+
+
 def activities_of(version_id: int) -> list[Activity]:
     """A version's activities in order, their content left to load when one is opened (a
-    lesson's content is its text and HTML in every language)."""
-    return list(
-        db.session.scalars(
-            sa.select(Activity)
-            .where(Activity.version_id == version_id)
-            .order_by(Activity.position)
-            .options(sa.orm.defer(Activity.content))
-        )
-    )
+    lesson's content is its text and HTML in every language). Every activity view runs it:
+    the statement is built once."""
+    return list(db.session.scalars(_ACTIVITIES_OF, {"version_id": version_id}))
 
 
 def media(slug: str, digest_prefix: str, path: str) -> MediaBlob | None:

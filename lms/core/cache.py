@@ -5,6 +5,10 @@ ready to insert in a page) is computed once per content hash and locale: in this
 in a bounded least-recently-used map, and in Redis when ``LMS_REDIS_URL`` is set, so the
 other workers and app servers find it too. The key must name everything the text depends
 on; nothing is ever invalidated, a changed input is a new key.
+
+``page`` keeps whole pages the same way, in this process only: a page whose validator
+(``ETag``) names everything it shows is rendered once per validator and address, and served
+again from here until the validator changes.
 """
 
 import contextlib
@@ -18,6 +22,8 @@ from flask import current_app
 
 # Entries kept in each process: a lesson's HTML is a few to a few tens of KB.
 LOCAL_ENTRIES = 512
+# Pages kept in each process (a lesson page is about 20 KB).
+PAGE_ENTRIES = 256
 # Entries in Redis expire when unused this long, so retired versions do not stay forever.
 REDIS_SECONDS = 7 * 24 * 3600
 _PREFIX = "lms:immutable:"
@@ -49,6 +55,7 @@ class _LeastRecentlyUsed:
 
 
 _local = _LeastRecentlyUsed(LOCAL_ENTRIES)
+_pages = _LeastRecentlyUsed(PAGE_ENTRIES)
 
 
 def _redis() -> redis.Redis | None:
@@ -86,6 +93,17 @@ def immutable(key: str, compute: Callable[[], str]) -> str:
     return value
 
 
+def page(key: str, compute: Callable[[], str]) -> str:
+    """The page stored under ``key`` in this process, rendered by ``compute`` the first time.
+    The key must name everything the page shows (its validator, address and reader)."""
+    value = _pages.get(key)
+    if value is None:
+        value = compute()
+        _pages.put(key, value)
+    return value
+
+
 def forget_local() -> None:
-    """Empty this process's copy (tests that count the work of a first view)."""
+    """Empty this process's copies (tests that count the work of a first view)."""
     _local.clear()
+    _pages.clear()

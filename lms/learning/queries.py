@@ -70,8 +70,11 @@ def my_modules(user: User) -> list:
     return db.session.execute(query).all()
 
 
+_MODULE_BY_SLUG = sa.select(Module).where(Module.slug == sa.bindparam("slug"))
+
+
 def module_by_slug(slug: str) -> Module | None:
-    return db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    return db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
 
 
 def activity_states(user: User, version_id: int) -> dict[int, ActivityProgress]:

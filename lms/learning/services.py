@@ -22,15 +22,20 @@ from lms.learning.models import COMPLETED, IN_PROGRESS, ActivityProgress, Module
 from lms.learning.runtime import Runtime
 from lms.plugins import registry
 
+# The statements every activity view runs, built once (building costs more than running).
+_CURRENT_PROGRESS = sa.select(ModuleProgress).where(
+    ModuleProgress.user_id == sa.bindparam("user_id"),
+    ModuleProgress.module_id == sa.bindparam("module_id"),
+    ModuleProgress.superseded_at.is_(None),
+)
+_ACTIVITY_STATE = sa.select(ActivityProgress).where(
+    ActivityProgress.module_progress_id == sa.bindparam("module_progress_id"),
+    ActivityProgress.activity_id == sa.bindparam("activity_id"),
+)
+
 
 def current_progress(user: User, module: Module) -> ModuleProgress | None:
-    return db.session.scalar(
-        sa.select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id,
-            ModuleProgress.module_id == module.id,
-            ModuleProgress.superseded_at.is_(None),
-        )
-    )
+    return db.session.scalar(_CURRENT_PROGRESS, {"user_id": user.id, "module_id": module.id})
 
 
 def learner_version(user: User, module: Module) -> ModuleVersion | None:
@@ -132,10 +137,7 @@ def seen_activity(
     if _stale(progress.last_seen_at, now):
         return None
     state = db.session.scalar(
-        sa.select(ActivityProgress).where(
-            ActivityProgress.module_progress_id == progress.id,
-            ActivityProgress.activity_id == activity.id,
-        )
+        _ACTIVITY_STATE, {"module_progress_id": progress.id, "activity_id": activity.id}
     )
     if state is None or _stale(state.last_seen_at, now):
         return None

@@ -21,7 +21,7 @@ from flask_wtf.csrf import generate_csrf
 from lms.catalogue import authors
 from lms.catalogue.models import Module
 from lms.catalogue.queries import activities_of, latest_version, module_choices, titles_of
-from lms.core import clock
+from lms.core import cache, clock
 from lms.core.edge import commit
 from lms.core.forms import options, submit
 from lms.core.i18n import LOCALE_NAMES
@@ -205,11 +205,12 @@ def activity(slug: str, key: str):
         unchanged.set_etag(etag)
         unchanged.cache_control.private, unchanged.cache_control.no_cache = True, True
         return unchanged
-    activity_type = registry().activity_type(activity.type_id)
-    # The type renders through its own autoescaped template; the page inserts that as is.
-    body = activity_type.render(activity, state.data, runtime) if activity_type else None
-    page = make_response(
-        render_template(
+
+    def render() -> str:
+        activity_type = registry().activity_type(activity.type_id)
+        # The type renders through its own autoescaped template; the page inserts that as is.
+        body = activity_type.render(activity, state.data, runtime) if activity_type else None
+        return render_template(
             "learning/activity_detail.html",
             module=module,
             version=version,
@@ -221,7 +222,14 @@ def activity(slug: str, key: str):
             following=following,
             progress=progress,
         )
-    )
+
+    if etag is None:
+        page = make_response(render())
+    else:
+        # What the validator names, the page at this address for this person shows: the
+        # same validator is the same page (the footer names the person).
+        key = "\0".join(("reading", etag, request.url, user.username, user.full_name))
+        page = make_response(cache.page(key, render))
     if etag is not None:
         page.set_etag(etag)
         page.cache_control.private, page.cache_control.no_cache = True, True

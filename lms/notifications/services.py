@@ -190,12 +190,16 @@ def unread_count(user: User) -> int:
     ``notify`` or ``mark_all_read`` changed it since."""
     counted = g.setdefault(_UNREAD, {})
     if user.id not in counted:
-        counted[user.id] = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
+        counted[user.id] = db.session.scalar(_UNREAD_COUNT, {"user_id": user.id})
     return counted[user.id]
+
+
+# Every page runs it: built once.
+_UNREAD_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+)
 
 
 def notifications_of(user: User) -> sa.Select:

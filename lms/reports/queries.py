@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -216,6 +217,21 @@ def _tops(actor: User, filters: Filters) -> sa.Select:
     return _child_units(actor, None)
 
 
+_TOPS = "lms_report_tops"  # per request: (actor id, unit id) -> the ids of _tops
+
+
+def _top_ids(actor: User, filters: Filters) -> list[int]:
+    """The ids ``_tops`` selects; read once per request, where a dashboard's tables all
+    start from the same units (nothing a report's request does changes the tree)."""
+    if not has_request_context():
+        return list(db.session.scalars(_tops(actor, filters)))
+    found = g.setdefault(_TOPS, {})
+    key = (actor.id, filters.unit_id)
+    if key not in found:
+        found[key] = list(db.session.scalars(_tops(actor, filters)))
+    return found[key]
+
+
 def _everyone_or_position(model, filters: Filters) -> sa.ColumnElement[bool]:
     return model.position_id == (filters.position_id or EVERYONE)
 
@@ -231,7 +247,7 @@ def _summary_figures(
         where.append(model.module_id == filters.module_id)
     # A list of ids, not a subquery: the planner cannot guess how few units a subquery
     # gives and would scan every summary row.
-    tops = units if units is not None else list(db.session.scalars(_tops(actor, filters)))
+    tops = units if units is not None else _top_ids(actor, filters)
     return db.session.execute(summaries.subtree_sums(model, tops, group, where)).all()
 
 

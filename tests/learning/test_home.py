@@ -61,3 +61,21 @@ def test_a_learner_renews_an_expiring_completion_from_the_module_page(
     assert "đang học" in page and "0%" in page
     clock.advance(days=60)
     assert "quá hạn" in client.get("/").get_data(as_text=True), "expired while renewing"
+
+
+def test_the_catalogue_costs_as_many_statements_for_two_modules_as_for_eight(
+    app, client, factory, login_as, tmp_path, count_queries
+):
+    login_as(client, factory.user())
+    counts = []
+    for start, end in ((0, 2), (2, 8)):
+        for n in range(start, end):
+            write_course(tmp_path / "courses", f"listed-{n}", lessons=1)
+        sync(app, tmp_path / "courses")
+        client.get("/catalogue")
+        with count_queries() as counted:
+            page = client.get("/catalogue").get_data(as_text=True)
+        assert page.count("Học phần listed-") == end
+        counts.append(counted.n)
+    assert counts[0] == counts[1]
+    assert counts[1] <= 12
