@@ -37,6 +37,8 @@ from lms.learning.runtime import Runtime
 from lms.needs import services as needs
 from lms.org import services as org
 from lms.org.models import OrgUnit, Position, PositionAssignment
+from lms.plugins import registry
+from lms.plugins.activity import Capability
 from lms.reports import services as reports
 
 SEED = 20250701
@@ -247,6 +249,16 @@ def _assignments(user_ids: list[int]) -> dict[int, list[ModuleAssignment]]:
     return found
 
 
+def _reading(activity: Activity) -> bool:
+    """A text to read, done when the learner marks it so (its form's action "done")."""
+    return registry().can(activity.type_id, Capability.READING)
+
+
+def _graded(activity: Activity) -> bool:
+    """Questions answered in attempts (its form's actions "start" and "submit")."""
+    return registry().can(activity.type_id, Capability.GRADED)
+
+
 def _runtime(user: User) -> Runtime:
     return Runtime(user_id=user.id, locale=user.locale, action_url="")
 
@@ -319,13 +331,13 @@ def _take(
     stops part-way."""
     user, when = learner.user, start
     until = clock.now() - timedelta(hours=1)  # nothing happens after the build starts
-    lessons = [a for a in activities if a.type_id == "lesson"]
+    lessons = [a for a in activities if _reading(a)]
     stop = len(lessons) if finish else rng.randint(1, max(1, len(lessons) - 1))
     for activity in activities:
-        if activity.type_id == "quiz" and activity.content.get("needs", {}).get("diagnostic"):
+        if _graded(activity) and activity.content.get("needs", {}).get("diagnostic"):
             _quiz(rng, user, module, activity, when, learner.skill - 0.3)
             summary.counts["pre-tests"] += 1
-        elif activity.type_id == "lesson":
+        elif _reading(activity):
             if stop == 0:
                 return
             stop -= 1
@@ -333,7 +345,7 @@ def _take(
             if when > until:
                 return
             _lesson_done(user, module, activity, when)
-        elif activity.type_id == "quiz":
+        elif _graded(activity):
             settings = assessment.QuizSettings.of(activity)
             for number in range(settings.attempts or 3):
                 when += timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5))
@@ -447,7 +459,7 @@ def _lived_in_learner(today, book, users, summary) -> None:
         _take(rng, learner, done, book.activities[done.id], start, finish=True, summary=summary)
     doing = book.modules.get("online-public-services")
     if doing is not None:
-        lessons = [a for a in book.activities[doing.id] if a.type_id == "lesson"][:2]
+        lessons = [a for a in book.activities[doing.id] if _reading(a)][:2]
         for number, activity in enumerate(lessons):
             _lesson_done(learner.user, doing, activity, moment(today - timedelta(9 - 3 * number)))
     due = book.modules.get("information-security")
