@@ -5,8 +5,10 @@ from flask_migrate import upgrade
 
 from lms.accounts.models import User
 from lms.catalogue.services import sync_courses
+from lms.core import clock
 from lms.core.errors import Invalid
 from lms.demo import data
+from lms.demo import history as history_module
 from lms.demo import signing as demo_signing
 from lms.extensions import db
 from lms.learning import summaries
@@ -27,8 +29,15 @@ def demo_command() -> None:
     except Invalid as error:
         raise click.ClickException(f"LMS_DEMO_PASSWORD: {error.message}") from error
     courses = sync_courses(*discover(current_app.config["LMS_COURSE_DIRS"]), registry())
-    curriculum_items = data.seed_curricula()
     data.seed_standards()
+    history = None
+    if history_module.already_built():
+        curriculum_items = data.seed_curricula()
+    else:
+        # The curricula are set, and six months of learning replayed, at their own moments.
+        seeded = []
+        history = history_module.build(clock.today(), lambda: seeded.append(data.seed_curricula()))
+        curriculum_items = sum(seeded)
     admin = db.session.scalars(db.select(User).where(User.username == "admin")).one()
     demo_signing.seed_letterhead(admin)
     # The dashboards read summary rows for today; the daily job rebuilds them after this.
@@ -46,6 +55,9 @@ def demo_command() -> None:
         f"{summary.assignments_added} position assignments added; "
         f"{curriculum_items} curriculum items added."
     )
+    if history is not None:
+        figures = ", ".join(f"{value} {name}" for name, value in sorted(history.counts.items()))
+        click.echo(f"History of six months: {history.people_added} more staff; {figures}.")
     if signing_cert is not None:
         click.echo(
             f"Certificates are signed with a self-signed demo key ({signing_cert}), "
