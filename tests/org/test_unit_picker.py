@@ -7,10 +7,18 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
+from flask_babel import force_locale, gettext
 
 from lms.core.errors import Invalid
 from lms.extensions import db
 from lms.org import picker
+
+
+def said(app: Flask, message: str, **params) -> str:
+    """``message`` as the site's pages show it (in Vietnamese, the users' language)."""
+    with app.test_request_context(), force_locale("vi"):
+        return gettext(message, **params)
 
 
 def _search(client, **args):
@@ -69,7 +77,8 @@ def test_search_is_limited_and_leaves_closed_units_out(client, site, factory, lo
     login_as(client, site.admin)
     assert len(_search(client, q="thon")) == picker.LIMIT
     client.submit(
-        f"/admin/units/{site.commune.id}/merge", {"target": "HP-HB", "effective_on": "2026-04-01"}
+        f"/admin/units/{site.commune.id}/merge",
+        {"target": "HP-HB", "effective_on": "2026-04-01", "confirm": "1"},
     )
     assert _search(client, q="an duong") == []
 
@@ -100,20 +109,23 @@ def test_learners_cannot_search_units_and_trainers_only_for_an_audience(client, 
     assert {unit["code"] for unit in _search(client, q="hp", tree="all")} == {"HP-HB", "HP-HB-1C"}
 
 
-def test_search_page_without_javascript_returns_to_the_form(client, site, login_as):
+def test_search_page_without_javascript_returns_to_the_form(app, client, site, login_as):
     login_as(client, site.admin)
     back = f"/admin/users/{site.learner.id}"
     page = client.get(
         "/org/units/find", query_string={"q": "mot cua", "field": "unit", "back": back}
     ).get_data(as_text=True)
     assert "Thành phố Hải Phòng › Phường Hồng Bàng › Bộ phận Một cửa" in page
-    link = unescape(re.search(r'<a href="([^"]+)" aria-label="Choose', page).group(1))
+    choose = re.escape(said(app, "Choose %(unit)s", unit="")[:5])
+    link = unescape(re.search(rf'<a href="([^"]+)" aria-label="{choose}', page).group(1))
     assert link == f"{back}?pick-unit=HP-HB-1C#unit"
     form = client.get(link.split("#")[0]).get_data(as_text=True)
     assert re.search(r'<input[^>]*id="unit"[^>]*value="HP-HB-1C"', form)
 
 
-def test_search_page_adds_to_a_list_and_refuses_foreign_return_addresses(client, site, login_as):
+def test_search_page_adds_to_a_list_and_refuses_foreign_return_addresses(
+    app, client, site, login_as
+):
     login_as(client, site.admin)
     page = client.get(
         "/org/units/find",
@@ -125,19 +137,21 @@ def test_search_page_adds_to_a_list_and_refuses_foreign_return_addresses(client,
             "keep": "HP-HB",
         },
     ).get_data(as_text=True)
-    link = unescape(re.search(r'<a href="([^"]+)" aria-label="Choose', page).group(1))
+    choose = re.escape(said(app, "Choose %(unit)s", unit="")[:5])
+    link = unescape(re.search(rf'<a href="([^"]+)" aria-label="{choose}', page).group(1))
     assert parse_qs(urlsplit(link).query) == {"pick-units": ["HP-HB, HP-AD"]}
     elsewhere = client.get(
         "/org/units/find", query_string={"q": "an duong", "field": "unit", "back": "//evil.test"}
     ).get_data(as_text=True)
     assert "Xã An Dương" in elsewhere and 'href="//evil.test' not in elsewhere
-    assert 'aria-label="Choose' not in elsewhere
+    assert f'aria-label="{said(app, "Choose %(unit)s", unit="")[:5]}' not in elsewhere
 
 
-def test_search_page_for_a_manager_lists_only_their_units(client, site, login_as):
+def test_search_page_for_a_manager_lists_only_their_units(app, client, site, login_as):
     login_as(client, site.manager)
-    page = client.get("/org/units/find?q=an+duong").get_data(as_text=True)
-    assert "Xã An Dương" not in page and "No unit you may choose matches" in page
+    page = unescape(client.get("/org/units/find?q=an+duong").get_data(as_text=True))
+    nothing = said(app, "No unit you may choose matches “%(text)s”.", text="an duong")
+    assert "Xã An Dương" not in page and nothing in page
 
 
 def test_forms_render_the_picker_with_a_search_page_link(client, site, login_as):
@@ -162,7 +176,7 @@ def test_assigning_a_position_takes_the_picked_unit(client, site, login_as, type
     assert "Bộ phận Một cửa" in page
 
 
-def test_an_ambiguous_or_unknown_unit_is_refused_with_a_reason(client, site, login_as):
+def test_an_ambiguous_or_unknown_unit_is_refused_with_a_reason(app, client, site, login_as):
     login_as(client, site.admin)
     ambiguous = client.submit(
         f"/admin/users/{site.outsider.id}/positions",
@@ -170,16 +184,23 @@ def test_an_ambiguous_or_unknown_unit_is_refused_with_a_reason(client, site, log
     )
     assert ambiguous.status_code == 422
     text = unescape(ambiguous.get_data(as_text=True))
-    assert "Several units match “h”" in text
+    assert (
+        said(
+            app,
+            "Several units match “%(text)s”: %(units)s. Type the unit's code.",
+            text="h",
+            units="",
+        )[:20]
+        in text
+    )
     assert "Thành phố Hải Phòng › Phường Hồng Bàng (HP-HB)" in text
     unknown = client.submit(
         f"/admin/users/{site.outsider.id}/positions",
         {"position": site.position.id, "unit": "NOPE", "starts_on": "2026-01-05"},
     )
     assert unknown.status_code == 422
-    assert "No unit you may choose has the code or name “NOPE”" in unescape(
-        unknown.get_data(as_text=True)
-    )
+    nope = said(app, "No unit you may choose has the code or name “%(text)s”.", text="NOPE")
+    assert nope in unescape(unknown.get_data(as_text=True))
 
 
 def test_manager_scopes_take_several_picked_units(client, site, factory, login_as):
@@ -207,7 +228,8 @@ def test_move_and_merge_take_the_picked_unit(client, site, factory, login_as):
     )
     assert refused.status_code == 422
     merged = client.submit(
-        f"/admin/units/{section.id}/merge", {"target": "HP-AD", "effective_on": "2026-04-01"}
+        f"/admin/units/{section.id}/merge",
+        {"target": "HP-AD", "effective_on": "2026-04-01", "confirm": "1"},
     )
     assert merged.status_code == 302
     refused = client.submit(
@@ -228,7 +250,7 @@ def test_api_client_units_take_picked_units(client, site, login_as):
     assert refused.status_code == 422
 
 
-def test_people_filter_takes_a_picked_unit_within_scope(client, site, factory, login_as):
+def test_people_filter_takes_a_picked_unit_within_scope(app, client, site, factory, login_as):
     other = factory.user(full_name="Lê Văn Cường", username="cuong")
     factory.assignment(other, site.position, site.ward)
     login_as(client, site.manager)
@@ -239,7 +261,9 @@ def test_people_filter_takes_a_picked_unit_within_scope(client, site, factory, l
     outside = client.get("/org/people?unit=HP-AD")
     assert outside.status_code == 422
     text = unescape(outside.get_data(as_text=True))
-    assert "No unit you may choose has the code or name “HP-AD”" in text
+    assert (
+        said(app, "No unit you may choose has the code or name “%(text)s”.", text="HP-AD") in text
+    )
     assert "Trần Thị Bình" not in text
 
 
@@ -267,7 +291,7 @@ def test_search_page_returns_only_to_pages_of_this_site(client, site, login_as):
             assert not urlsplit(target).netloc, payload
 
 
-def test_a_new_unit_takes_its_picked_parent(client, site, login_as):
+def test_a_new_unit_takes_its_picked_parent(app, client, site, login_as):
     login_as(client, site.admin)
     form = client.get(f"/admin/units/new?parent={site.ward.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*id="parent"[^>]*value="HP-HB"', form), "the tree's parent"
@@ -280,7 +304,6 @@ def test_a_new_unit_takes_its_picked_parent(client, site, login_as):
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "Xã An Dương" in page and "Phường Hồng Bàng" not in page
     refused = client.submit("/admin/units/new", {**unit, "code": "X-TP", "parent": "NOPE"})
-    assert "No unit you may choose has the code or name “NOPE”" in unescape(
-        refused.get_data(as_text=True)
-    )
+    nope = said(app, "No unit you may choose has the code or name “%(text)s”.", text="NOPE")
+    assert nope in unescape(refused.get_data(as_text=True))
     assert client.get("/org/units/search?q=x-tp").get_json()["units"] == [], "nothing saved"
