@@ -165,14 +165,7 @@ def sync_user(user: User, *, today: date | None = None) -> SyncResult:
     current = current_assignments(user.id)
     wanted = _requirements(user, today, current)
     result = SyncResult()
-    changed = [
-        module_id
-        for module_id, requirement in wanted.items()
-        if module_id in current
-        and (current[module_id].due_on, current[module_id].validity_months)
-        != (requirement.due_on, requirement.validity_months)
-    ]
-    new = [module_id for module_id in wanted if module_id not in current]
+    changed, new = _differences(wanted, current)
     progress = _progress_by_module(user.id, [*changed, *new])
     for module_id in changed:
         assignment = current[module_id]
@@ -192,6 +185,19 @@ def sync_user(user: User, *, today: date | None = None) -> SyncResult:
         summaries.touch([user.id])
         signals.module_assignments_changed.send(user)
     return result
+
+
+def _differences(wanted: dict, current: dict) -> tuple[list, list]:
+    """The keys of ``wanted`` requirements whose current assignment must change (due date or
+    validity), and those with no current assignment (new)."""
+    changed = [
+        key
+        for key, requirement in wanted.items()
+        if key in current
+        and (current[key].due_on, current[key].validity_months)
+        != (requirement.due_on, requirement.validity_months)
+    ]
+    return changed, [key for key in wanted if key not in current]
 
 
 @dataclass
@@ -250,18 +256,11 @@ def _assign(user: User, wanted: dict[int, Requirement], progress: dict, today: d
 
 def _apply_completion(assignment: ModuleAssignment, completion: ModuleProgress | None) -> None:
     """Carry the latest completion, with the validity the assignment now asks for."""
-    if completion is None:
-        assignment.completed_at = assignment.expires_on = assignment.renewal_opens_on = None
-        return
-    assignment.completed_at = completion.completed_at
-    expires_on = None
-    if assignment.validity_months:
-        completed_on = clock.local_date(completion.completed_at)
-        expires_on = clock.add_months(completed_on, assignment.validity_months)
-    completion.expires_on = expires_on
-    assignment.expires_on = expires_on
-    window = timedelta(days=current_app.config["LMS_RENEWAL_WINDOW_DAYS"])
-    assignment.renewal_opens_on = expires_on - window if expires_on else None
+    carried = _carried(completion, assignment.validity_months)
+    for column, value in carried.items():
+        setattr(assignment, column, value)
+    if completion is not None:
+        completion.expires_on = carried["expires_on"]
 
 
 def record_start(user_id: int, module_id: int, started_at) -> None:
@@ -405,14 +404,7 @@ def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) 
         wanted.setdefault((row.user_id, row.module_id), Requirement()).require(
             row.due_on, None, f"manual:{row.id}"
         )
-    changed = [
-        key
-        for key, requirement in wanted.items()
-        if key in current
-        and (current[key].due_on, current[key].validity_months)
-        != (requirement.due_on, requirement.validity_months)
-    ]
-    new = [key for key in wanted if key not in current]
+    changed, new = _differences(wanted, current)
     retired = [row.id for key, row in current.items() if key not in wanted]
     progress = _progress_of([*changed, *new])
     result = SyncResult(assigned=len(new), updated=len(changed), retired=len(retired))
@@ -525,8 +517,8 @@ def _progress_of(keys: list[tuple[int, int]]) -> dict[tuple[int, int], _Progress
 
 
 def _carried(completion, validity_months: int | None) -> dict:
-    """The completion columns of an assignment that carries ``completion`` (as
-    ``_apply_completion`` sets them)."""
+    """The completion columns of an assignment that carries ``completion`` (the latest, in
+    any cycle or version) with ``validity_months``; the completion expires with it."""
     if completion is None:
         return {"completed_at": None, "expires_on": None, "renewal_opens_on": None}
     expires_on = None
