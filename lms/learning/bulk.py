@@ -7,17 +7,16 @@ one position's holders there: the very people a report row counts
 and ``run_job`` (the ``learning.bulk_assign`` task) does the work, set-based, a chunk of
 people at a time:
 
-- each person gets a manual assignment, as ``assign_manually`` gives one person (the
-  assignment engine, ``lms.learning.assignments.sync_user``, then keeps it as it keeps any
-  other); with ``only_missing`` only those without a current assignment of the module;
-- who had no current assignment of the module gets one, counting an earlier completion,
-  and is told (``ASSIGNED``, as the engine tells one person); who had one keeps it, due by
-  the earlier of its due date and this one.
+- each person gets a manual assignment, as ``assign_manually`` gives one person; with
+  ``only_missing`` only those without a current assignment of the module;
+- the assignment engine then syncs that module for them set-based
+  (``lms.learning.assignments.sync_users``): who had no current assignment of it gets
+  one, counting an earlier completion, and is told; who had one keeps it, due by the
+  earlier of its due date and this one.
 
 A chunk is a handful of statements whatever its size, and is committed with the job's
 progress, so a job run again (a worker that died) goes on after the last person done and
-gives nobody anything twice. No ``module_assignments_changed`` is sent: a manual
-assignment changes no position certificate (what its only listener checks).
+gives nobody anything twice.
 """
 
 import logging
@@ -29,13 +28,12 @@ from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
 from lms.catalogue.models import Module
-from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock
 from lms.core.db import insert_rows
 from lms.core.errors import Invalid, NotFound, PermissionDenied
 from lms.core.permissions import Role, ensure_role
 from lms.extensions import db
-from lms.learning import summaries
+from lms.learning import assignments
 from lms.learning.models import (
     BULK_DONE,
     BULK_FAILED,
@@ -44,10 +42,7 @@ from lms.learning.models import (
     BulkAssignment,
     ManualAssignment,
     ModuleAssignment,
-    ModuleProgress,
 )
-from lms.notifications import services as notifications
-from lms.notifications.models import ASSIGNED
 from lms.org.models import OrgUnit
 from lms.org.queries import holders, in_scope
 
@@ -58,7 +53,6 @@ CHUNK = 1000
 SAMPLE = 5
 
 _ma = ModuleAssignment
-_mp = ModuleProgress
 
 
 @dataclass(frozen=True)
@@ -178,9 +172,7 @@ class ChunkResult:
     last_user_id: int = 0
 
 
-def assign_chunk(
-    actor: User, job: BulkAssignment, *, after: int, size: int = CHUNK, about=None
-) -> ChunkResult:
+def assign_chunk(actor: User, job: BulkAssignment, *, after: int, size: int = CHUNK) -> ChunkResult:
     """Apply ``job`` to the next ``size`` people of its scope with an id above ``after``;
     flushes. A handful of statements, however many people."""
     today = clock.today()
@@ -192,26 +184,8 @@ def assign_chunk(
         ManualAssignment.withdrawn_on.is_(None),
         ManualAssignment.due_on == due_on,
     )
-    started = (
-        sa.select(_mp.started_at)
-        .where(_mp.user_id == User.id, _mp.module_id == module_id, _mp.superseded_at.is_(None))
-        .limit(1)
-        .scalar_subquery()
-    )
-    completed = (
-        sa.select(sa.func.max(_mp.completed_at))
-        .where(_mp.user_id == User.id, _mp.module_id == module_id)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        sa.select(
-            User.id,
-            User.email,
-            _has_it(module_id).label("has_it"),
-            same_manual.label("same_manual"),
-            started.label("started_at"),
-            completed.label("completed_at"),
-        )
+        sa.select(User.id, _has_it(module_id).label("has_it"), same_manual.label("same_manual"))
         .where(User.id.in_(_people(actor, scope, today)), User.id > after)
         .order_by(User.id)
         .limit(size)
@@ -245,85 +219,8 @@ def assign_chunk(
         User.__tablename__,
         [(row.id, {"module": job.module.slug, "due_on": due_on, "bulk": job.id}) for row in manual],
     )
-    if not job.only_missing and had:
-        # Who had it keeps it, due by the earlier date (as the engine merges requirements).
-        db.session.execute(
-            sa.update(_ma)
-            .where(
-                _ma.module_id == module_id,
-                _ma.retired_on.is_(None),
-                _ma.user_id.in_([row.id for row in had]),
-                sa.or_(_ma.due_on.is_(None), _ma.due_on > due_on),
-            )
-            .values(due_on=due_on)
-            .execution_options(synchronize_session=False)
-        )
-    if new:
-        _assign_new(job, new, today, now, about or about_module(job.module_id))
-    summaries.touch([row.id for row in reached])
+    assignments.sync_users([row.id for row in reached], today=today, module_ids=[module_id])
     return result
-
-
-def _assign_new(job: BulkAssignment, new: list, today: date, now, about) -> None:
-    """Current assignments for who had none, counting their latest completion (valid for
-    good: a manual assignment asks no renewal), and the news told to each."""
-    module_id = job.module_id
-    made = insert_rows(
-        db.session,
-        ModuleAssignment,
-        [
-            {
-                "user_id": row.id,
-                "module_id": module_id,
-                "assigned_on": today,
-                "due_on": job.due_on,
-                "validity_months": None,
-                "started_at": row.started_at,
-                "completed_at": row.completed_at,
-                "expires_on": None,
-                "renewal_opens_on": None,
-                "created_at": now,
-            }
-            for row in new
-        ],
-        returning=(_ma.id, _ma.user_id),
-    )
-    completed = [row.id for row in new if row.completed_at is not None]
-    if completed:
-        # The completion carried is valid for good, as ``_apply_completion`` makes it.
-        other = sa.orm.aliased(ModuleProgress)
-        latest = (
-            sa.select(sa.func.max(other.completed_at))
-            .where(other.user_id == ModuleProgress.user_id, other.module_id == module_id)
-            .scalar_subquery()
-        )
-        db.session.execute(
-            sa.update(ModuleProgress)
-            .where(
-                ModuleProgress.module_id == module_id,
-                ModuleProgress.user_id.in_(completed),
-                ModuleProgress.expires_on.is_not(None),
-                ModuleProgress.completed_at == latest,
-            )
-            .values(expires_on=None)
-            .execution_options(synchronize_session=False)
-        )
-    emails = {row.id: row.email for row in new}
-    params = {"title": about["title"], "url": about["url"], "due_on": job.due_on.isoformat()}
-    notifications.notify_many(
-        ASSIGNED,
-        [
-            notifications.Event(user_id, bool(emails[user_id]), f"assigned:{assignment_id}", params)
-            for assignment_id, user_id in made
-        ],
-    )
-
-
-def about_module(module_id: int) -> dict:
-    """What the news of an assignment says of its module: the title in every language of
-    its latest version, and its address."""
-    version = latest_versions([module_id])[module_id]
-    return {"title": dict(version.manifest["title"]), "url": f"/modules/{version.module.slug}"}
 
 
 def run_job(job_id: int, *, size: int = CHUNK, heartbeat=None) -> BulkAssignment | None:
@@ -337,12 +234,11 @@ def run_job(job_id: int, *, size: int = CHUNK, heartbeat=None) -> BulkAssignment
         if actor is None:
             raise Invalid(_l("The person who asked for this assignment no longer exists."))
         ensure_role(actor, Role.MANAGER, Role.ADMIN)
-        about = about_module(job.module_id)
         job.status = BULK_RUNNING
         job.started_at = job.started_at or clock.now()
         db.session.commit()
         while True:
-            done = assign_chunk(actor, job, after=job.last_user_id, size=size, about=about)
+            done = assign_chunk(actor, job, after=job.last_user_id, size=size)
             if not done.people:
                 break
             job.people_done += done.people
