@@ -304,26 +304,23 @@ def sync_users(user_ids, *, today: date | None = None, module_ids=None) -> SyncR
     if module_ids is not None:
         module_ids = list(module_ids)
 
-    def only(column) -> list:
-        return [column.in_(module_ids)] if module_ids is not None else []
-
     concerned = sa.union(
         sa.select(PositionAssignment.user_id)
         .join(CurriculumItem, CurriculumItem.position_id == PositionAssignment.position_id)
         .where(
             PositionAssignment.user_id.in_(user_ids),
             holds_on(today),
-            *only(CurriculumItem.module_id),
+            *_of_modules(CurriculumItem.module_id, module_ids),
         ),
         sa.select(ManualAssignment.user_id).where(
             ManualAssignment.user_id.in_(user_ids),
             ManualAssignment.withdrawn_on.is_(None),
-            *only(ManualAssignment.module_id),
+            *_of_modules(ManualAssignment.module_id, module_ids),
         ),
         sa.select(ModuleAssignment.user_id).where(
             ModuleAssignment.user_id.in_(user_ids),
             ModuleAssignment.retired_on.is_(None),
-            *only(ModuleAssignment.module_id),
+            *_of_modules(ModuleAssignment.module_id, module_ids),
         ),
     ).subquery()
     db.session.flush()
@@ -334,6 +331,11 @@ def sync_users(user_ids, *, today: date | None = None, module_ids=None) -> SyncR
     return total
 
 
+def _of_modules(column, module_ids: list[int] | None) -> list:
+    """The condition keeping a sync to ``module_ids`` (None: every module)."""
+    return [] if module_ids is None else [column.in_(module_ids)]
+
+
 # People synced together: each statement of ``_sync_batch`` names them in an IN list.
 SYNC_BATCH = 1000
 
@@ -342,9 +344,6 @@ def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) 
     """``sync_user`` for ``user_ids`` together: the requirements, current assignments and
     progress read in one query each, the differences written in one statement each (new
     assignments, changed due dates, retirements, the completions' validity, notifications)."""
-
-    def only(column) -> list:
-        return [column.in_(module_ids)] if module_ids is not None else []
 
     original = sa.orm.aliased(PositionAssignment)
     item = CurriculumItem
@@ -366,7 +365,7 @@ def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) 
             PositionAssignment.user_id.in_(user_ids),
             holds_on(today),
             Module.retired_at.is_(None),
-            *only(item.module_id),
+            *_of_modules(item.module_id, module_ids),
         )
     ).all()
     manual = db.session.execute(
@@ -381,7 +380,7 @@ def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) 
             ManualAssignment.user_id.in_(user_ids),
             ManualAssignment.withdrawn_on.is_(None),
             Module.retired_at.is_(None),
-            *only(ManualAssignment.module_id),
+            *_of_modules(ManualAssignment.module_id, module_ids),
         )
     ).all()
     ma = ModuleAssignment
@@ -390,7 +389,11 @@ def _sync_batch(user_ids: list[int], today: date, module_ids: list[int] | None) 
         for row in db.session.execute(
             sa.select(ma.id, ma.user_id, ma.module_id, ma.assigned_on, ma.due_on)
             .add_columns(ma.validity_months)
-            .where(ma.user_id.in_(user_ids), ma.retired_on.is_(None), *only(ma.module_id))
+            .where(
+                ma.user_id.in_(user_ids),
+                ma.retired_on.is_(None),
+                *_of_modules(ma.module_id, module_ids),
+            )
         )
     }
     wanted: dict[tuple[int, int], Requirement] = {}
