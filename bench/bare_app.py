@@ -1,6 +1,8 @@
 """A bare Flask app for the benchmarks: ``GET /`` renders a template of a given size
-(``lesson_page.py``), ``POST /save`` reads an answer form and answers in JSON
-(``quiz_autosave.py``).
+(``lesson_page.py``), ``GET /queries`` the same after three indexed queries of the LMS's
+database (``LMS_DATABASE_URL``: the reader by user name, the module by slug and the reader's
+unread notifications, as a lesson page needs them), ``POST /save`` reads an answer form and
+answers in JSON (``quiz_autosave.py``).
 
 The page has the lesson page's shape (head, menu, article, footer) and its article body is
 built once at start-up from lesson-like prose, then inserted as is, the way the lesson page
@@ -10,6 +12,7 @@ Serve it with ``gunicorn --chdir bench bare_app:app``.
 
 import os
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from markupsafe import Markup
 
@@ -27,8 +30,10 @@ MENU = [
 app = Flask(__name__)
 
 
-def _page(body: Markup) -> str:
-    return render_template("bare_page.html", menu=MENU, body=body, marker=MARKER)
+def _page(body: Markup, reader: str = "", unread: int = 0) -> str:
+    return render_template(
+        "bare_page.html", menu=MENU, body=body, marker=MARKER, reader=reader, unread=unread
+    )
 
 
 def _body_for(target_bytes: int) -> Markup:
@@ -46,6 +51,25 @@ BODY = _body_for(int(os.environ.get("BENCH_PAGE_BYTES", "20000")))
 @app.get("/")
 def page():
     return _page(BODY)
+
+
+DATABASE = (
+    sa.create_engine(os.environ["LMS_DATABASE_URL"]) if "LMS_DATABASE_URL" in os.environ else None
+)
+READER = sa.text("SELECT id, full_name FROM users WHERE username = :username")
+MODULE = sa.text("SELECT id FROM modules WHERE slug = :slug")
+UNREAD = sa.text("SELECT count(*) FROM notifications WHERE user_id = :user_id AND read_at IS NULL")
+
+
+@app.get("/queries")
+def page_with_queries():
+    with DATABASE.connect() as connection:
+        reader = connection.execute(
+            READER, {"username": os.environ.get("BENCH_READER", "learner")}
+        ).one()
+        connection.execute(MODULE, {"slug": os.environ.get("BENCH_MODULE", "")}).one()
+        unread = connection.execute(UNREAD, {"user_id": reader.id}).scalar_one()
+    return _page(BODY, reader.full_name, unread)
 
 
 @app.post("/save")

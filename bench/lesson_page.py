@@ -10,16 +10,17 @@ in a throw-away schema at ``LMS_TEST_POSTGRES_URL``, with one course: the reposi
 ``courses/digital-government-foundations`` when it loads, otherwise a generated course whose
 lessons are about 1,000 words long (``--course`` chooses). It serves the LMS with gunicorn
 (sync workers) and, with the same worker count, the bare app of ``bench/bare_app.py``, whose
-one route renders a template padded to the lesson page's size. It signs in once as the demo
-learner and, for each server in turn (never both at once), keeps ``--concurrency`` clients
-requesting the page for ``--seconds`` after ``--warmup``. Every response must be a 200 that
+one route renders a template padded to the lesson page's size and another does the same after
+three indexed queries of the LMS's database (the "3-query page"). It signs in once as the
+demo learner and, for each page in turn (never two at once), keeps ``--concurrency`` clients
+requesting it for ``--seconds`` after ``--warmup``. Every response must be a 200 that
 holds the page's text (a redirect to the sign-in page counts as a failure).
 
 It prints requests, requests/s, p50 and p95 latency, bytes per page and the server's CPU
-time per request (its gunicorn master and workers, from ``/proc``) for both, then the
-lesson/bare ratios, and exits non-zero if any request failed (with the servers' logged
-errors). The load generator runs on the same machine as the servers and takes part of its
-CPUs; the table says how much ("client CPU", as a share of one CPU).
+time per request (its gunicorn master and workers, from ``/proc``) for each, then the
+lesson/bare and lesson/3-query ratios, and exits non-zero if any request failed (with the
+servers' logged errors). The load generator runs on the same machine as the servers and
+takes part of its CPUs; the table says how much ("client CPU", as a share of one CPU).
 """
 
 import argparse
@@ -226,7 +227,7 @@ def report(results: list[Result], args) -> None:
             f"{name:<8}{s['requests']:>10}{s['rps']:>10.1f}{s['p50']:>9.2f}{s['p95']:>9.2f}"
             f"{s['bytes']:>12}{s['failed']:>8}{s['client_cpu']:>11.0f}%{s['cpu_ms']:>19.2f}"
         )
-    (_, lesson), (_, bare) = rows
+    (_, lesson), (_, queries), (_, bare) = rows
     if bare["rps"] and bare["p95"]:
         ratio = lesson["rps"] / bare["rps"]
         print(
@@ -234,6 +235,12 @@ def report(results: list[Result], args) -> None:
             f"{1 / ratio if ratio else float('inf'):.1f}x as many), "
             f"p95 latency x{lesson['p95'] / bare['p95']:.1f}, "
             f"server CPU per request x{lesson['cpu_ms'] / bare['cpu_ms']:.1f}"
+        )
+    if queries["cpu_ms"]:
+        print(
+            f"lesson/3-query page: server CPU per request x"
+            f"{lesson['cpu_ms'] / queries['cpu_ms']:.2f}, req/s x"
+            f"{lesson['rps'] / queries['rps']:.3f}"
         )
     print(LOAD_NOTE)
     print_failures(results)
@@ -283,18 +290,32 @@ def run(tmp: Path, database_url: str, args) -> int:
         lesson.page_bytes = len(fetch_checked(lesson))
 
         bare_app = bare_server(
-            args.workers, env, tmp / "bare.log", page_bytes=str(lesson.page_bytes)
+            args.workers,
+            env,
+            tmp / "bare.log",
+            page_bytes=str(lesson.page_bytes),
+            reader=LEARNER,
+            module=course.slug,
         )
         servers.append(bare_app)
         bare_app.wait_ready("/")
-        bare = Target("bare", bare_app.port, "/", BARE_MARKER.encode(), {}, bare_app.process.pid)
-        bare.page_bytes = len(fetch_checked(bare))
-        if abs(bare.page_bytes - lesson.page_bytes) > SIZE_TOLERANCE * lesson.page_bytes:
-            raise SystemExit(f"bare page: {bare.page_bytes} bytes, lesson: {lesson.page_bytes}")
+        bare_pages = [
+            Target(name, bare_app.port, path, BARE_MARKER.encode(), {}, bare_app.process.pid)
+            for name, path in (("3-query", "/queries"), ("bare", "/"))
+        ]
+        for page in bare_pages:
+            page.page_bytes = len(fetch_checked(page))
+            if abs(page.page_bytes - lesson.page_bytes) > SIZE_TOLERANCE * lesson.page_bytes:
+                raise SystemExit(
+                    f"{page.name}: {page.page_bytes} bytes, lesson: {lesson.page_bytes}"
+                )
 
-        print(f"Lesson page {lesson.path}: {lesson.page_bytes} bytes; bare: {bare.page_bytes}")
+        print(
+            f"Lesson page {lesson.path}: {lesson.page_bytes} bytes; "
+            f"bare: {bare_pages[1].page_bytes}"
+        )
         results = []
-        for target in (lesson, bare):
+        for target in (lesson, *bare_pages):
             print(f"Measuring {target.name} for {args.warmup + args.seconds:g} s ...", flush=True)
             results.append(measure(target, args))
         report(results, args)

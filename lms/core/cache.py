@@ -93,6 +93,11 @@ def immutable(key: str, compute: Callable[[], str]) -> str:
     return value
 
 
+def cached_page(key: str) -> str | None:
+    """The page stored under ``key`` in this process, if any."""
+    return _pages.get(key)
+
+
 def page(key: str, compute: Callable[[], str]) -> str:
     """The page stored under ``key`` in this process, rendered by ``compute`` the first time.
     The key must name everything the page shows (its validator, address and reader)."""

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.queries import search_condition
-from lms.catalogue.models import Module, ModuleCompetency, ModuleVersion
+from lms.catalogue.models import Activity, Module, ModuleCompetency, ModuleVersion
 from lms.catalogue.queries import latest_numbers, live_versions
 from lms.core import clock
 from lms.extensions import db
@@ -20,6 +20,7 @@ from lms.learning.models import (
     ModuleAssignment,
     ModuleProgress,
 )
+from lms.notifications.services import unread_count_of
 
 
 def _current_progress_of(user: User):
@@ -75,6 +76,57 @@ _MODULE_BY_SLUG = sa.select(Module).where(Module.slug == sa.bindparam("slug"))
 
 def module_by_slug(slug: str) -> Module | None:
     return db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
+
+
+# A repeat visit to an activity the learner already works in: one row naming everything a
+# text's page shows of the learner (``lms.learning.views._reading_etag``) and when they
+# were last seen, so that an unchanged page is known before any object is loaded. Built once.
+_VISIT = (
+    sa.select(
+        Activity.id.label("activity_id"),
+        Activity.type_id,
+        Activity.content_hash.label("activity_hash"),
+        ModuleVersion.content_hash.label("version_hash"),
+        ModuleProgress.state.label("progress_state"),
+        ModuleProgress.progress_pct,
+        ModuleProgress.last_activity_id,
+        ModuleProgress.last_seen_at.label("progress_seen_at"),
+        ActivityProgress.state,
+        ActivityProgress.data,
+        ActivityProgress.last_seen_at.label("state_seen_at"),
+        unread_count_of(sa.bindparam("user_id")).label("unread"),
+    )
+    .select_from(Module)
+    .join(
+        ModuleProgress,
+        sa.and_(
+            ModuleProgress.module_id == Module.id,
+            ModuleProgress.user_id == sa.bindparam("user_id"),
+            ModuleProgress.superseded_at.is_(None),
+        ),
+    )
+    .join(ModuleVersion, ModuleVersion.id == ModuleProgress.version_id)
+    .join(
+        Activity,
+        sa.and_(
+            Activity.version_id == ModuleProgress.version_id, Activity.key == sa.bindparam("key")
+        ),
+    )
+    .join(
+        ActivityProgress,
+        sa.and_(
+            ActivityProgress.module_progress_id == ModuleProgress.id,
+            ActivityProgress.activity_id == Activity.id,
+        ),
+    )
+    .where(Module.slug == sa.bindparam("slug"))
+)
+
+
+def visit(user_id: int, slug: str, key: str) -> sa.Row | None:
+    """The learner's state in activity ``key`` of module ``slug`` in their current cycle,
+    with the unread count every page's menu shows; None unless they have opened it."""
+    return db.session.execute(_VISIT, {"user_id": user_id, "slug": slug, "key": key}).first()
 
 
 def activity_states(user: User, version_id: int) -> dict[int, ActivityProgress]:

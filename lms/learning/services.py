@@ -131,15 +131,14 @@ def seen_activity(
     """The learner's state in ``activity`` when opening it again would change nothing (the
     module started, the learner's place and "last seen" still current, the type's own
     records unchanged), else None: then ``open_activity`` records the visit. Reads only."""
-    now = clock.now()
-    if progress is None or progress.last_activity_id != activity.id:
-        return None
-    if _stale(progress.last_seen_at, now):
+    if progress is None or not is_still_current(
+        progress.last_activity_id, activity.id, progress.last_seen_at
+    ):
         return None
     state = db.session.scalar(
         _ACTIVITY_STATE, {"module_progress_id": progress.id, "activity_id": activity.id}
     )
-    if state is None or _stale(state.last_seen_at, now):
+    if state is None or _stale(state.last_seen_at, clock.now()):
         return None
     activity_type = registry().activity_type(activity.type_id)
     if activity_type is not None and activity_type.refresh(activity, dict(state.data), runtime) != (
@@ -147,6 +146,14 @@ def seen_activity(
     ):
         return None
     return state
+
+
+def is_still_current(last_activity_id: int | None, activity_id: int, *seen_at) -> bool:
+    """Whether opening ``activity_id`` again records nothing as far as the module's and the
+    activity's "last seen" (``seen_at``) go: the learner's place in the module is already
+    that activity, and each was seen within ``LMS_LAST_SEEN_SECONDS``."""
+    now = clock.now()
+    return last_activity_id == activity_id and not any(_stale(when, now) for when in seen_at)
 
 
 def _stale(seen_at, now) -> bool:

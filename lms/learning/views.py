@@ -157,6 +157,10 @@ def _flash_notices(runtime: Runtime) -> None:
 @login_required
 def activity(slug: str, key: str):
     user = _learner()
+    if request.method == "GET":
+        unchanged = _unchanged_reading(user, slug, key)
+        if unchanged is not None:
+            return unchanged
     module = _module_or_404(slug)
     progress = services.current_progress(user, module)
     version = progress.version if progress else latest_version(module.id)
@@ -199,12 +203,20 @@ def activity(slug: str, key: str):
         state = opened.value
     _flash_notices(runtime)
     progress = progress or db.session.get(ModuleProgress, state.module_progress_id)
-    etag = _reading_etag(user, version, activity, state, progress)
-    if etag is not None and etag in request.if_none_match:
-        unchanged = current_app.response_class(status=304)
-        unchanged.set_etag(etag)
-        unchanged.cache_control.private, unchanged.cache_control.no_cache = True, True
-        return unchanged
+    etag = None
+    if _is_reading(activity.type_id):
+        etag = _reading_etag(
+            user,
+            version_hash=version.content_hash,
+            activity_hash=activity.content_hash,
+            state=state.state,
+            data=state.data,
+            progress_state=progress.state,
+            progress_pct=progress.progress_pct,
+            unread=unread_count(user),
+        )
+        if etag in request.if_none_match:
+            return _validated(current_app.response_class(status=304), etag)
 
     def render() -> str:
         activity_type = registry().activity_type(activity.type_id)
@@ -224,16 +236,54 @@ def activity(slug: str, key: str):
         )
 
     if etag is None:
-        page = make_response(render())
-    else:
-        # What the validator names, the page at this address for this person shows: the
-        # same validator is the same page (the footer names the person).
-        key = "\0".join(("reading", etag, request.url, user.username, user.full_name))
-        page = make_response(cache.page(key, render))
-    if etag is not None:
-        page.set_etag(etag)
-        page.cache_control.private, page.cache_control.no_cache = True, True
-    return page
+        return make_response(render())
+    return _validated(make_response(cache.page(_page_key(user, etag), render)), etag)
+
+
+def _unchanged_reading(user, slug: str, key: str):
+    """A text the learner opens again with nothing to record, whose page this process has
+    already rendered (or the browser holds: 304), answered from one statement without
+    loading the module, the learner's objects or rendering; None for anything else."""
+    seen = queries.visit(user.id, slug, key)
+    if seen is None or not _is_reading(seen.type_id):
+        return None
+    if not services.is_still_current(
+        seen.last_activity_id, seen.activity_id, seen.progress_seen_at, seen.state_seen_at
+    ):
+        return None
+    etag = _reading_etag(
+        user,
+        version_hash=seen.version_hash,
+        activity_hash=seen.activity_hash,
+        state=seen.state,
+        data=seen.data,
+        progress_state=seen.progress_state,
+        progress_pct=seen.progress_pct,
+        unread=seen.unread,
+    )
+    if etag in request.if_none_match:
+        return _validated(current_app.response_class(status=304), etag)
+    page = cache.cached_page(_page_key(user, etag))
+    return None if page is None else _validated(make_response(page), etag)
+
+
+def _is_reading(type_id: str) -> bool:
+    """Whether the page of an activity of ``type_id`` is named by ``_reading_etag``: a text
+    (``Capability.READING``: no records of its own, so its state is all the page shows of
+    it), with no notices waiting to be shown. A quiz's page tells the time."""
+    return registry().can(type_id, Capability.READING) and not session.get("_flashes")
+
+
+def _page_key(user, etag: str) -> str:
+    # What the validator names, the page at this address for this person shows: the same
+    # validator is the same page (the footer names the person).
+    return "\0".join(("reading", etag, request.url, user.username, user.full_name))
+
+
+def _validated(response, etag: str):
+    response.set_etag(etag)
+    response.cache_control.private, response.cache_control.no_cache = True, True
+    return response
 
 
 # A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
@@ -241,26 +291,18 @@ def activity(slug: str, key: str):
 _TOKEN_HOURS = 4
 
 
-def _reading_etag(user, version, activity, state, progress) -> str | None:
-    """The validator of a text's page (``Capability.READING``): the page changes only with
-    the content (its version's hash names the titles, the activity's its text), the
-    learner's state in it and in the module, the person and their roles, the language, the
-    unread count in the menu and the session and age of the page's CSRF tokens. None for
-    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
-    if not registry().can(activity.type_id, Capability.READING) or session.get("_flashes"):
-        return None
+def _reading_etag(user, **shown) -> str:
+    """The validator of a text's page (``_is_reading``): the page changes only with what is
+    ``shown`` of the content (its version's hash names the titles, the activity's its
+    text), of the learner's state in it and in the module and the unread count in the
+    menu; with the person and their roles, the language and the session and age of the
+    page's CSRF tokens."""
     generate_csrf()  # as the page would: a session without a CSRF token gets one now
     parts = [
         user.id,
         sorted(user.role_set),
         str(get_locale()),
-        version.content_hash,
-        activity.content_hash,
-        state.state,
-        state.data,
-        progress.state,
-        progress.progress_pct,
-        unread_count(user),
+        shown,
         # The page's forms carry tokens of this browser's session and of this time.
         session[current_app.config["WTF_CSRF_FIELD_NAME"]],
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),

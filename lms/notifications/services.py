@@ -194,12 +194,18 @@ def unread_count(user: User) -> int:
     return counted[user.id]
 
 
+def unread_count_of(user_id) -> sa.ScalarSelect:
+    """SQL: how many notifications of ``user_id`` (a value or a column) are unread."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 # Every page runs it: built once.
-_UNREAD_COUNT = (
-    sa.select(sa.func.count())
-    .select_from(Notification)
-    .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
-)
+_UNREAD_COUNT = sa.select(unread_count_of(sa.bindparam("user_id")))
 
 
 def notifications_of(user: User) -> sa.Select:

@@ -50,7 +50,10 @@ class Capability(StrEnum):
     # the sessions that count, and attendance sends ``activity_state_changed``.
     ATTENDANCE = "attendance"
     # A text to read: content ``source`` (language → Markdown) and ``html`` (language →
-    # sanitised HTML), ``file`` its file name; course statistics count its words.
+    # sanitised HTML), ``file`` its file name; course statistics count its words. It keeps
+    # no records of its own (``refresh`` returns the state as is), so a learner's page of it
+    # is named by the content and the learner's state alone, and a repeat read is served
+    # without calling the type.
     READING = "reading"
 
 
