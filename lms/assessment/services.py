@@ -9,6 +9,7 @@ Services flush and leave the commit to the caller.
 """
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random, SystemRandom
@@ -22,7 +23,7 @@ from lms.assessment.questions import Question
 from lms.catalogue import authors
 from lms.catalogue.models import Activity, Module
 from lms.catalogue.services import publish_revision
-from lms.core import signals
+from lms.core import cache, signals
 from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
 from lms.plugins import registry
@@ -79,10 +80,18 @@ def bank_path(bank_name: str, language: str) -> str:
     return f"banks/{bank_name}.{language}.gift"
 
 
-def bank(activity: Activity, language: str) -> list[Question]:
-    banks = activity.content["banks"]
-    stored = banks.get(language) or next(iter(banks.values()))
-    return [Question.from_dict(question) for question in stored]
+def bank(activity: Activity, language: str) -> tuple[Question, ...]:
+    """The quiz's questions in ``language`` (else its first language), made once per
+    content and language in each process: every answer saved reads them."""
+
+    def parse() -> tuple[Question, ...]:
+        banks = activity.content["banks"]
+        stored = banks.get(language) or next(iter(banks.values()))
+        return tuple(Question.from_dict(question) for question in stored)
+
+    if activity.content_hash is None:  # not stored yet (a preview)
+        return parse()
+    return cache.parsed(f"bank:{activity.content_hash}:{language}", parse)
 
 
 def _attempts(user_id: int, activity_id: int) -> list[QuizAttempt]:
@@ -167,7 +176,7 @@ def _first_language(activity: Activity) -> str:
     return next(iter(activity.content["banks"]))
 
 
-def _draw(questions: list[Question], settings: QuizSettings, rng: Random) -> list[dict]:
+def _draw(questions: Sequence[Question], settings: QuizSettings, rng: Random) -> list[dict]:
     """The slots of a new attempt: which questions, in which order, with a seed that fixes
     the order of each question's options."""
     if settings.draw:

@@ -8,14 +8,15 @@ on; nothing is ever invalidated, a changed input is a new key.
 
 ``page`` keeps whole pages the same way, in this process only: a page whose validator
 (``ETag``) names everything it shows is rendered once per validator and address, and served
-again from here until the validator changes.
+again from here until the validator changes. ``parsed`` keeps objects made from immutable
+content (a quiz's questions), in this process only; they must not be changed by their users.
 """
 
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
-from typing import cast
+from typing import Any, cast
 
 import redis
 from flask import current_app
@@ -24,6 +25,8 @@ from flask import current_app
 LOCAL_ENTRIES = 512
 # Pages kept in each process (a lesson page is about 20 KB).
 PAGE_ENTRIES = 256
+# Parsed objects kept in each process (a quiz's questions in one language).
+PARSED_ENTRIES = 256
 # Entries in Redis expire when unused this long, so retired versions do not stay forever.
 REDIS_SECONDS = 7 * 24 * 3600
 _PREFIX = "lms:immutable:"
@@ -32,17 +35,17 @@ _PREFIX = "lms:immutable:"
 class _LeastRecentlyUsed:
     def __init__(self, size: int):
         self.size = size
-        self.entries: OrderedDict[str, str] = OrderedDict()
+        self.entries: OrderedDict[str, Any] = OrderedDict()
         self.lock = Lock()  # gunicorn's threaded workers share a process
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> Any:
         with self.lock:
             value = self.entries.get(key)
             if value is not None:
                 self.entries.move_to_end(key)
             return value
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: Any) -> None:
         with self.lock:
             self.entries[key] = value
             self.entries.move_to_end(key)
@@ -56,6 +59,7 @@ class _LeastRecentlyUsed:
 
 _local = _LeastRecentlyUsed(LOCAL_ENTRIES)
 _pages = _LeastRecentlyUsed(PAGE_ENTRIES)
+_parsed = _LeastRecentlyUsed(PARSED_ENTRIES)
 
 
 def _redis() -> redis.Redis | None:
@@ -108,7 +112,18 @@ def page(key: str, compute: Callable[[], str]) -> str:
     return value
 
 
+def parsed(key: str, compute: Callable[[], Any]) -> Any:
+    """The object stored under ``key`` in this process, made by ``compute`` the first time.
+    The key must name everything the object is made from."""
+    value = _parsed.get(key)
+    if value is None:
+        value = compute()
+        _parsed.put(key, value)
+    return value
+
+
 def forget_local() -> None:
     """Empty this process's copies (tests that count the work of a first view)."""
     _local.clear()
     _pages.clear()
+    _parsed.clear()

@@ -123,6 +123,44 @@ _VISIT = (
 )
 
 
+# The objects a learner's form in an activity they already work in needs (a quiz's answers
+# are saved as the learner goes): one statement. Built once.
+_WORKING_IN = (
+    sa.select(Module, ModuleProgress, Activity, ActivityProgress)
+    .join(
+        ModuleProgress,
+        sa.and_(
+            ModuleProgress.module_id == Module.id,
+            ModuleProgress.user_id == sa.bindparam("user_id"),
+            ModuleProgress.superseded_at.is_(None),
+        ),
+    )
+    .join(
+        Activity,
+        sa.and_(
+            Activity.version_id == ModuleProgress.version_id, Activity.key == sa.bindparam("key")
+        ),
+    )
+    .join(
+        ActivityProgress,
+        sa.and_(
+            ActivityProgress.module_progress_id == ModuleProgress.id,
+            ActivityProgress.activity_id == Activity.id,
+        ),
+    )
+    .where(Module.slug == sa.bindparam("slug"))
+    .options(sa.orm.undefer(Activity.content))
+)
+
+
+def working_in(user_id: int, slug: str, key: str):
+    """(module, current progress, activity with its content, the learner's state in it)
+    for activity ``key`` of module ``slug``, or None unless the learner has opened it in
+    their current cycle."""
+    row = db.session.execute(_WORKING_IN, {"user_id": user_id, "slug": slug, "key": key}).first()
+    return None if row is None else tuple(row)
+
+
 def visit(user_id: int, slug: str, key: str) -> sa.Row | None:
     """The learner's state in activity ``key`` of module ``slug`` in their current cycle,
     with the unread count every page's menu shows; None unless they have opened it."""

@@ -100,12 +100,14 @@ def open_activity(
     runtime: Runtime | None = None,
     *,
     progress: ModuleProgress | None = None,
+    state: ActivityProgress | None = None,
 ) -> ActivityProgress:
     """Record that ``user`` opened ``activity``: the module is started and the place in
     it remembered; "last seen" is written only when the stored time is older than
     ``LMS_LAST_SEEN_SECONDS``. With a ``runtime``, an activity type that keeps records of
-    its own (a quiz) brings the state up to date first. ``progress``: the learner's current
-    module progress when the caller has it. Returns the activity's progress."""
+    its own (a quiz) brings the state up to date first. ``progress``, ``state``: the
+    learner's current module progress and state in the activity when the caller has them.
+    Returns the activity's progress."""
     progress = (
         progress
         or current_progress(user, module)
@@ -116,7 +118,7 @@ def open_activity(
         progress.last_seen_at = now
     if progress.last_activity_id != activity.id:
         progress.last_activity_id = activity.id
-    state = _activity_progress(user, activity, progress)
+    state = state or _activity_progress(user, activity, progress)
     if _stale(state.last_seen_at, now):
         state.last_seen_at = now
     if runtime is not None:
@@ -210,11 +212,12 @@ def submit_activity(
     runtime: Runtime,
     *,
     progress: ModuleProgress | None = None,
+    state: ActivityProgress | None = None,
 ):
     """Hand a learner's form to the activity type and store the state it returns; a state
     the type returns unchanged (a quiz's answers saved as the learner goes) is neither
-    stored nor evaluated again. ``progress``: the learner's current module progress when
-    the caller has it.
+    stored nor evaluated again. ``progress``, ``state``: the learner's current module
+    progress and state in the activity when the caller has them.
 
     Raises ``Invalid`` when the activity's type is no longer installed. Sends
     ``activity_completed`` and ``module_completed`` as they happen.
@@ -222,7 +225,7 @@ def submit_activity(
     activity_type = registry().activity_type(activity.type_id)
     if activity_type is None:
         raise Invalid(_l("This activity cannot be used at the moment; its history is kept."))
-    state = open_activity(user, module, activity, progress=progress)
+    state = open_activity(user, module, activity, progress=progress, state=state)
     data = activity_type.handle(activity, dict(state.data), form, runtime)
     if data != state.data:
         _store(user, module, activity, state, data)

@@ -153,46 +153,35 @@ def _flash_notices(runtime: Runtime) -> None:
         flash(str(message), "info")
 
 
-@bp.route("/modules/<slug>/<key>", methods=["GET", "POST"])
-@login_required
-def activity(slug: str, key: str):
-    user = _learner()
-    if request.method == "GET":
-        unchanged = _unchanged_reading(user, slug, key)
-        if unchanged is not None:
-            return unchanged
+def _where_in(user, slug: str, key: str):
+    """(module, the learner's current progress or None, the version they work on, its
+    activities, the index of activity ``key`` in them); 404 when there is no such activity."""
     module = _module_or_404(slug)
     progress = services.current_progress(user, module)
     version = progress.version if progress else latest_version(module.id)
     if version is None:
         abort(404)
     activities = activities_of(version.id)
-    index, activity = _activity_in(key, activities)
-    runtime = _runtime(slug, key, progress)
-    following = activities[index + 1] if index + 1 < len(activities) else None
+    index, _activity = _activity_in(key, activities)
+    return module, progress, version, activities, index
+
+
+def _following(activities, index: int):
+    return activities[index + 1] if index + 1 < len(activities) else None
+
+
+@bp.route("/modules/<slug>/<key>", methods=["GET", "POST"])
+@login_required
+def activity(slug: str, key: str):
+    user = _learner()
     if request.method == "POST":
-        submitted = commit(
-            lambda: services.submit_activity(
-                user, module, activity, request.form, runtime, progress=progress
-            ),
-            quiet=_wants_json(),
-        )
-        if not submitted:
-            if _wants_json():
-                return jsonify(error=str(submitted.refusal.message)), submitted.refusal.status
-            return redirect(runtime.action_url)
-        state = submitted.value
-        if _wants_json():
-            # A notice here means the answer was not kept (the time was up).
-            notices = [str(message) for message in runtime.messages]
-            return jsonify(saved=not notices, notices=notices)
-        _flash_notices(runtime)
-        if runtime.messages or request.form.get("stay"):
-            return redirect(runtime.action_url)
-        if state.is_completed and following is not None:
-            return redirect(url_for("learning.activity", slug=slug, key=following.key))
-        done = url_for("learning.module", slug=slug)
-        return redirect(done if state.is_completed else runtime.action_url)
+        return _submit(user, slug, key)
+    unchanged = _unchanged_reading(user, slug, key)
+    if unchanged is not None:
+        return unchanged
+    module, progress, version, activities, index = _where_in(user, slug, key)
+    activity = activities[index]
+    runtime = _runtime(slug, key, progress)
     state = services.seen_activity(user, progress, activity, runtime)
     if state is None:
         opened = commit(
@@ -231,13 +220,50 @@ def activity(slug: str, key: str):
             position=index + 1,
             total=len(activities),
             previous=activities[index - 1] if index > 0 else None,
-            following=following,
+            following=_following(activities, index),
             progress=progress,
         )
 
     if etag is None:
         return make_response(render())
     return _validated(make_response(cache.page(_page_key(user, etag), render)), etag)
+
+
+def _submit(user, slug: str, key: str):
+    """A learner's form for activity ``key``: an activity they already work in (a quiz's
+    answer saved as they go) is found in one statement; anything else as a page finds it."""
+    working = queries.working_in(user.id, slug, key)
+    if working is not None:
+        module, progress, activity, state = working
+    else:
+        module, progress, _version, activities, index = _where_in(user, slug, key)
+        activity, state = activities[index], None
+    runtime = _runtime(slug, key, progress)
+    submitted = commit(
+        lambda: services.submit_activity(
+            user, module, activity, request.form, runtime, progress=progress, state=state
+        ),
+        quiet=_wants_json(),
+    )
+    if not submitted:
+        if _wants_json():
+            return jsonify(error=str(submitted.refusal.message)), submitted.refusal.status
+        return redirect(runtime.action_url)
+    state = submitted.value
+    if _wants_json():
+        # A notice here means the answer was not kept (the time was up).
+        notices = [str(message) for message in runtime.messages]
+        return jsonify(saved=not notices, notices=notices)
+    _flash_notices(runtime)
+    if runtime.messages or request.form.get("stay"):
+        return redirect(runtime.action_url)
+    if state.is_completed:
+        activities = activities_of(activity.version_id)
+        following = _following(activities, _activity_in(key, activities)[0])
+        if following is not None:
+            return redirect(url_for("learning.activity", slug=slug, key=following.key))
+        return redirect(url_for("learning.module", slug=slug))
+    return redirect(runtime.action_url)
 
 
 def _unchanged_reading(user, slug: str, key: str):
