@@ -303,7 +303,8 @@ def _is_reading(type_id: str) -> bool:
 def _page_key(user, etag: str) -> str:
     # What the validator names, the page at this address for this person shows: the same
     # validator is the same page (the footer names the person).
-    return "\0".join(("reading", etag, request.url, user.username, user.full_name))
+    address = request.full_path  # the path and query, without decoding the host (costly)
+    return "\0".join(("reading", etag, request.host, address, user.username, user.full_name))
 
 
 def _validated(response, etag: str):
@@ -323,14 +324,16 @@ def _reading_etag(user, **shown) -> str:
     text), of the learner's state in it and in the module and the unread count in the
     menu; with the person and their roles, the language and the session and age of the
     page's CSRF tokens."""
-    generate_csrf()  # as the page would: a session without a CSRF token gets one now
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if field not in session:
+        generate_csrf()  # as the page would: a session without a CSRF token gets one now
     parts = [
         user.id,
         sorted(user.role_set),
         str(get_locale()),
         shown,
         # The page's forms carry tokens of this browser's session and of this time.
-        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
+        session[field],
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
     ]
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
