@@ -149,14 +149,17 @@ _WORKING_IN = (
         ),
     )
     .where(Module.slug == sa.bindparam("slug"))
-    .options(sa.orm.undefer(Activity.content))
+    # What a save does not read is left to load when something does: the version (its
+    # manifest) and the activity's content (a quiz's questions are parsed from it once
+    # per process, ``lms.assessment.services.bank``); decoding them was most of a save.
+    .options(sa.orm.lazyload(ModuleProgress.version), sa.orm.defer(Activity.content))
 )
 
 
 def working_in(user_id: int, slug: str, key: str):
-    """(module, current progress, activity with its content, the learner's state in it)
-    for activity ``key`` of module ``slug``, or None unless the learner has opened it in
-    their current cycle."""
+    """(module, current progress, activity, the learner's state in it) for activity
+    ``key`` of module ``slug``, or None unless the learner has opened it in their current
+    cycle."""
     row = db.session.execute(_WORKING_IN, {"user_id": user_id, "slug": slug, "key": key}).first()
     return None if row is None else tuple(row)
 
