@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import g, has_request_context
-from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.assessment.models import FINISHED, QuizAttempt
@@ -515,9 +514,16 @@ def people(
     then page it or stream it."""
     state = assignment_state(today)
     due = effective_due(today)
-    progress = aliased(
-        ModuleProgress,
-        sa.select(ModuleProgress).where(ModuleProgress.superseded_at.is_(None)).subquery("mp"),
+    # Looked up per row shown, after the page is cut (a join would be made for every
+    # assignment the filters keep before the sort: a province's tens of thousands).
+    progress = (
+        sa.select(ModuleProgress.progress_pct)
+        .where(
+            ModuleProgress.user_id == _ma.user_id,
+            ModuleProgress.module_id == _ma.module_id,
+            ModuleProgress.superseded_at.is_(None),
+        )
+        .scalar_subquery()
     )
     unit_name = OrgUnit.name_en if locale == "en" else OrgUnit.name_vi
     unit = (
@@ -531,9 +537,7 @@ def people(
         unit = unit.where(_pa.unit_id.in_(subtree_ids(filters.unit_id)))
     joined = sa.and_(_ma.user_id == User.id, _current_assignment(filters))
     inner = bool(status) or filters.module_id is not None
-    rows = sa.join(User, _ma, joined, isouter=not inner).outerjoin(
-        progress, sa.and_(progress.user_id == _ma.user_id, progress.module_id == _ma.module_id)
-    )
+    rows = sa.join(User, _ma, joined, isouter=not inner)
     query = (
         sa.select(
             User.id.label("user_id"),
@@ -546,7 +550,7 @@ def people(
             sa.case((_ma.id.is_(None), False), else_=is_overdue(today)).label("overdue"),
             sa.case(
                 (state.in_([COMPLETED, RENEWAL_OPEN]), 100),
-                else_=sa.func.coalesce(progress.progress_pct, 0),
+                else_=sa.func.coalesce(progress, 0),
             ).label("progress_pct"),
         )
         .select_from(rows)
