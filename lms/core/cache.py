@@ -12,13 +12,19 @@ again from here until the validator changes.
 """
 
 import contextlib
+import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 from typing import cast
 
 import redis
-from flask import current_app
+from flask import Response, current_app, make_response, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from lms.core import clock
 
 # Entries kept in each process: a lesson's HTML is a few to a few tens of KB.
 LOCAL_ENTRIES = 512
@@ -101,6 +107,44 @@ def page(key: str, compute: Callable[[], str]) -> str:
         value = compute()
         _pages.put(key, value)
     return value
+
+
+# A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
+# revalidated into a new one every 4 hours, so the tokens it holds are never stale.
+_TOKEN_HOURS = 4
+
+
+def validator(parts: list) -> str | None:
+    """A page's validator (``ETag``): a digest of ``parts``, what the page shows of the
+    database and the person, with what every page shows of the request besides: the
+    language, and the session and age of the page's CSRF tokens. None while notices wait to
+    be shown (the page shows them once)."""
+    if session.get("_flashes"):
+        return None
+    generate_csrf()  # as the page would: a session without a CSRF token gets one now
+    parts = [
+        *parts,
+        str(get_locale()),
+        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
+        int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
+    ]
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def page_response(etag: str | None, key: str, render: Callable[[], str]) -> Response:
+    """The response of a page whose validator is ``etag`` (None: none, rendered every time):
+    304 when the browser holds that page, else the page ``render`` gives, kept per
+    validator and ``key`` (its address and reader), revalidated by the browser each time."""
+    if etag is None:
+        return make_response(render())
+    if etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = make_response(page("\0".join((etag, key)), render))
+    response.set_etag(etag)
+    response.cache_control.private, response.cache_control.no_cache = True, True
+    return response
 
 
 def forget_local() -> None:

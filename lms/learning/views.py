@@ -1,22 +1,16 @@
-import hashlib
-import json
-
 from flask import (
     abort,
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
 from lms.catalogue import authors
 from lms.catalogue.models import Module
@@ -200,11 +194,6 @@ def activity(slug: str, key: str):
     _flash_notices(runtime)
     progress = progress or db.session.get(ModuleProgress, state.module_progress_id)
     etag = _reading_etag(user, version, activity, state, progress)
-    if etag is not None and etag in request.if_none_match:
-        unchanged = current_app.response_class(status=304)
-        unchanged.set_etag(etag)
-        unchanged.cache_control.private, unchanged.cache_control.no_cache = True, True
-        return unchanged
 
     def render() -> str:
         activity_type = registry().activity_type(activity.type_id)
@@ -223,50 +212,33 @@ def activity(slug: str, key: str):
             progress=progress,
         )
 
-    if etag is None:
-        page = make_response(render())
-    else:
-        # What the validator names, the page at this address for this person shows: the
-        # same validator is the same page (the footer names the person).
-        key = "\0".join(("reading", etag, request.url, user.username, user.full_name))
-        page = make_response(cache.page(key, render))
-    if etag is not None:
-        page.set_etag(etag)
-        page.cache_control.private, page.cache_control.no_cache = True, True
-    return page
-
-
-# A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
-# revalidated into a new one every 4 hours, so the tokens it holds are never stale.
-_TOKEN_HOURS = 4
+    # What the validator names, the page at this address for this person shows: the same
+    # validator is the same page (the footer names the person).
+    key = "\0".join(("reading", request.url, user.username, user.full_name))
+    return cache.page_response(etag, key, render)
 
 
 def _reading_etag(user, version, activity, state, progress) -> str | None:
     """The validator of a text's page (``Capability.READING``): the page changes only with
     the content (its version's hash names the titles, the activity's its text), the
-    learner's state in it and in the module, the person and their roles, the language, the
-    unread count in the menu and the session and age of the page's CSRF tokens. None for
-    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
-    if not registry().can(activity.type_id, Capability.READING) or session.get("_flashes"):
+    learner's state in it and in the module, the person and their roles, the unread count
+    in the menu, and what ``cache.validator`` adds of the request. None for other types (a
+    quiz's page tells the time), and when notices are waiting to be shown."""
+    if not registry().can(activity.type_id, Capability.READING):
         return None
-    generate_csrf()  # as the page would: a session without a CSRF token gets one now
-    parts = [
-        user.id,
-        sorted(user.role_set),
-        str(get_locale()),
-        version.content_hash,
-        activity.content_hash,
-        state.state,
-        state.data,
-        progress.state,
-        progress.progress_pct,
-        unread_count(user),
-        # The page's forms carry tokens of this browser's session and of this time.
-        session[current_app.config["WTF_CSRF_FIELD_NAME"]],
-        int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
-    ]
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:32]
+    return cache.validator(
+        [
+            user.id,
+            sorted(user.role_set),
+            version.content_hash,
+            activity.content_hash,
+            state.state,
+            state.data,
+            progress.state,
+            progress.progress_pct,
+            unread_count(user),
+        ]
+    )
 
 
 def _module_action(slug: str, action, done_message: str):
