@@ -103,7 +103,7 @@ def _dashboard_data(filters: Filters, titles: dict):
         "headline": queries.headline(actor, today, filters),
         "units": queries.by_unit(actor, today, filters, locale),
         "positions": queries.by_position(actor, today, filters, locale),
-        "modules": queries.by_module(actor, today, filters, locale),
+        "modules": queries.by_module(actor, today, filters, locale, titles),
         "months": queries.completions_by_month(actor, today, filters),
         "targets": queries.targets(actor, today, filters, locale),
     }
