@@ -13,13 +13,19 @@ content (a quiz's questions), in this process only; they must not be changed by 
 """
 
 import contextlib
+import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 from typing import Any, cast
 
 import redis
-from flask import current_app
+from flask import Response, current_app, make_response, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from lms.core import clock
 
 # Entries kept in each process: a lesson's HTML is a few to a few tens of KB.
 LOCAL_ENTRIES = 512
@@ -97,11 +103,6 @@ def immutable(key: str, compute: Callable[[], str]) -> str:
     return value
 
 
-def cached_page(key: str) -> str | None:
-    """The page stored under ``key`` in this process, if any."""
-    return _pages.get(key)
-
-
 def page(key: str, compute: Callable[[], str]) -> str:
     """The page stored under ``key`` in this process, rendered by ``compute`` the first time.
     The key must name everything the page shows (its validator, address and reader)."""
@@ -120,6 +121,63 @@ def parsed(key: str, compute: Callable[[], Any]) -> Any:
         value = compute()
         _parsed.put(key, value)
     return value
+
+
+# A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
+# revalidated into a new one every 4 hours, so the tokens it holds are never stale.
+_TOKEN_HOURS = 4
+
+
+def validator(parts: list) -> str | None:
+    """A page's validator (``ETag``): a digest of ``parts``, what the page shows of the
+    database and the person, with what every page shows of the request besides: the
+    language, and the session and age of the page's CSRF tokens. None while notices wait to
+    be shown (the page shows them once)."""
+    if session.get("_flashes"):
+        return None
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if field not in session:
+        generate_csrf()  # as the page would: a session without a CSRF token gets one now
+    parts = [
+        *parts,
+        str(get_locale()),
+        session[field],
+        int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
+    ]
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def address() -> str:
+    """The request's host, path and query: what names a page besides its validator and
+    reader (cheaper than ``request.url``, which decodes the host)."""
+    return f"{request.host}{request.full_path}"
+
+
+def page_response(etag: str | None, key: str, render: Callable[[], str]) -> Response:
+    """The response of a page whose validator is ``etag`` (None: none, rendered every time):
+    304 when the browser holds that page, else the page ``render`` gives, kept per
+    validator and ``key`` (its address and reader), revalidated by the browser each time."""
+    if etag is None:
+        return make_response(render())
+    return cached_response(etag, key) or _validated(
+        make_response(page("\0".join((etag, key)), render)), etag
+    )
+
+
+def cached_response(etag: str, key: str) -> Response | None:
+    """``page_response`` without rendering: 304 when the browser holds the page, the page
+    when this process keeps it, else None."""
+    if etag in request.if_none_match:
+        return _validated(current_app.response_class(status=304), etag)
+    kept = _pages.get("\0".join((etag, key)))
+    return None if kept is None else _validated(make_response(kept), etag)
+
+
+def _validated(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.cache_control.private, response.cache_control.no_cache = True, True
+    return response
 
 
 def forget_local() -> None:

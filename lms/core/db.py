@@ -1,5 +1,6 @@
 """The declarative base every model shares, and the database conventions it carries."""
 
+import itertools
 import json
 from datetime import UTC, datetime
 
@@ -214,3 +215,38 @@ def end_read_transaction(session) -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a transaction with unsaved changes cannot be ended early")
     session.commit()
+
+
+_CONNECTIONS = itertools.count()  # names each SQLite connection of this process
+_SNAPSHOT = sa.select(
+    sa.cast(sa.func.pg_current_snapshot(), sa.Text),
+    sa.cast(sa.func.pg_current_xact_id_if_assigned(), sa.Text),
+)
+_OWN_ROWS = sa.text("SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_xact_user_tables")
+
+
+def change_mark(session) -> str:
+    """A mark that every change committed to the database since moves, read within
+    ``session``'s transaction before what a page shows, so a page cache keyed by it is
+    never stale: a page computed after the mark shows at least what it marks.
+
+    On PostgreSQL it is the statement's snapshot: the transactions running and the next to
+    be numbered. A transaction committed later either was running (it leaves the list) or
+    was numbered after (the number moves), so the mark moves too; no table is read or
+    written for it. When this transaction has written itself (a test's, whose commits are
+    savepoints), the rows it has written so far are counted too, in a second statement. On
+    SQLite, ``data_version`` moves when another connection has committed since the
+    transaction began, and the connection's ``total_changes`` with every row it writes (so
+    the mark is per connection). Every write anywhere moves it, not only those a page
+    shows: coarse, never stale.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        snapshot, own = session.execute(_SNAPSHOT).one()
+        if own is None:
+            return snapshot
+        return f"{snapshot}:{own}:{session.scalar(_OWN_ROWS)}"
+    fairy = connection.connection
+    number = fairy.info.setdefault("lms_connection", next(_CONNECTIONS))
+    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
+    return f"{number}:{version}:{fairy.dbapi_connection.total_changes}"

@@ -1,22 +1,16 @@
-import hashlib
-import json
-
 from flask import (
     abort,
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
 from lms.catalogue import authors
 from lms.catalogue.models import Module
@@ -192,20 +186,17 @@ def activity(slug: str, key: str):
         state = opened.value
     _flash_notices(runtime)
     progress = progress or db.session.get(ModuleProgress, state.module_progress_id)
-    etag = None
-    if _is_reading(activity.type_id):
-        etag = _reading_etag(
-            user,
-            version_hash=version.content_hash,
-            activity_hash=activity.content_hash,
-            state=state.state,
-            data=state.data,
-            progress_state=progress.state,
-            progress_pct=progress.progress_pct,
-            unread=unread_count(user),
-        )
-        if etag in request.if_none_match:
-            return _validated(current_app.response_class(status=304), etag)
+    etag = _reading_etag(
+        user,
+        activity.type_id,
+        version_hash=version.content_hash,
+        activity_hash=activity.content_hash,
+        state=state.state,
+        data=state.data,
+        progress_state=progress.state,
+        progress_pct=progress.progress_pct,
+        unread=unread_count(user),
+    )
 
     def render() -> str:
         activity_type = registry().activity_type(activity.type_id)
@@ -224,9 +215,7 @@ def activity(slug: str, key: str):
             progress=progress,
         )
 
-    if etag is None:
-        return make_response(render())
-    return _validated(make_response(cache.page(_page_key(user, etag), render)), etag)
+    return cache.page_response(etag, _page_key(user), render)
 
 
 def _submit(user, slug: str, key: str):
@@ -271,14 +260,13 @@ def _unchanged_reading(user, slug: str, key: str):
     already rendered (or the browser holds: 304), answered from one statement without
     loading the module, the learner's objects or rendering; None for anything else."""
     seen = queries.visit(user.id, slug, key)
-    if seen is None or not _is_reading(seen.type_id):
-        return None
-    if not services.is_still_current(
+    if seen is None or not services.is_still_current(
         seen.last_activity_id, seen.activity_id, seen.progress_seen_at, seen.state_seen_at
     ):
         return None
     etag = _reading_etag(
         user,
+        seen.type_id,
         version_hash=seen.version_hash,
         activity_hash=seen.activity_hash,
         state=seen.state,
@@ -287,57 +275,25 @@ def _unchanged_reading(user, slug: str, key: str):
         progress_pct=seen.progress_pct,
         unread=seen.unread,
     )
-    if etag in request.if_none_match:
-        return _validated(current_app.response_class(status=304), etag)
-    page = cache.cached_page(_page_key(user, etag))
-    return None if page is None else _validated(make_response(page), etag)
+    return None if etag is None else cache.cached_response(etag, _page_key(user))
 
 
-def _is_reading(type_id: str) -> bool:
-    """Whether the page of an activity of ``type_id`` is named by ``_reading_etag``: a text
-    (``Capability.READING``: no records of its own, so its state is all the page shows of
-    it), with no notices waiting to be shown. A quiz's page tells the time."""
-    return registry().can(type_id, Capability.READING) and not session.get("_flashes")
-
-
-def _page_key(user, etag: str) -> str:
+def _page_key(user) -> str:
     # What the validator names, the page at this address for this person shows: the same
     # validator is the same page (the footer names the person).
-    address = request.full_path  # the path and query, without decoding the host (costly)
-    return "\0".join(("reading", etag, request.host, address, user.username, user.full_name))
+    return "\0".join(("reading", cache.address(), user.username, user.full_name))
 
 
-def _validated(response, etag: str):
-    response.set_etag(etag)
-    response.cache_control.private, response.cache_control.no_cache = True, True
-    return response
-
-
-# A page's CSRF tokens are valid for WTF_CSRF_TIME_LIMIT (8 hours): a cached page is
-# revalidated into a new one every 4 hours, so the tokens it holds are never stale.
-_TOKEN_HOURS = 4
-
-
-def _reading_etag(user, **shown) -> str:
-    """The validator of a text's page (``_is_reading``): the page changes only with what is
-    ``shown`` of the content (its version's hash names the titles, the activity's its
-    text), of the learner's state in it and in the module and the unread count in the
-    menu; with the person and their roles, the language and the session and age of the
-    page's CSRF tokens."""
-    field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    if field not in session:
-        generate_csrf()  # as the page would: a session without a CSRF token gets one now
-    parts = [
-        user.id,
-        sorted(user.role_set),
-        str(get_locale()),
-        shown,
-        # The page's forms carry tokens of this browser's session and of this time.
-        session[field],
-        int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
-    ]
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:32]
+def _reading_etag(user, type_id: str, **shown) -> str | None:
+    """The validator of a text's page (``Capability.READING``: no records of its own, so
+    its state is all the page shows of it): the page changes only with what is ``shown``
+    of the content (its version's hash names the titles, the activity's its text), of the
+    learner's state in it and in the module and the unread count in the menu; with the
+    person and their roles, and what ``cache.validator`` adds of the request. None for
+    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
+    if not registry().can(type_id, Capability.READING):
+        return None
+    return cache.validator([user.id, sorted(user.role_set), shown])
 
 
 def _module_action(slug: str, action, done_message: str):

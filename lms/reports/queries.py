@@ -424,10 +424,12 @@ def _by_position_live(actor: User, today: date, filters: Filters) -> tuple[dict,
     return people, db.session.execute(query).all()
 
 
-def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
-    """One row per module assigned in the scope; one statement (and one for the titles).
-    A person has at most one current assignment of a module, so its people are its
-    assignments."""
+def by_module(
+    actor: User, today: date, filters: Filters, locale: str, titles: dict[int, str] | None = None
+) -> list[Row]:
+    """One row per module assigned in the scope; one statement (and one for the titles,
+    unless the caller has read them: ``titles``). A person has at most one current
+    assignment of a module, so its people are its assignments."""
     if _summarised():
         found = [row for row in _summary_statuses(actor, filters, ("module_id",)) if row[1]]
     else:
@@ -437,7 +439,8 @@ def by_module(actor: User, today: date, filters: Filters, locale: str) -> list[R
             .group_by(_ma.module_id)
         )
         found = db.session.execute(query).all()
-    titles = titles_of([row[0] for row in found], locale)
+    if titles is None:
+        titles = titles_of([row[0] for row in found], locale)
     rows = {row[0]: Row(key=row[0], label=titles.get(row[0], "")) for row in found}
     _fill(found, rows)
     for row in rows.values():

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.core import clock, tables
+from lms.core import cache, clock, tables
+from lms.core.db import change_mark
 from lms.core.edge import commit
 from lms.core.forms import options, submit
 from lms.core.paging import keyset_page
@@ -102,7 +103,7 @@ def _dashboard_data(filters: Filters, titles: dict):
         "headline": queries.headline(actor, today, filters),
         "units": queries.by_unit(actor, today, filters, locale),
         "positions": queries.by_position(actor, today, filters, locale),
-        "modules": queries.by_module(actor, today, filters, locale),
+        "modules": queries.by_module(actor, today, filters, locale, titles),
         "months": queries.completions_by_month(actor, today, filters),
         "targets": queries.targets(actor, today, filters, locale),
     }
@@ -148,9 +149,33 @@ def _render_dashboard(unit, form, filters, titles, target_form=None, status=200)
 @bp.route("/units/<int:unit_id>")
 @require_role(Role.MANAGER, Role.ADMIN)
 def dashboard(unit_id: int | None = None):
-    unit = _unit_or_404(unit_id)
-    form, filters, titles = _filters(DashboardFilterForm, unit_id)
-    return _render_dashboard(unit, form, filters, titles)
+    etag = _dashboard_etag()
+
+    def render() -> str:
+        unit = _unit_or_404(unit_id)
+        form, filters, titles = _filters(DashboardFilterForm, unit_id)
+        return _render_dashboard(unit, form, filters, titles)[0]
+
+    # The address names the unit and the filters; the validator, the reader.
+    return cache.page_response(etag, "\0".join(("dashboard", cache.address())), render)
+
+
+def _dashboard_etag() -> str | None:
+    """The validator of a dashboard: everything it shows of the database (figures, targets,
+    units and scope, positions, titles, the unread count) moves ``change_mark``, read
+    before any of it; besides, the day (the figures and projections are today's) and the
+    person and roles, loaded before the mark and so named by value."""
+    user = _actor()
+    return cache.validator(
+        [
+            change_mark(db.session),
+            clock.today(),
+            user.id,
+            user.username,
+            user.full_name,
+            sorted(user.role_set),
+        ]
+    )
 
 
 @bp.route("/targets", methods=["POST"])
