@@ -152,7 +152,12 @@ _WORKING_IN = (
     # What a save does not read is left to load when something does: the version (its
     # manifest) and the activity's content (a quiz's questions are parsed from it once
     # per process, ``lms.assessment.services.bank``); decoding them was most of a save.
-    .options(sa.orm.lazyload(ModuleProgress.version), sa.orm.defer(Activity.content))
+    # The progress's module is this row's.
+    .options(
+        sa.orm.lazyload(ModuleProgress.version),
+        sa.orm.lazyload(ModuleProgress.module),
+        sa.orm.defer(Activity.content),
+    )
 )
 
 
