@@ -1,5 +1,6 @@
 """Locale choice, numbers in the page's language and Vietnamese diacritic folding."""
 
+import functools
 import unicodedata
 
 from babel.numbers import format_decimal as babel_decimal
@@ -23,17 +24,26 @@ def format_percent(number, decimals: int = 0) -> str:
     """``number`` (a fraction: 0.855) as a percentage the way the page's language writes it,
     with at most ``decimals`` decimals and none that are zero: "85,5%" in Vietnamese,
     "85.5%" in English, "100%" for 1. The ``percentformat`` template filter."""
-    rounded = round(float(number), decimals + 2)
-    return babel_percent(rounded, locale=_numbers_locale(), decimal_quantization=False)
+    return _percent_text(round(float(number), decimals + 2), _numbers_locale())
 
 
 def format_decimal(number, decimals: int = 1) -> str:
     """``number`` with at most ``decimals`` decimals (none that are zero) and grouped
     thousands, the way the page's language writes it: "1,5" and "12.345" in Vietnamese.
     The ``decimalformat`` template filter."""
-    return babel_decimal(
-        round(float(number), decimals), locale=_numbers_locale(), decimal_quantization=False
-    )
+    return _decimal_text(round(float(number), decimals), _numbers_locale())
+
+
+# A dashboard formats a few hundred numbers, most of them the same few: each is written once
+# per language (Babel applies its pattern anew on every call).
+@functools.lru_cache(maxsize=4096)
+def _percent_text(number: float, locale) -> str:
+    return babel_percent(number, locale=locale, decimal_quantization=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_text(number: float, locale) -> str:
+    return babel_decimal(number, locale=locale, decimal_quantization=False)
 
 
 def fold(text: str) -> str:
