@@ -31,7 +31,7 @@ from lms.accounts.models import User
 from lms.catalogue.models import Module
 from lms.catalogue.queries import latest_versions
 from lms.core import audit, clock, signals
-from lms.core.db import insert_rows
+from lms.core.db import insert_rows, resample
 from lms.core.errors import Invalid, PermissionDenied
 from lms.extensions import db
 from lms.learning import summaries
@@ -328,6 +328,8 @@ def sync_users(user_ids, *, today: date | None = None, module_ids=None) -> SyncR
     total = SyncResult()
     for start in range(0, len(people), SYNC_BATCH):
         total += _sync_batch(people[start : start + SYNC_BATCH], today, module_ids)
+    # Before the summary rows are refreshed from them (at the flush that follows).
+    resample(db.session, ModuleAssignment, total.assigned)
     return total
 
 
