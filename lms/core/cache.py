@@ -23,6 +23,7 @@ from typing import Any, cast
 import redis
 from flask import Response, current_app, make_response, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from lms.core import clock
@@ -129,17 +130,23 @@ _TOKEN_HOURS = 4
 
 
 def validator(parts: list) -> str | None:
-    """A page's validator (``ETag``): a digest of ``parts``, what the page shows of the
-    database and the person, with what every page shows of the request besides: the
-    language, and the session and age of the page's CSRF tokens. None while notices wait to
-    be shown (the page shows them once)."""
+    """A page's validator (``ETag``) for the signed-in person: a digest of ``parts``, what
+    the page shows of the database, with what every page shows besides: the person (the
+    menu names them and offers what their roles may do; named by value, as loaded), the
+    language, and the session and age of the page's CSRF tokens. None while notices wait
+    to be shown (the page shows them once)."""
     if session.get("_flashes"):
         return None
     field = current_app.config["WTF_CSRF_FIELD_NAME"]
     if field not in session:
         generate_csrf()  # as the page would: a session without a CSRF token gets one now
+    person = current_user._get_current_object()
     parts = [
         *parts,
+        person.id,
+        person.username,
+        person.full_name,
+        sorted(person.role_set),
         str(get_locale()),
         session[field],
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),

@@ -78,10 +78,40 @@ def module_by_slug(slug: str) -> Module | None:
     return db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
 
 
+def _in_activity_worked_in(query: sa.Select) -> sa.Select:
+    """``query`` joined to the learner's (``user_id``) current progress in module ``slug``
+    and their state in its activity ``key``: no row unless they have opened it."""
+    return (
+        query.join(
+            ModuleProgress,
+            sa.and_(
+                ModuleProgress.module_id == Module.id,
+                ModuleProgress.user_id == sa.bindparam("user_id"),
+                ModuleProgress.superseded_at.is_(None),
+            ),
+        )
+        .join(
+            Activity,
+            sa.and_(
+                Activity.version_id == ModuleProgress.version_id,
+                Activity.key == sa.bindparam("key"),
+            ),
+        )
+        .join(
+            ActivityProgress,
+            sa.and_(
+                ActivityProgress.module_progress_id == ModuleProgress.id,
+                ActivityProgress.activity_id == Activity.id,
+            ),
+        )
+        .where(Module.slug == sa.bindparam("slug"))
+    )
+
+
 # A repeat visit to an activity the learner already works in: one row naming everything a
 # text's page shows of the learner (``lms.learning.views._reading_etag``) and when they
 # were last seen, so that an unchanged page is known before any object is loaded. Built once.
-_VISIT = (
+_VISIT = _in_activity_worked_in(
     sa.select(
         Activity.id.label("activity_id"),
         Activity.type_id,
@@ -95,69 +125,22 @@ _VISIT = (
         ActivityProgress.data,
         ActivityProgress.last_seen_at.label("state_seen_at"),
         unread_count_of(sa.bindparam("user_id")).label("unread"),
-    )
-    .select_from(Module)
-    .join(
-        ModuleProgress,
-        sa.and_(
-            ModuleProgress.module_id == Module.id,
-            ModuleProgress.user_id == sa.bindparam("user_id"),
-            ModuleProgress.superseded_at.is_(None),
-        ),
-    )
-    .join(ModuleVersion, ModuleVersion.id == ModuleProgress.version_id)
-    .join(
-        Activity,
-        sa.and_(
-            Activity.version_id == ModuleProgress.version_id, Activity.key == sa.bindparam("key")
-        ),
-    )
-    .join(
-        ActivityProgress,
-        sa.and_(
-            ActivityProgress.module_progress_id == ModuleProgress.id,
-            ActivityProgress.activity_id == Activity.id,
-        ),
-    )
-    .where(Module.slug == sa.bindparam("slug"))
-)
+    ).select_from(Module)
+).join(ModuleVersion, ModuleVersion.id == ModuleProgress.version_id)
 
 
 # The objects a learner's form in an activity they already work in needs (a quiz's answers
 # are saved as the learner goes): one statement. Built once.
-_WORKING_IN = (
+_WORKING_IN = _in_activity_worked_in(
     sa.select(Module, ModuleProgress, Activity, ActivityProgress)
-    .join(
-        ModuleProgress,
-        sa.and_(
-            ModuleProgress.module_id == Module.id,
-            ModuleProgress.user_id == sa.bindparam("user_id"),
-            ModuleProgress.superseded_at.is_(None),
-        ),
-    )
-    .join(
-        Activity,
-        sa.and_(
-            Activity.version_id == ModuleProgress.version_id, Activity.key == sa.bindparam("key")
-        ),
-    )
-    .join(
-        ActivityProgress,
-        sa.and_(
-            ActivityProgress.module_progress_id == ModuleProgress.id,
-            ActivityProgress.activity_id == Activity.id,
-        ),
-    )
-    .where(Module.slug == sa.bindparam("slug"))
+).options(
     # What a save does not read is left to load when something does: the version (its
     # manifest) and the activity's content (a quiz's questions are parsed from it once
     # per process, ``lms.assessment.services.bank``); decoding them was most of a save.
     # The progress's module is this row's.
-    .options(
-        sa.orm.lazyload(ModuleProgress.version),
-        sa.orm.lazyload(ModuleProgress.module),
-        sa.orm.defer(Activity.content),
-    )
+    sa.orm.lazyload(ModuleProgress.version),
+    sa.orm.lazyload(ModuleProgress.module),
+    sa.orm.defer(Activity.content),
 )
 
 

@@ -187,7 +187,6 @@ def activity(slug: str, key: str):
     _flash_notices(runtime)
     progress = progress or db.session.get(ModuleProgress, state.module_progress_id)
     etag = _reading_etag(
-        user,
         activity.type_id,
         version_hash=version.content_hash,
         activity_hash=activity.content_hash,
@@ -215,7 +214,7 @@ def activity(slug: str, key: str):
             progress=progress,
         )
 
-    return cache.page_response(etag, _page_key(user), render)
+    return cache.page_response(etag, _page_key(), render)
 
 
 def _submit(user, slug: str, key: str):
@@ -228,18 +227,19 @@ def _submit(user, slug: str, key: str):
         module, progress, _version, activities, index = _where_in(user, slug, key)
         activity, state = activities[index], None
     runtime = _runtime(slug, key, progress)
+    wants_json = _wants_json()
     submitted = commit(
         lambda: services.submit_activity(
             user, module, activity, request.form, runtime, progress=progress, state=state
         ),
-        quiet=_wants_json(),
+        quiet=wants_json,
     )
     if not submitted:
-        if _wants_json():
+        if wants_json:
             return jsonify(error=str(submitted.refusal.message)), submitted.refusal.status
         return redirect(runtime.action_url)
     state = submitted.value
-    if _wants_json():
+    if wants_json:
         # A notice here means the answer was not kept (the time was up).
         notices = [str(message) for message in runtime.messages]
         return jsonify(saved=not notices, notices=notices)
@@ -265,7 +265,6 @@ def _unchanged_reading(user, slug: str, key: str):
     ):
         return None
     etag = _reading_etag(
-        user,
         seen.type_id,
         version_hash=seen.version_hash,
         activity_hash=seen.activity_hash,
@@ -275,25 +274,24 @@ def _unchanged_reading(user, slug: str, key: str):
         progress_pct=seen.progress_pct,
         unread=seen.unread,
     )
-    return None if etag is None else cache.cached_response(etag, _page_key(user))
+    return None if etag is None else cache.cached_response(etag, _page_key())
 
 
-def _page_key(user) -> str:
-    # What the validator names, the page at this address for this person shows: the same
-    # validator is the same page (the footer names the person).
-    return "\0".join(("reading", cache.address(), user.username, user.full_name))
+def _page_key() -> str:
+    # What the validator names (the person included), the page at this address shows.
+    return "\0".join(("reading", cache.address()))
 
 
-def _reading_etag(user, type_id: str, **shown) -> str | None:
+def _reading_etag(type_id: str, **shown) -> str | None:
     """The validator of a text's page (``Capability.READING``: no records of its own, so
     its state is all the page shows of it): the page changes only with what is ``shown``
     of the content (its version's hash names the titles, the activity's its text), of the
-    learner's state in it and in the module and the unread count in the menu; with the
-    person and their roles, and what ``cache.validator`` adds of the request. None for
-    other types (a quiz's page tells the time), and when notices are waiting to be shown."""
+    learner's state in it and in the module and the unread count in the menu; with what
+    ``cache.validator`` adds (the person, the language, the CSRF session). None for other
+    types (a quiz's page tells the time), and when notices are waiting to be shown."""
     if not registry().can(type_id, Capability.READING):
         return None
-    return cache.validator([user.id, sorted(user.role_set), shown])
+    return cache.validator([shown])
 
 
 def _module_action(slug: str, action, done_message: str):

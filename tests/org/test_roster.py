@@ -395,7 +395,11 @@ def statements():
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
-def test_applying_costs_the_same_statements_for_ten_rows_as_for_three_hundred(org_chart):
+def _statements_applying_ten_and_three_hundred() -> tuple[list, list]:
+    """The statements of applying 10 new people ("few000"…) and then 300 ("many000"…), each
+    holding R-DOC and R-DESK in R-WARD. (SQLite, with no round trips to save, inserts the
+    rows the ORM needs back one statement each: its INSERTs are left out.)"""
+
     def rows(count, tag):
         return csv_bytes(
             *(
@@ -408,11 +412,15 @@ def test_applying_costs_the_same_statements_for_ten_rows_as_for_three_hundred(or
         assert run(rows(10, "few")).counts["created"] == 10
     with statements() as many:
         assert run(rows(300, "many")).counts["created"] == 300
-    # A chunk is applied in bulk: the statements do not grow with the rows. (SQLite, with no
-    # round trips to save, inserts the rows the ORM needs back one statement each.)
     if db.engine.dialect.name == "sqlite":
         few = [verb for verb, _text in few if verb != "INSERT"]
         many = [verb for verb, _text in many if verb != "INSERT"]
+    return few, many
+
+
+def test_applying_costs_the_same_statements_for_ten_rows_as_for_three_hundred(org_chart):
+    few, many = _statements_applying_ten_and_three_hundred()
+    # A chunk is applied in bulk: the statements do not grow with the rows.
     assert len(many) <= len(few) + 2, (len(few), len(many))
     made = users_named("many000", "many299")
     assert positions_of(made["many299"]) == {("R-DOC", "R-WARD"), ("R-DESK", "R-WARD")}
@@ -582,21 +590,7 @@ def test_positions_with_curricula_cost_the_same_statements_for_ten_rows_as_three
                 None, position, module_id, due_basis=DUE_FROM_ASSIGNMENT, due_days=30
             )
 
-    def rows(count, tag):
-        return csv_bytes(
-            *(
-                f"{tag}{n:03d},Người Số {n},{tag}{n}@example.vn,R-WARD,R-DOC;R-DESK,2026-03-01,"
-                for n in range(count)
-            )
-        )
-
-    with statements() as few:
-        assert run(rows(10, "few")).counts["created"] == 10
-    with statements() as many:
-        assert run(rows(300, "many")).counts["created"] == 300
-    if db.engine.dialect.name == "sqlite":
-        few = [verb for verb, _text in few if verb != "INSERT"]
-        many = [verb for verb, _text in many if verb != "INSERT"]
+    few, many = _statements_applying_ten_and_three_hundred()
     assert len(many) <= len(few) + 2, (len(few), len(many))
     people = sa.select(User.id).where(User.username.like("many%"))
     assigned = db.session.execute(
