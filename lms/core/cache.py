@@ -140,13 +140,12 @@ def validator(parts: list) -> str | None:
     field = current_app.config["WTF_CSRF_FIELD_NAME"]
     if field not in session:
         generate_csrf()  # as the page would: a session without a CSRF token gets one now
-    person = current_user._get_current_object()
     parts = [
         *parts,
-        person.id,
-        person.username,
-        person.full_name,
-        sorted(person.role_set),
+        current_user.id,
+        current_user.username,
+        current_user.full_name,
+        sorted(current_user.role_set),
         str(get_locale()),
         session[field],
         int(clock.now().timestamp()) // (_TOKEN_HOURS * 3600),
