@@ -68,17 +68,18 @@ class ModuleVersion(Base):
     __table_args__ = (sa.UniqueConstraint("module_id", "number"),)
 
     def title(self, locale: str) -> str:
-        return _in(self.manifest["title"], locale)
+        return localized(self.manifest["title"], locale)
 
     def summary(self, locale: str) -> str:
-        return _in(self.manifest["summary"], locale)
+        return localized(self.manifest["summary"], locale)
 
     @property
     def languages(self) -> list[str]:
         return self.manifest["languages"]
 
 
-def _in(texts: dict[str, str], locale: str) -> str:
+def localized(texts: dict[str, str], locale: str) -> str:
+    """The text of ``texts`` (by language code) in ``locale``, else the first there is."""
     return texts.get(locale) or next(iter(texts.values()), "")
 
 
@@ -104,7 +105,7 @@ class Activity(Base):
     )
 
     def title(self, locale: str) -> str:
-        return _in(self.titles, locale)
+        return localized(self.titles, locale)
 
 
 class ModuleCompetency(Base):

@@ -8,23 +8,30 @@ on; nothing is ever invalidated, a changed input is a new key.
 
 ``page`` keeps whole pages the same way, in this process only: a page whose validator
 (``ETag``) names everything it shows is rendered once per validator and address, and served
-again from here until the validator changes. ``parsed`` keeps objects made from immutable
-content (a quiz's questions), in this process only; they must not be changed by their users.
+again from here until the validator changes. ``read_page_response`` keeps a page whose
+validator is the digest of the data it shows, found again through a cheaper mark that moves
+whenever that data may have changed. ``parsed`` keeps objects made from immutable content (a
+quiz's questions), in this process only; they must not be changed by their users.
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from threading import Lock
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import redis
 from flask import Response, current_app, make_response, request, session
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import inspect
+from sqlalchemy.engine import Row
 
 from lms.core import clock
 
@@ -34,6 +41,8 @@ LOCAL_ENTRIES = 512
 PAGE_ENTRIES = 256
 # Parsed objects kept in each process (a quiz's questions in one language).
 PARSED_ENTRIES = 256
+# Content validators kept in each process, by mark and address (a few dozen bytes each).
+MARKED_ENTRIES = 1024
 # Entries in Redis expire when unused this long, so retired versions do not stay forever.
 REDIS_SECONDS = 7 * 24 * 3600
 _PREFIX = "lms:immutable:"
@@ -67,6 +76,7 @@ class _LeastRecentlyUsed:
 _local = _LeastRecentlyUsed(LOCAL_ENTRIES)
 _pages = _LeastRecentlyUsed(PAGE_ENTRIES)
 _parsed = _LeastRecentlyUsed(PARSED_ENTRIES)
+_marked = _LeastRecentlyUsed(MARKED_ENTRIES)
 
 
 def _redis() -> redis.Redis | None:
@@ -180,6 +190,66 @@ def cached_response(etag: str, key: str) -> Response | None:
     return None if kept is None else _validated(make_response(kept), etag)
 
 
+Data = TypeVar("Data")
+
+
+def read_page_response(
+    mark: str | None,
+    key: str,
+    read: Callable[[], Data],
+    shown: Callable[[Data], Any],
+    render: Callable[[Data], str],
+) -> Response:
+    """``page_response`` for a page whose data is read apart from its rendering: its
+    validator is the digest of ``shown(read())`` (``fingerprint``: it must hold everything
+    of the database the page shows), so a change elsewhere in the database costs the
+    reading, not a render. ``mark`` (a ``validator`` that moves with anything the data
+    is read from, possibly with much more) finds the page again without reading while it
+    stays the same. None: no validator, rendered every time."""
+    if mark is None:
+        return make_response(render(read()))
+    marked = "\0".join((mark, key))
+    etag = _marked.get(marked)
+    kept = None if etag is None else cached_response(etag, key)
+    if kept is not None:
+        return kept
+    data = read()
+    etag = validator([_digest(fingerprint(shown(data)))])
+    if etag is None:  # the reading left a notice to show
+        return make_response(render(data))
+    _marked.put(marked, etag)
+    return page_response(etag, key, lambda: render(data))
+
+
+def fingerprint(value: Any) -> Any:
+    """``value`` as plain JSON data that differs whenever ``value`` does: dataclasses and
+    mapped objects by their fields and columns, rows and collections item by item, dates and
+    lazy strings as text. Anything else is refused, rather than named by an address that
+    differs every time."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | datetime | Decimal):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return [type(value).__name__, fingerprint(fields)]
+    if isinstance(value, Mapping):
+        return [[fingerprint(k), fingerprint(v)] for k, v in value.items()]
+    if isinstance(value, list | tuple | Row):
+        return [fingerprint(item) for item in value]
+    mapped = inspect(value, raiseerr=False)
+    if mapped is not None and hasattr(mapped, "mapper"):
+        columns = {c.key: getattr(value, c.key) for c in mapped.mapper.column_attrs}
+        return [type(value).__name__, fingerprint(columns)]
+    if isinstance(value, LazyString) or hasattr(value, "__html__"):
+        return str(value)
+    raise TypeError(f"no fingerprint for {type(value).__name__}")
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
+
+
 def _validated(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.cache_control.private, response.cache_control.no_cache = True, True
@@ -191,3 +261,4 @@ def forget_local() -> None:
     _local.clear()
     _pages.clear()
     _parsed.clear()
+    _marked.clear()

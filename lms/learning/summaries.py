@@ -462,23 +462,34 @@ def _insert(model, kind: int, query: sa.Select) -> None:
     db.session.execute(sa.insert(model).from_select([*keys, *measures, "kind"], query))
 
 
-def subtree_sums(model, tops: list[int], group: tuple[str, ...] = (), where=()) -> sa.Select:
+def subtree_sums(model, group: tuple[str, ...] = (), where=()) -> sa.Select:
     """SQL: the figures of the subtrees of the units ``tops`` (their TREE rows plus the
     CHANGE rows below them), summed by the columns ``group``, where "unit_id" is the top
-    unit; ``where`` holds conditions on ``model``'s columns."""
+    unit; ``where`` holds conditions on ``model``'s columns. Its parameters: "tops" and
+    those of ``subtree_params``, and any of ``where``'s; without a value in it, the
+    statement can be built once and run again."""
     keys, measures = _COLUMNS[model]
     columns = [*(getattr(model, key) for key in keys[1:]), *(getattr(model, m) for m in measures)]
-    _own, tree_kind, change_kind = kinds()
+    tops = sa.bindparam("tops", expanding=True)
     tree = sa.select(model.unit_id.label("unit_id"), *columns).where(
-        model.kind == tree_kind, model.unit_id.in_(tops), *where
+        model.kind == sa.bindparam("tree_kind"), model.unit_id.in_(tops), *where
     )
     changes = (
         sa.select(OrgUnitClosure.ancestor_id.label("unit_id"), *columns)
         .join(OrgUnitClosure, OrgUnitClosure.descendant_id == model.unit_id)
-        .where(model.kind == change_kind, OrgUnitClosure.ancestor_id.in_(tops), *where)
+        .where(
+            model.kind == sa.bindparam("change_kind"), OrgUnitClosure.ancestor_id.in_(tops), *where
+        )
     )
     rows = sa.union_all(tree, changes).subquery("rows")
     grouped = [rows.c[name] for name in group]
     return sa.select(
         *grouped, *(sa.func.coalesce(sa.func.sum(rows.c[m]), 0).label(m) for m in measures)
     ).group_by(*grouped)
+
+
+def subtree_params(tops: list[int]) -> dict:
+    """The values of ``subtree_sums``'s own parameters: the units ``tops``, and the kinds
+    of rows of the generation in use."""
+    _own, tree_kind, change_kind = kinds()
+    return {"tops": tops, "tree_kind": tree_kind, "change_kind": change_kind}

@@ -5,6 +5,7 @@ Every function takes the actor and restricts to the units they may see with
 one grouped statement, whatever the number of units, people or assignments.
 """
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from flask import g, has_request_context
 from lms.accounts.models import User
 from lms.assessment.models import FINISHED, QuizAttempt
 from lms.catalogue.models import Activity, Module, ModuleVersion
-from lms.catalogue.queries import titles_of
+from lms.catalogue.queries import all_titles, titles_of
 from lms.certificates.models import POSITION, Certificate
 from lms.core import clock
 from lms.core.permissions import Role
@@ -231,42 +232,54 @@ def _top_ids(actor: User, filters: Filters) -> list[int]:
     return found[key]
 
 
-def _everyone_or_position(model, filters: Filters) -> sa.ColumnElement[bool]:
-    return model.position_id == (filters.position_id or EVERYONE)
+@functools.cache
+def _summary_statement(
+    model, group: tuple[str, ...], held: bool, module: bool, since: bool
+) -> sa.Select:
+    """``summaries.subtree_sums`` of ``model`` by ``group`` for one position (or everyone,
+    the "position_id" parameter), or with ``held`` for each position held; with ``module``
+    for the module "module_id"; with ``since`` for the months from "month" on. Built once
+    per shape: building a statement costs more than running it."""
+    where = [
+        model.position_id != EVERYONE if held else model.position_id == sa.bindparam("position_id")
+    ]
+    if module and hasattr(model, "module_id"):
+        where.append(model.module_id == sa.bindparam("module_id"))
+    if since:
+        where.append(model.month >= sa.bindparam("month"))
+    return summaries.subtree_sums(model, group, where)
 
 
 def _summary_figures(
-    model, actor: User, filters: Filters, group=(), units=None, positions=_everyone_or_position
+    model, actor: User, filters: Filters, group=(), units=None, held=False, since=None
 ):
     """Rows of the summary ``model`` over the scope (or the subtrees of ``units``), for the
-    filters' module and the ``positions`` condition (a function of the model; by default
-    the filters' position, or everyone), summed by ``group``."""
-    where = [positions(model, filters)]
-    if filters.module_id is not None and hasattr(model, "module_id"):
-        where.append(model.module_id == filters.module_id)
+    filters' module and position (or everyone; with ``held``, and no position filtered, for
+    each position held), from the month ``since`` ("YYYY-MM") on, summed by ``group``."""
+    held = held and filters.position_id is None
+    statement = _summary_statement(
+        model, tuple(group), held, filters.module_id is not None, since is not None
+    )
     # A list of ids, not a subquery: the planner cannot guess how few units a subquery
     # gives and would scan every summary row.
     tops = units if units is not None else _top_ids(actor, filters)
-    return db.session.execute(summaries.subtree_sums(model, tops, group, where)).all()
+    params = {
+        **summaries.subtree_params(tops),
+        "position_id": filters.position_id or EVERYONE,
+        "module_id": filters.module_id,
+        "month": since,
+    }
+    return db.session.execute(statement, params).all()
 
 
-def _summary_statuses(
-    actor: User, filters: Filters, group=(), units=None, positions=_everyone_or_position
-) -> list[tuple]:
+def _summary_statuses(actor: User, filters: Filters, group=(), units=None, held=False) -> list:
     """(*group, *FIGURES) rows from the summary rows. With a period, "completed" counts
     the current completions made since it began, which the rows keep by month."""
-    found = _summary_figures(UnitFigures, actor, filters, group, units, positions)
+    found = _summary_figures(UnitFigures, actor, filters, group, units, held)
     if filters.completed_since is None:
         return found
     month = filters.completed_since.strftime("%Y-%m")
-    since = _summary_figures(
-        UnitCompletions,
-        actor,
-        filters,
-        group,
-        units,
-        lambda model, filters: sa.and_(positions(model, filters), model.month >= month),
-    )
+    since = _summary_figures(UnitCompletions, actor, filters, group, units, held, month)
     completed = {tuple(row[: len(group)]): row.completed for row in since}
     at = len(group) + FIGURES.index("completed")
     return [
@@ -372,12 +385,10 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
     """One row per position held in the scope: its holders and their assignments of the
     modules its curriculum requires; three statements."""
     if _summarised():
-        found = _summary_figures(
-            UnitPeople, actor, filters, ("position_id",), None, _positions_held
-        )
+        found = _summary_figures(UnitPeople, actor, filters, ("position_id",), held=True)
         # A position nobody holds any more (its people moved out) sums to no one.
         people = {position_id: count for position_id, count in found if count}
-        figures = _summary_statuses(actor, filters, ("position_id",), None, _positions_held)
+        figures = _summary_statuses(actor, filters, ("position_id",), held=True)
     else:
         people, figures = _by_position_live(actor, today, filters)
     positions = db.session.scalars(
@@ -386,12 +397,6 @@ def by_position(actor: User, today: date, filters: Filters, locale: str) -> list
     rows = {p.id: Row(key=p.id, label=p.name(locale), people=int(people[p.id])) for p in positions}
     _fill(figures, rows)
     return list(rows.values())
-
-
-def _positions_held(model, filters: Filters) -> sa.ColumnElement[bool]:
-    if filters.position_id is None:
-        return model.position_id != EVERYONE
-    return model.position_id == filters.position_id
 
 
 def _by_position_live(actor: User, today: date, filters: Filters) -> tuple[dict, list]:
@@ -459,16 +464,7 @@ def completions_by_month(
     since = max(first, filters.completed_since or first)
     if _summarised() and months == summaries.MONTHS:
         month = since.strftime("%Y-%m")
-        found = _summary_figures(
-            UnitCompletions,
-            actor,
-            filters,
-            ("month",),
-            None,
-            lambda model, filters: sa.and_(
-                _everyone_or_position(model, filters), model.month >= month
-            ),
-        )
+        found = _summary_figures(UnitCompletions, actor, filters, ("month",), since=month)
         counts = {row.month: row.completions for row in found}
     else:
         counts = _completions_live(actor, today, filters, since)
@@ -576,7 +572,7 @@ def people_order(today: date, sort: str = "name") -> list:
 
 def module_titles(locale: str) -> dict[int, str]:
     """Every module's title at its latest version, by id (a handful of rows)."""
-    return titles_of(list(db.session.scalars(sa.select(Module.id))), locale)
+    return all_titles(locale)
 
 
 def finished_attempts(user_ids: list[int]) -> sa.Subquery:

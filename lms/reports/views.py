@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,7 +15,9 @@ from lms.core.permissions import Role, require_role
 from lms.core.tables import Column
 from lms.extensions import db
 from lms.learning.queries import STATUSES, my_assignments
+from lms.notifications.services import unread_count
 from lms.org import queries as org_queries
+from lms.org.models import OrgUnit
 from lms.reports import bp, queries, services
 from lms.reports.forms import (
     DashboardFilterForm,
@@ -97,16 +101,53 @@ def _filters(form_class, unit_id: int | None):
     return form, filters, titles
 
 
-def _dashboard_data(filters: Filters, titles: dict):
+@dataclass
+class DashboardPage:
+    """What a dashboard shows of the database, read before it is rendered."""
+
+    unit: OrgUnit | None
+    ancestors: list[OrgUnit]
+    form: DashboardFilterForm
+    filters: Filters
+    titles: dict[int, str]
+    tables: dict
+    unread: int
+
+    def shown(self) -> list:
+        """What names the page (``cache.fingerprint``): the form's position names besides
+        the titles; its other choices are constants."""
+        return [
+            self.unit,
+            self.ancestors,
+            self.form.position.choices,
+            self.filters,
+            self.titles,
+            self.tables,
+            self.unread,
+        ]
+
+
+def _read_dashboard(unit_id: int | None) -> DashboardPage:
     actor, today, locale = _actor(), clock.today(), _locale()
-    return {
-        "headline": queries.headline(actor, today, filters),
-        "units": queries.by_unit(actor, today, filters, locale),
-        "positions": queries.by_position(actor, today, filters, locale),
-        "modules": queries.by_module(actor, today, filters, locale, titles),
-        "months": queries.completions_by_month(actor, today, filters),
-        "targets": queries.targets(actor, today, filters, locale),
-    }
+    unit = _unit_or_404(unit_id)
+    form, filters, titles = _filters(DashboardFilterForm, unit_id)
+    return DashboardPage(
+        unit=unit,
+        ancestors=queries.visible_ancestors(actor, unit) if unit else [],
+        form=form,
+        filters=filters,
+        titles=titles,
+        tables={
+            "headline": queries.headline(actor, today, filters),
+            "units": queries.by_unit(actor, today, filters, locale),
+            "positions": queries.by_position(actor, today, filters, locale),
+            "modules": queries.by_module(actor, today, filters, locale, titles),
+            "months": queries.completions_by_month(actor, today, filters),
+            "targets": queries.targets(actor, today, filters, locale),
+        },
+        # The menu's count: read here so that it names the page too.
+        unread=unread_count(actor),
+    )
 
 
 def _target_form(form, titles: dict, units: list[tuple[int, str]]) -> TargetForm:
@@ -124,47 +165,47 @@ def _target_form(form, titles: dict, units: list[tuple[int, str]]) -> TargetForm
     return target_form
 
 
-def _render_dashboard(unit, form, filters, titles, target_form=None, status=200):
-    data = _dashboard_data(filters, titles)
+def _render_dashboard(page: DashboardPage, target_form: TargetForm | None = None) -> str:
     if target_form is None:
-        units = [(unit.id, unit.name(_locale()))] if unit else []
-        units += [(row.key, row.label) for row in data["units"]]
-        target_form = _target_form(form, titles, units)
+        units = [(page.unit.id, page.unit.name(_locale()))] if page.unit else []
+        units += [(row.key, row.label) for row in page.tables["units"]]
+        target_form = _target_form(page.form, page.titles, units)
     return render_template(
         "reports/dashboard.html",
-        unit=unit,
-        ancestors=queries.visible_ancestors(_actor(), unit) if unit else [],
-        form=form,
-        filters=filters,
+        unit=page.unit,
+        ancestors=page.ancestors,
+        form=page.form,
+        filters=page.filters,
         status_labels=STATUS_LABELS,
         target_form=target_form,
         delete_form=DeleteTargetForm(),
         target_state_labels=TARGET_STATE_LABELS,
-        titles=titles,
-        **data,
-    ), status
+        titles=page.titles,
+        **page.tables,
+    )
 
 
 @bp.route("/")
 @bp.route("/units/<int:unit_id>")
 @require_role(Role.MANAGER, Role.ADMIN)
 def dashboard(unit_id: int | None = None):
-    etag = _dashboard_etag()
-
-    def render() -> str:
-        unit = _unit_or_404(unit_id)
-        form, filters, titles = _filters(DashboardFilterForm, unit_id)
-        return _render_dashboard(unit, form, filters, titles)[0]
-
     # The address names the unit and the filters; the validator, the reader.
-    return cache.page_response(etag, "\0".join(("dashboard", cache.address())), render)
+    return cache.read_page_response(
+        _dashboard_mark(),
+        "\0".join(("dashboard", cache.address())),
+        lambda: _read_dashboard(unit_id),
+        DashboardPage.shown,
+        _render_dashboard,
+    )
 
 
-def _dashboard_etag() -> str | None:
-    """The validator of a dashboard: everything it shows of the database (figures, targets,
-    units and scope, positions, titles, the unread count) moves ``change_mark``, read
-    before any of it; besides, the day (the figures and projections are today's) and what
-    ``cache.validator`` adds (the person, loaded before the mark, by value)."""
+def _dashboard_mark() -> str | None:
+    """What finds a dashboard again without reading it: everything it shows of the
+    database (figures, targets, units and scope, positions, titles, the unread count)
+    moves ``change_mark``, read before any of it; besides, the day (the figures and
+    projections are today's) and what ``cache.validator`` adds (the person, loaded before
+    the mark, by value). Most commits change nothing a dashboard shows: then the page read
+    again names the same page (``DashboardPage.shown``) and is not rendered again."""
     return cache.validator([change_mark(db.session), clock.today()])
 
 
@@ -176,7 +217,7 @@ def create_target(unit_id: int | None = None):
     scope is 404, like an absent one."""
     actor, locale = _actor(), _locale()
     unit = _unit_or_404(unit_id)
-    form, filters, titles = _filters(DashboardFilterForm, unit_id)
+    form, _filters_read, titles = _filters(DashboardFilterForm, unit_id)
     target_form = _target_form(form, titles, queries.target_units(actor, unit, locale))
     chosen = request.form.get("target-unit", type=int)
     if chosen is not None and queries.visible_unit(actor, chosen) is None:
@@ -195,7 +236,7 @@ def create_target(unit_id: int | None = None):
     if submit(target_form, create):
         flash(_("Target saved."), "success")
         return redirect(_dashboard_url(unit_id) + "#targets-title")
-    return _render_dashboard(unit, form, filters, titles, target_form, status=422)
+    return _render_dashboard(_read_dashboard(unit_id), target_form), 422
 
 
 def _dashboard_url(unit_id: int | None) -> str:

@@ -1,11 +1,13 @@
-"""The manager dashboard is kept rendered per validator (``reports.views._dashboard_etag``):
-whatever changes what it shows, the next view shows it, as a page rendered afresh does."""
+"""The manager dashboard is kept rendered per validator (``reports.views.dashboard``):
+whatever changes what it shows, the next view shows it, as a page rendered afresh does;
+a change it does not show is not rendered again."""
 
 import re
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 from sqlalchemy.orm import Session
 
 from lms.core import cache
@@ -92,6 +94,41 @@ def test_a_repeat_view_is_served_without_rendering(
     unchanged = client.get("/reports/", headers={"If-None-Match": again.headers["ETag"]})
     assert unchanged.status_code == 304
     assert client.get("/reports/", headers={"If-None-Match": "other"}).status_code == 200
+
+
+def test_a_commit_the_dashboard_does_not_show_is_read_not_rendered(
+    app, client, summarised, committed, login_as
+):
+    """On either database: the mark moves with the commit, the page read again is the
+    same page, under the same validator."""
+    login_as(client, summarised.manager)
+    url = f"/reports/units/{summarised.ward.id}"
+    first = client.get(url)
+    rendered = []
+
+    def count(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    def rename_outside_the_scope():
+        with committed() as session:
+            org.edit_unit(
+                session.merge(summarised.admin),
+                session.merge(summarised.commune),
+                code=summarised.commune.code,
+                kind_code=summarised.commune.kind_code,
+                name_vi="Xã An Dương mới",
+                name_en="",
+                on=TODAY,
+            )
+
+    with template_rendered.connected_to(count, app):
+        rename_outside_the_scope()
+        again = client.get(url)
+        unchanged = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert rendered == []
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert unchanged.status_code == 304
 
 
 def test_a_learner_completing_a_module_shows(client, summarised, factory, login_as):
