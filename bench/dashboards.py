@@ -10,9 +10,12 @@
 With ``--demo`` it builds the demo city (``lms demo``) in a temporary folder, on SQLite or
 (``--postgres``) in a throw-away schema at ``LMS_TEST_POSTGRES_URL``, serves it and the bare
 page of ``bench/bare_app.py`` with gunicorn, signs in as the demo's ``manager.city`` and has
-``--concurrency`` clients request the manager's dashboard (``/reports/``), then the bare
-page, each for ``--seconds`` after ``--warmup``: requests, req/s, p50/p95 and the server's
-CPU time per request (its gunicorn master and workers, from ``/proc``).
+``--concurrency`` clients request the manager's dashboard (``/reports/``), then the same
+with a commit the dashboard does not show before each request ("read": the change mark
+moves, the page's data is read again, found the same and not rendered; the commits are the
+load generator's), then the bare page, each for ``--seconds`` after ``--warmup``: requests,
+req/s, p50/p95 and the server's CPU time per request (its gunicorn master and workers, from
+``/proc``).
 
 Runs the application in this process (no HTTP server: the figures are the application's and
 the database's time) against the database ``--database`` on the server of ``--url``, signed
@@ -27,6 +30,8 @@ page (a province's overdue assignments by due date) and its next page (keyset pa
 the CSV export of one module's assignment across the country (one row per person: about as
 many rows as people), prints requests, p50 and p95 in milliseconds, SQL statements per
 request, and for the export its rows, megabytes and the growth of the process's peak memory.
+Each dashboard is measured three ways: served from the pages kept, "read" (after a commit
+it does not show: its data read again, not rendered) and "rendered" (nothing kept).
 The curriculum change is left in the database (run ``make_national.py`` again for a clean
 one).
 """
@@ -100,9 +105,25 @@ class Statements:
         self.n += 1
 
 
-def measure(client, engine, url: str, repeat: int, *, rendered: bool = False) -> dict:
-    """Time ``repeat`` requests of ``url``; ``rendered``: each rendered, none served from
-    the pages kept (``lms.core.cache.page``)."""
+# A commit no dashboard shows (a browser's name on a sign-in): it moves the change mark,
+# so the next view reads the page's data again, finds the same and does not render.
+_UNRELATED = sa.text(
+    "UPDATE sign_ins SET user_agent = :agent WHERE id = (SELECT min(id) FROM sign_ins)"
+)
+
+
+def commit_unrelated(engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(_UNRELATED, {"agent": f"bench {time.perf_counter_ns()}"})
+
+
+# How a dashboard is requested: served from the pages kept (nothing committed since the
+# last view), read (after a commit it does not show), or rendered (nothing kept).
+WAYS = ("served", "read", "rendered")
+
+
+def measure(client, engine, url: str, repeat: int, *, way: str = "served") -> dict:
+    """Time ``repeat`` requests of ``url``, each ``way`` (``WAYS``)."""
     from lms.core import cache
 
     warm = client.get(url)
@@ -112,8 +133,10 @@ def measure(client, engine, url: str, repeat: int, *, rendered: bool = False) ->
         raise SystemExit(f"{url}: {warm.status_code}")
     timings, statements = [], set()
     for _ in range(repeat):
-        if rendered:
+        if way == "rendered":
             cache.forget_local()
+        elif way == "read":
+            commit_unrelated(engine)
         with Statements(engine) as counted:
             started = time.perf_counter()
             response = client.get(url)
@@ -361,8 +384,14 @@ def demo_scale(args) -> int:
             _, headers, _ = request(lms.port, DEMO_DASHBOARD, headers={"Cookie": cookie})
             cookie = cookie_of(headers) or cookie
 
-            def page(port: int, path: str, headers: dict):
+            # The commits of the "read" run, from the load generator (not the servers' CPU).
+            writer = sa.create_engine(database_url)
+            stack.callback(writer.dispose)
+
+            def page(port: int, path: str, headers: dict, before=None):
                 def send(_index, conn) -> None:
+                    if before is not None:
+                        before()
                     status, _, _ = request(port, path, headers=headers, conn=conn)
                     if status != 200:
                         raise ValueError(f"status {status}")
@@ -370,16 +399,17 @@ def demo_scale(args) -> int:
                 return send
 
             results = []
-            for name, server, path, headers in (
-                ("dashboard", lms, DEMO_DASHBOARD, {"Cookie": cookie}),
-                ("bare", bare, "/", {}),
+            for name, server, path, headers, before in (
+                ("dashboard", lms, DEMO_DASHBOARD, {"Cookie": cookie}, None),
+                ("read", lms, DEMO_DASHBOARD, {"Cookie": cookie}, lambda: commit_unrelated(writer)),
+                ("bare", bare, "/", {}, None),
             ):
                 print(f"Measuring {name} for {args.warmup + args.seconds:g} s ...", flush=True)
                 results.append(
                     hammer(
                         name,
                         server.port,
-                        page(server.port, path, headers),
+                        page(server.port, path, headers, before),
                         concurrency=args.concurrency,
                         warmup=args.warmup,
                         seconds=args.seconds,
@@ -489,12 +519,10 @@ def main(argv=None) -> int:
         print(f"{title}:")
         print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'statements':>10} {'KB':>6}")
         for name, path in pages:
-            ways = [(name, False)]
-            if name.endswith("dashboard"):
-                # A dashboard is served from the pages kept until anything commits.
-                ways.append((name.replace("dashboard", "rendered"), True))
-            for label, rendered in ways:
-                found = measure(client, engine, path, args.repeat, rendered=rendered)
+            ways = WAYS if name.endswith("dashboard") else WAYS[:1]
+            for way in ways:
+                label = name.replace("dashboard", way) if way != "served" else name
+                found = measure(client, engine, path, args.repeat, way=way)
                 print(
                     f"{label:<22} {statistics.median(found['timings']):>8.0f} "
                     f"{percentile(found['timings'], 0.95):>8.0f} "

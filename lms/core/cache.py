@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from threading import Lock
@@ -214,40 +214,38 @@ def read_page_response(
     if kept is not None:
         return kept
     data = read()
-    etag = validator([_digest(fingerprint(shown(data)))])
+    etag = validator([fingerprint(shown(data))])
     if etag is None:  # the reading left a notice to show
         return make_response(render(data))
     _marked.put(marked, etag)
     return page_response(etag, key, lambda: render(data))
 
 
-def fingerprint(value: Any) -> Any:
-    """``value`` as plain JSON data that differs whenever ``value`` does: dataclasses and
-    mapped objects by their fields and columns, rows and collections item by item, dates and
-    lazy strings as text. Anything else is refused, rather than named by an address that
-    differs every time."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, date | datetime | Decimal):
+def fingerprint(value: Any) -> str:
+    """A digest of ``value`` that differs whenever ``value`` does: lists, tuples, rows and
+    mappings item by item, dataclasses and mapped objects by their fields and columns,
+    dates and lazy strings as text. Anything else is refused, rather than named by an
+    address that differs every time."""
+    data = json.dumps(value, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` (of a type JSON does not know) as data JSON knows, one level deep."""
+    if isinstance(value, date | datetime | Decimal | LazyString):
         return str(value)
+    if isinstance(value, Row):
+        return list(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return [type(value).__name__, fingerprint(fields)]
-    if isinstance(value, Mapping):
-        return [[fingerprint(k), fingerprint(v)] for k, v in value.items()]
-    if isinstance(value, list | tuple | Row):
-        return [fingerprint(item) for item in value]
+        return [type(value).__name__, fields]
     mapped = inspect(value, raiseerr=False)
     if mapped is not None and hasattr(mapped, "mapper"):
-        columns = {c.key: getattr(value, c.key) for c in mapped.mapper.column_attrs}
-        return [type(value).__name__, fingerprint(columns)]
-    if isinstance(value, LazyString) or hasattr(value, "__html__"):
-        return str(value)
+        return [
+            type(value).__name__,
+            {c.key: getattr(value, c.key) for c in mapped.mapper.column_attrs},
+        ]
     raise TypeError(f"no fingerprint for {type(value).__name__}")
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
 
 
 def _validated(response: Response, etag: str) -> Response:

@@ -1,7 +1,7 @@
 """Read-side queries of the org tree, positions and assignments, scoped to the actor."""
 
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -22,21 +22,37 @@ from lms.org.models import (
 )
 
 
-def in_scope(actor: User, unit_id_column) -> sa.ColumnElement[bool]:
-    """SQL condition: ``unit_id_column`` is a unit ``actor`` may see.
+class Scope(NamedTuple):
+    """The units someone may see: every unit ("all"), the units ``actor_id`` is attached to
+    and everything below them ("managed"), or none ("none"). ``actor_id`` may be a bound
+    parameter, for a statement built once per kind of scope and run for anyone."""
 
-    Admins see every unit; managers see the units they are attached to and everything
-    below them; anyone else sees none. Every scoped query of every domain uses this, so
-    the rule lives in one place.
-    """
+    kind: str
+    actor_id: Any
+
+
+def scope_of(actor: User) -> Scope:
+    """Admins see every unit; managers the units they are attached to and everything below
+    them; anyone else none."""
     if actor.has_any_role({Role.ADMIN}):
+        return Scope("all", actor.id)
+    return Scope("managed" if actor.has_any_role({Role.MANAGER}) else "none", actor.id)
+
+
+def in_scope(actor: User | Scope, unit_id_column) -> sa.ColumnElement[bool]:
+    """SQL condition: ``unit_id_column`` is a unit ``actor`` may see (``scope_of``).
+
+    Every scoped query of every domain uses this, so the rule lives in one place.
+    """
+    scope = actor if isinstance(actor, Scope) else scope_of(actor)
+    if scope.kind == "all":
         return sa.true()
-    if not actor.has_any_role({Role.MANAGER}):
+    if scope.kind == "none":
         return sa.false()
     visible = (
         sa.select(OrgUnitClosure.descendant_id)
         .join(ManagerUnit, ManagerUnit.unit_id == OrgUnitClosure.ancestor_id)
-        .where(ManagerUnit.user_id == actor.id)
+        .where(ManagerUnit.user_id == scope.actor_id)
     )
     return unit_id_column.in_(visible)
 
@@ -80,7 +96,7 @@ def subtree_ids(unit_id: int) -> sa.Select:
 
 
 def holding(
-    actor: User, on: date, *, unit_id: int | None = None, position_id: int | None = None
+    actor: User | Scope, on: date, *, unit_id: int | None = None, position_id: int | None = None
 ) -> list[sa.ColumnElement[bool]]:
     """SQL: a position assignment held on ``on`` in a unit ``actor`` may see, in the subtree
     of ``unit_id`` (None: anywhere in the scope), of ``position_id`` (None: any)."""
@@ -94,7 +110,7 @@ def holding(
 
 
 def holders(
-    actor: User, on: date, *, unit_id: int | None = None, position_id: int | None = None
+    actor: User | Scope, on: date, *, unit_id: int | None = None, position_id: int | None = None
 ) -> sa.Select:
     """SQL: ids of the people of a scope on ``on`` (the people a report row counts, and a
     bulk assignment reaches): the holders of ``position_id`` in the scope, or, without a

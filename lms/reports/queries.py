@@ -52,7 +52,16 @@ from lms.org.models import (
     Position,
     PositionAssignment,
 )
-from lms.org.queries import holders, holding, holds_on, in_scope, main_units, subtree_ids
+from lms.org.queries import (
+    Scope,
+    holders,
+    holding,
+    holds_on,
+    in_scope,
+    main_units,
+    scope_of,
+    subtree_ids,
+)
 from lms.reports.models import Target
 
 _ma = ModuleAssignment
@@ -287,24 +296,30 @@ def _summary_statuses(actor: User, filters: Filters, group=(), units=None, held=
     ]
 
 
-def headline(actor: User, today: date, filters: Filters) -> Row:
-    """The headline figures of the scope: two statements (three from the summary rows)."""
-    holders = _holders(actor, today, filters)
+@functools.cache
+def _certificates_statement(kind: str, unit: bool, position: bool) -> sa.Select:
+    """How many valid position certificates the people of a scope hold (of the filters'
+    position, or any), built once per kind of scope (``Scope``) and filters given, with the
+    parameters "actor_id", "today", "unit_id" and "position_id"."""
+    scope = Scope(kind, sa.bindparam("actor_id"))
+    today = sa.bindparam("today", type_=sa.Date)
+    unit_id = sa.bindparam("unit_id") if unit else None
+    position_id = sa.bindparam("position_id") if position else None
     valid = [
         Certificate.kind == POSITION,
         Certificate.revoked_at.is_(None),
         sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > today),
     ]
-    if filters.position_id is not None:
-        valid += [Certificate.position_id == filters.position_id, Certificate.user_id.in_(holders)]
+    if position_id is not None:
+        held_by = holders(scope, today, unit_id=unit_id, position_id=position_id)
+        valid += [Certificate.position_id == position_id, Certificate.user_id.in_(held_by)]
     else:
         # Holders of a position in the scope first (a semi-join), then, unless the scope is
         # everything, the main unit of each of them, looked up per certificate: far cheaper
         # than finding everyone's main unit.
-        valid.append(
-            Certificate.user_id.in_(sa.select(_pa.user_id).where(*_holding(actor, today, filters)))
-        )
-        if filters.unit_id is not None or not actor.has_any_role({Role.ADMIN}):
+        held = holding(scope, today, unit_id=unit_id)
+        valid.append(Certificate.user_id.in_(sa.select(_pa.user_id).where(*held)))
+        if unit_id is not None or kind != "all":
             main_unit = (
                 sa.select(_pa.unit_id)
                 .where(_pa.user_id == Certificate.user_id, holds_on(today))
@@ -312,23 +327,44 @@ def headline(actor: User, today: date, filters: Filters) -> Row:
                 .limit(1)
                 .scalar_subquery()
             )
-            valid.append(in_scope(actor, main_unit))
-            if filters.unit_id is not None:
-                valid.append(main_unit.in_(subtree_ids(filters.unit_id)))
-    certificates = sa.select(sa.func.count(Certificate.id)).where(*valid)
+            valid.append(in_scope(scope, main_unit))
+            if unit_id is not None:
+                valid.append(main_unit.in_(subtree_ids(unit_id)))
+    return sa.select(sa.func.count(Certificate.id)).where(*valid)
+
+
+def _scoped_params(actor: User, today: date, filters: Filters) -> dict:
+    """The values of the parameters of the statements built once per shape of scope and
+    filters."""
+    return {
+        "actor_id": actor.id,
+        "today": today,
+        "unit_id": filters.unit_id,
+        "position_id": filters.position_id,
+        "module_id": filters.module_id,
+    }
+
+
+def headline(actor: User, today: date, filters: Filters) -> Row:
+    """The headline figures of the scope: two statements (three from the summary rows)."""
+    certificates = _certificates_statement(
+        scope_of(actor).kind, filters.unit_id is not None, filters.position_id is not None
+    )
+    params = _scoped_params(actor, today, filters)
     if _summarised():
-        row = Row(key=None, label="", certificates=db.session.scalar(certificates))
+        row = Row(key=None, label="", certificates=db.session.scalar(certificates, params))
         row.people = int(_summary_figures(UnitPeople, actor, filters)[0].people)
         _fill(((None, *found) for found in _summary_statuses(actor, filters)), {None: row})
         return row
-    people = sa.select(sa.func.count(sa.distinct(holders.subquery().c.user_id)))
+    scope_people = _holders(actor, today, filters)
+    people = sa.select(sa.func.count(sa.distinct(scope_people.subquery().c.user_id)))
     found = db.session.execute(
-        sa.select(people.scalar_subquery(), certificates.scalar_subquery())
+        sa.select(people.scalar_subquery(), certificates.scalar_subquery()), params
     ).one()
     row = Row(key=None, label="", people=int(found[0] or 0), certificates=int(found[1] or 0))
     query = sa.select(
         sa.literal(None).label("key"), *status_figures(today, filters.completed_since)
-    ).where(_ma.user_id.in_(holders), _current_assignment(filters))
+    ).where(_ma.user_id.in_(scope_people), _current_assignment(filters))
     _fill(db.session.execute(query), {None: row})
     return row
 
@@ -672,19 +708,6 @@ class TargetRow:
         return "on_track"
 
 
-def _visible_targets(actor: User, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """SQL: the targets a dashboard shows: set on its unit or any unit below (at the top,
-    anywhere in the scope), kept by its position and module filters."""
-    conditions = [in_scope(actor, Target.unit_id)]
-    if filters.unit_id is not None:
-        conditions.append(Target.unit_id.in_(subtree_ids(filters.unit_id)))
-    if filters.position_id is not None:
-        conditions.append(Target.position_id == filters.position_id)
-    if filters.module_id is not None:
-        conditions.append(Target.module_id == filters.module_id)
-    return conditions
-
-
 def visible_target(actor: User, target_id: int) -> Target | None:
     """The target if ``actor`` may see it: a miss and a refusal look alike."""
     return db.session.scalar(
@@ -692,31 +715,34 @@ def visible_target(actor: User, target_id: int) -> Target | None:
     )
 
 
-def targets(actor: User, today: date, filters: Filters, locale: str) -> list[TargetRow]:
-    """Every target the dashboard shows with its people, completions and projection; two
-    statements whatever the number of targets, units or people."""
-    unit_name = OrgUnit.name_en if locale == "en" else OrgUnit.name_vi
-    position_name = Position.name_en if locale == "en" else Position.name_vi
-    found = db.session.execute(
+@functools.cache
+def _targets_statement(english: bool, kind: str, unit: bool, position: bool, module: bool):
+    """The targets a dashboard shows, with their unit's and position's names: set on its unit
+    or any unit below (at the top, anywhere in the scope), kept by its position and module
+    filters. Built once per language, kind of scope and filters given (``_scoped_params``)."""
+    unit_name = OrgUnit.name_en if english else OrgUnit.name_vi
+    position_name = Position.name_en if english else Position.name_vi
+    conditions = [in_scope(Scope(kind, sa.bindparam("actor_id")), Target.unit_id)]
+    if unit:
+        conditions.append(Target.unit_id.in_(subtree_ids(sa.bindparam("unit_id"))))
+    if position:
+        conditions.append(Target.position_id == sa.bindparam("position_id"))
+    if module:
+        conditions.append(Target.module_id == sa.bindparam("module_id"))
+    return (
         sa.select(Target, unit_name, position_name)
         .join(OrgUnit, OrgUnit.id == Target.unit_id)
         .outerjoin(Position, Position.id == Target.position_id)
-        .where(*_visible_targets(actor, filters))
+        .where(*conditions)
         .order_by(Target.due_on, unit_name, Target.id)
-    ).all()
-    zone = clock.zone()
-    rows = {
-        target.id: TargetRow(
-            target=target,
-            unit_label=unit,
-            position_label=position,
-            created_on=target.created_at.astimezone(zone).date(),
-            today=today,
-        )
-        for target, unit, position in found
-    }
-    if not rows:
-        return []
+    )
+
+
+@functools.cache
+def _target_figures_statement() -> sa.Select:
+    """(target, people, done, recent, first completion, first certificate) of the targets
+    "target_ids" on "today"; built once."""
+    today = sa.bindparam("today", type_=sa.Date)
     # (target, person) pairs: everyone holding the target's position (or any) today in the
     # target unit's subtree, once however many positions they hold there. (The target's
     # unit is in the actor's scope, so its whole subtree is.)
@@ -731,7 +757,7 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == Target.unit_id)
         .join(_pa, _pa.unit_id == OrgUnitClosure.descendant_id)
         .where(
-            Target.id.in_(list(rows)),
+            Target.id.in_(sa.bindparam("target_ids", expanding=True)),
             holds_on(today),
             sa.or_(Target.position_id.is_(None), _pa.position_id == Target.position_id),
         )
@@ -765,7 +791,7 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         vc.c.completed_at >= m.c.created_at,
         cert.c.issued_on >= sa.func.date(m.c.created_at),
     )
-    query = (
+    return (
         sa.select(
             m.c.target_id,
             sa.func.count(),
@@ -793,6 +819,35 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         )
         .group_by(m.c.target_id)
     )
+
+
+def targets(actor: User, today: date, filters: Filters, locale: str) -> list[TargetRow]:
+    """Every target the dashboard shows with its people, completions and projection; two
+    statements whatever the number of targets, units or people."""
+    statement = _targets_statement(
+        locale == "en",
+        scope_of(actor).kind,
+        filters.unit_id is not None,
+        filters.position_id is not None,
+        filters.module_id is not None,
+    )
+    found = db.session.execute(statement, _scoped_params(actor, today, filters)).all()
+    zone = clock.zone()
+    rows = {
+        target.id: TargetRow(
+            target=target,
+            unit_label=unit,
+            position_label=position,
+            created_on=target.created_at.astimezone(zone).date(),
+            today=today,
+        )
+        for target, unit, position in found
+    }
+    if not rows:
+        return []
+    figures = db.session.execute(
+        _target_figures_statement(), {"today": today, "target_ids": list(rows)}
+    )
     for (
         target_id,
         people,
@@ -800,7 +855,7 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
         recent_count,
         first_completion,
         first_issue,
-    ) in db.session.execute(query):
+    ) in figures:
         row = rows[target_id]
         row.people, row.done, row.recent = int(people), int(done_count), int(recent_count)
         if first_completion is not None:

@@ -42,7 +42,9 @@ def test_a_field_or_column_changed_changes_it(changed):
 
 def test_texts_dates_and_rows_are_named_by_value(app):
     with app.test_request_context():
-        assert fingerprint((lazy_gettext("All"), date(2026, 3, 1))) == ["Tất cả", "2026-03-01"]
+        assert fingerprint((lazy_gettext("All"), date(2026, 3, 1))) == fingerprint(
+            ["Tất cả", "2026-03-01"]
+        )
 
 
 def test_anything_else_is_refused():
