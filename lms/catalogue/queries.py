@@ -10,6 +10,7 @@ from lms.catalogue.models import (
     VersionMedia,
     localized,
 )
+from lms.core import cache
 from lms.extensions import db
 
 
@@ -117,24 +118,41 @@ def latest_versions(module_ids) -> dict[int, ModuleVersion]:
     return {version.module_id: version for version in versions}
 
 
-# Built once: a dashboard asks at every view. The manifest's titles alone, not the whole
-# manifest to decode.
-_TITLES = _at_latest(sa.select(ModuleVersion.module_id, ModuleVersion.manifest["title"]))
-_TITLES_OF = _TITLES.where(ModuleVersion.module_id.in_(sa.bindparam("module_ids", expanding=True)))
+# Built once: a dashboard asks at every view. Each version's titles are kept by its content
+# hash (a version never changes): reading a manifest's titles parses the whole manifest.
+_LATEST = _at_latest(
+    sa.select(ModuleVersion.module_id, ModuleVersion.id, ModuleVersion.content_hash)
+)
+_LATEST_OF = _LATEST.where(ModuleVersion.module_id.in_(sa.bindparam("module_ids", expanding=True)))
+_TITLES = sa.select(ModuleVersion.content_hash, ModuleVersion.manifest["title"]).where(
+    ModuleVersion.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 def titles_of(module_ids, locale: str) -> dict[int, str]:
-    """Each module's title at its latest version, by module id; one query."""
+    """Each module's title at its latest version, by module id; one query (two when this
+    process has not read the titles of some of these versions yet)."""
     if not module_ids:
         return {}
-    found = db.session.execute(_TITLES_OF, {"module_ids": list(set(module_ids))})
-    return {module_id: localized(titles, locale) for module_id, titles in found}
+    return _titles(db.session.execute(_LATEST_OF, {"module_ids": list(set(module_ids))}), locale)
 
 
 def all_titles(locale: str) -> dict[int, str]:
-    """Every module's title at its latest version, by module id; one query."""
+    """Every module's title at its latest version, by module id; as ``titles_of``."""
+    return _titles(db.session.execute(_LATEST), locale)
+
+
+def _titles(versions, locale: str) -> dict[int, str]:
+    versions = versions.all()
+    kept = {content_hash: cache.kept(f"titles:{content_hash}") for _, _, content_hash in versions}
+    missing = [version_id for _, version_id, content_hash in versions if kept[content_hash] is None]
+    if missing:
+        for content_hash, titles in db.session.execute(_TITLES, {"ids": missing}):
+            kept[content_hash] = cache.parsed(
+                f"titles:{content_hash}", lambda titles=titles: titles
+            )
     return {
-        module_id: localized(titles, locale) for module_id, titles in db.session.execute(_TITLES)
+        module_id: localized(kept[content_hash], locale) for module_id, _, content_hash in versions
     }
 
 

@@ -124,6 +124,17 @@ def page(key: str, compute: Callable[[], str]) -> str:
     return value
 
 
+def kept(key: str) -> Any:
+    """The object kept under ``key`` in this process (``parsed``, ``keep``), or None."""
+    return _parsed.get(key)
+
+
+def keep(key: str, value: Any) -> None:
+    """Keep ``value`` under ``key`` in this process, as ``parsed`` would; the key must name
+    everything the value is made from."""
+    _parsed.put(key, value)
+
+
 def parsed(key: str, compute: Callable[[], Any]) -> Any:
     """The object stored under ``key`` in this process, made by ``compute`` the first time.
     The key must name everything the object is made from."""

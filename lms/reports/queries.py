@@ -20,7 +20,6 @@ from lms.catalogue.models import Activity, Module, ModuleVersion
 from lms.catalogue.queries import all_titles, titles_of
 from lms.certificates.models import POSITION, Certificate
 from lms.core import clock
-from lms.core.permissions import Role
 from lms.extensions import db
 from lms.learning import summaries
 from lms.learning.models import (
@@ -174,18 +173,23 @@ def visible_ancestors(actor: User, unit: OrgUnit) -> list[OrgUnit]:
     return list(db.session.scalars(query))
 
 
-def _child_units(actor: User, unit_id: int | None) -> sa.Select:
-    """SQL: ids of the units one table row each: the open children of ``unit_id``, or at the
-    top of the scope the roots (admins) or the managed units (managers)."""
-    if unit_id is not None:
+@functools.cache
+def _child_units(kind: str, below: bool) -> sa.Select:
+    """SQL: ids of the units one table row each: the open children of the unit "unit_id"
+    (``below``), or at the top of the scope the roots (admins) or the managed units
+    (managers). Built once per kind of scope (``Scope``), for "actor_id"."""
+    scope = Scope(kind, sa.bindparam("actor_id"))
+    if below:
         return sa.select(OrgUnit.id).where(
-            OrgUnit.parent_id == unit_id, OrgUnit.valid_to.is_(None), in_scope(actor, OrgUnit.id)
+            OrgUnit.parent_id == sa.bindparam("unit_id"),
+            OrgUnit.valid_to.is_(None),
+            in_scope(scope, OrgUnit.id),
         )
     roots = sa.select(OrgUnit.id).where(OrgUnit.parent_id.is_(None), OrgUnit.valid_to.is_(None))
-    managed = sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == actor.id)
+    managed = sa.select(ManagerUnit.unit_id).where(ManagerUnit.user_id == scope.actor_id)
     return sa.select(OrgUnit.id).where(
         sa.or_(OrgUnit.id.in_(roots), OrgUnit.id.in_(managed)),
-        in_scope(actor, OrgUnit.id),
+        in_scope(scope, OrgUnit.id),
         # A managed unit below another managed unit is already counted in that one.
         ~sa.exists().where(
             OrgUnitClosure.descendant_id == OrgUnit.id,
@@ -193,6 +197,22 @@ def _child_units(actor: User, unit_id: int | None) -> sa.Select:
             OrgUnitClosure.ancestor_id.in_(managed),
         ),
     )
+
+
+@functools.cache
+def _child_units_in_order(kind: str, below: bool) -> sa.Select:
+    return (
+        sa.select(OrgUnit)
+        .where(OrgUnit.id.in_(_child_units(kind, below)))
+        .order_by(OrgUnit.name_vi, OrgUnit.id)
+    )
+
+
+def child_units(actor: User, unit_id: int | None) -> list[OrgUnit]:
+    """The units one table row each below ``unit_id`` (None: at the top of ``actor``'s
+    scope; ``_child_units``), by name; one statement."""
+    statement = _child_units_in_order(scope_of(actor).kind, unit_id is not None)
+    return list(db.session.scalars(statement, {"actor_id": actor.id, "unit_id": unit_id}))
 
 
 _LIVE = "reports.live"
@@ -216,14 +236,21 @@ def _summarised() -> bool:
     return summaries.day() is not None and not db.session.info.get(_LIVE)
 
 
-def _tops(actor: User, filters: Filters) -> sa.Select:
-    """SQL: ids of the units whose subtrees are the scope, without overlaps: the filters'
-    unit, else the roots (admins) or the managed units not below another managed one."""
+_TOPS_OF_UNIT = sa.select(OrgUnit.id).where(OrgUnit.id == sa.bindparam("unit_id"))
+_ROOTS = sa.select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))
+
+
+def _tops(actor: User, filters: Filters) -> list[int]:
+    """Ids of the units whose subtrees are the scope, without overlaps: the filters' unit,
+    else the roots (admins) or the managed units not below another managed one."""
+    scope = scope_of(actor)
     if filters.unit_id is not None:
-        return sa.select(OrgUnit.id).where(OrgUnit.id == filters.unit_id)
-    if actor.has_any_role({Role.ADMIN}):
-        return sa.select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))
-    return _child_units(actor, None)
+        statement = _TOPS_OF_UNIT
+    elif scope.kind == "all":
+        statement = _ROOTS
+    else:
+        statement = _child_units(scope.kind, False)
+    return list(db.session.scalars(statement, {"actor_id": actor.id, "unit_id": filters.unit_id}))
 
 
 _TOPS = "lms_report_tops"  # per request: (actor id, unit id) -> the ids of _tops
@@ -233,11 +260,11 @@ def _top_ids(actor: User, filters: Filters) -> list[int]:
     """The ids ``_tops`` selects; read once per request, where a dashboard's tables all
     start from the same units (nothing a report's request does changes the tree)."""
     if not has_request_context():
-        return list(db.session.scalars(_tops(actor, filters)))
+        return _tops(actor, filters)
     found = g.setdefault(_TOPS, {})
     key = (actor.id, filters.unit_id)
     if key not in found:
-        found[key] = list(db.session.scalars(_tops(actor, filters)))
+        found[key] = _tops(actor, filters)
     return found[key]
 
 
@@ -369,7 +396,7 @@ def headline(actor: User, today: date, filters: Filters) -> Row:
     return row
 
 
-def _members(actor: User, today: date, filters: Filters, units: sa.Select) -> sa.Subquery:
+def _members(actor: User, today: date, filters: Filters, units: list[int]) -> sa.Subquery:
     """(unit, person) pairs: each of ``units`` with the people ``_holders`` counts in its
     subtree, once however many positions they hold there."""
     if filters.position_id is None:
@@ -390,20 +417,17 @@ def _members(actor: User, today: date, filters: Filters, units: sa.Select) -> sa
 def by_unit(actor: User, today: date, filters: Filters, locale: str) -> list[Row]:
     """One row per child unit (or top unit of the scope), each rolled up its whole subtree
     through the closure table; three statements whatever the number of units."""
-    units = _child_units(actor, filters.unit_id)
-    found = db.session.scalars(
-        sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
-    )
+    found = child_units(actor, filters.unit_id)
     rows = {unit.id: Row(key=unit.id, label=unit.name(locale)) for unit in found}
     if _summarised():
         people = _summary_figures(UnitPeople, actor, filters, ("unit_id",), list(rows))
         figures = _summary_statuses(actor, filters, ("unit_id",), list(rows))
     else:
-        members = _members(actor, today, filters, units)
+        members = _members(actor, today, filters, list(rows))
         people = db.session.execute(
             sa.select(members.c.unit_id, sa.func.count()).group_by(members.c.unit_id)
         )
-        members = _members(actor, today, filters, units)
+        members = _members(actor, today, filters, list(rows))
         figures = db.session.execute(
             sa.select(members.c.unit_id, *status_figures(today, filters.completed_since))
             .join(_ma, _ma.user_id == members.c.user_id)
@@ -872,10 +896,7 @@ def targets(actor: User, today: date, filters: Filters, locale: str) -> list[Tar
 def target_units(actor: User, unit: OrgUnit | None, locale: str) -> list[tuple[int, str]]:
     """(id, name) of the units a target can be set on from a dashboard: its unit and the
     units one row each of its table (drill down to set one deeper); one statement."""
-    units = _child_units(actor, unit.id if unit else None)
-    found = db.session.scalars(
-        sa.select(OrgUnit).where(OrgUnit.id.in_(units)).order_by(OrgUnit.name_vi, OrgUnit.id)
-    )
+    found = child_units(actor, unit.id if unit else None)
     return ([(unit.id, unit.name(locale))] if unit else []) + [
         (child.id, child.name(locale)) for child in found
     ]
