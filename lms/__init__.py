@@ -58,13 +58,14 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from lms.accounts.sessions import load_session_user
     from lms.core import errors, security
-    from lms.core.db import configure_sqlite
+    from lms.core.db import check_connections, configure_sqlite
     from lms.core.i18n import select_locale
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        check_connections(db.engine)
     migrate.init_app(app, db, directory=str(lms_config.shipped("migrations")))
     csrf.init_app(app)
     babel.init_app(

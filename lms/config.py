@@ -184,7 +184,9 @@ OIDC_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'lms.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: lms.core.db.check_connections tries only the connections the
+        # server has closed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "LMS_REDIS_URL": None,
         "LMS_LOG_LEVEL": "INFO",
         # "plain" lines, or "json": one JSON object a line, and one line per request.

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import select
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -223,6 +224,32 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")
+
+
+def check_connections(engine: Engine) -> None:
+    """Hand out live connections only: a pooled connection to a database server that the
+    server has closed since (it restarted, or ended the session) is tried with a round trip
+    and replaced when that fails, so the first request after an outage finds the database.
+
+    ``pool_pre_ping`` makes that round trip at every checkout, one per request. A live idle
+    connection has nothing to read, while the server closing it makes its socket readable:
+    only then is the connection tried. (SQLite has no server to lose.)"""
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _replace_closed(dbapi_connection, _record, _proxy):
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if not poller.poll(0):
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:  # whatever the driver raises: the connection is gone
+            # The pool discards this connection and checks out another (or opens one).
+            raise sa.exc.DisconnectionError(str(error)) from error
 
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -132,7 +132,7 @@ def test_a_postgresql_connection_may_take_five_seconds_to_open_unless_the_url_sa
 ):
     monkeypatch.setenv("LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms")
     options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options == {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    assert options == {"connect_args": {"connect_timeout": 5}}
     monkeypatch.setenv(
         "LMS_DATABASE_URL", "postgresql+psycopg://u@db.example/lms?connect_timeout=2"
     )

@@ -108,6 +108,23 @@ def test_a_database_outage_is_answered_and_the_site_comes_back_without_a_restart
     assert answered >= len(answers)  # and those of the wait for the first 200
 
 
+def test_a_database_restarted_between_two_requests_is_not_an_outage(cluster, tmp_path):
+    """The pool's connections died with the server: the next request gets a new one (the
+    closed ones are tried before use, ``lms.core.db.check_connections``), not a 503."""
+    migrated_with_users(cluster.url, tmp_path / "setup", ["an"])
+    log = tmp_path / "server.log"
+    settings = {"LMS_DATABASE_URL": cluster.url, "LMS_INSTANCE_PATH": str(tmp_path)}
+    with gunicorn(settings, log) as base:
+        browser = Browser(base)
+        assert browser.sign_in("an", PASSWORD).status == 200
+        assert browser.request(SIGNED_IN_PAGE).status == 200
+        cluster.stop()
+        cluster.start()
+        after = browser.request(SIGNED_IN_PAGE)
+    assert after.status == 200, after.text
+    assert "lms.outages" not in log.read_text()
+
+
 @pytest.fixture
 def redis_server():
     server = RedisServer()
