@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -249,7 +250,7 @@ def check_connections(engine: Engine) -> None:
             cursor.close()
         except Exception as error:  # whatever the driver raises: the connection is gone
             # The pool discards this connection and checks out another (or opens one).
-            raise sa.exc.DisconnectionError(str(error)) from error
+            raise DisconnectionError(str(error)) from error
 
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
