@@ -148,9 +148,8 @@ def _titles(versions, locale: str) -> dict[int, str]:
     missing = [version_id for _, version_id, content_hash in versions if kept[content_hash] is None]
     if missing:
         for content_hash, titles in db.session.execute(_TITLES, {"ids": missing}):
-            kept[content_hash] = cache.parsed(
-                f"titles:{content_hash}", lambda titles=titles: titles
-            )
+            kept[content_hash] = titles
+            cache.keep(f"titles:{content_hash}", titles)
     return {
         module_id: localized(kept[content_hash], locale) for module_id, _, content_hash in versions
     }

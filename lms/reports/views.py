@@ -127,10 +127,10 @@ class DashboardPage:
         ]
 
 
-def _read_dashboard(unit_id: int | None) -> DashboardPage:
+def _read_dashboard(unit, form, filters: Filters, titles: dict) -> DashboardPage:
+    """The page of ``unit`` (None: the whole scope) for the filters its form holds, from
+    what ``_unit_or_404`` and ``_filters`` read."""
     actor, today, locale = _actor(), clock.today(), _locale()
-    unit = _unit_or_404(unit_id)
-    form, filters, titles = _filters(DashboardFilterForm, unit_id)
     return DashboardPage(
         unit=unit,
         ancestors=queries.visible_ancestors(actor, unit) if unit else [],
@@ -193,7 +193,7 @@ def dashboard(unit_id: int | None = None):
     return cache.read_page_response(
         _dashboard_mark(),
         "\0".join(("dashboard", cache.address())),
-        lambda: _read_dashboard(unit_id),
+        lambda: _read_dashboard(_unit_or_404(unit_id), *_filters(DashboardFilterForm, unit_id)),
         DashboardPage.shown,
         _render_dashboard,
     )
@@ -217,7 +217,7 @@ def create_target(unit_id: int | None = None):
     scope is 404, like an absent one."""
     actor, locale = _actor(), _locale()
     unit = _unit_or_404(unit_id)
-    form, _filters_read, titles = _filters(DashboardFilterForm, unit_id)
+    form, filters, titles = _filters(DashboardFilterForm, unit_id)
     target_form = _target_form(form, titles, queries.target_units(actor, unit, locale))
     chosen = request.form.get("target-unit", type=int)
     if chosen is not None and queries.visible_unit(actor, chosen) is None:
@@ -236,7 +236,7 @@ def create_target(unit_id: int | None = None):
     if submit(target_form, create):
         flash(_("Target saved."), "success")
         return redirect(_dashboard_url(unit_id) + "#targets-title")
-    return _render_dashboard(_read_dashboard(unit_id), target_form), 422
+    return _render_dashboard(_read_dashboard(unit, form, filters, titles), target_form), 422
 
 
 def _dashboard_url(unit_id: int | None) -> str:
